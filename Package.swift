@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-msk-kafka",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AWSAuth", targets: ["AWSAuth"]),
+        .library(name: "MSKAuth", targets: ["MSKAuth"]),
+        .library(name: "MSKKafka", targets: ["MSKKafka"]),
+        .executable(name: "msk-iam-token", targets: ["msk-iam-token"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // librdkafka from the system (Debian: librdkafka-dev).
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // AWS credentials, providers, the refreshing cache and SigV4. Knows nothing of Kafka.
+        .target(
+            name: "AWSAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The MSK IAM token: a SigV4-presigned URL as an OAUTHBEARER token.
+        .target(
+            name: "MSKAuth",
+            dependencies: ["AWSAuth"]
+        ),
+        // Swift wrapper over librdkafka: configuration, producer, consumer, stats.
+        .target(
+            name: "MSKKafka",
+            dependencies: [
+                "CRdKafka",
+                "AWSAuth",
+                "MSKAuth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "msk-iam-token",
+            dependencies: [
+                "AWSAuth",
+                "MSKAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth"]),
+        .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth"]),
+        .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// Placeholder: the CLI lands with the default credential chain.
+print("msk-iam-token: not yet implemented")
