@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth"]),
-        .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth"]),
+        .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Paths inside the package checkout, found from this file's location (no resource bundles).
+enum PackagePaths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let scripts = root.appendingPathComponent("scripts")
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// `../shared/vectors/` beside the checkout when present (the team's reference outputs),
+    /// else the copy committed with the tests.
+    static func vector(_ name: String) -> URL {
+        let shared = root.deletingLastPathComponent().appendingPathComponent("shared/vectors/\(name)")
+        return FileManager.default.fileExists(atPath: shared.path) ? shared : fixtures.appendingPathComponent(name)
+    }
+}
+
+/// Runs `python3 <script>` with `input` on stdin and returns its stdout; throws with stderr on failure.
+enum PythonReference {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func run(script: URL, input: Data) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path]
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(script.lastPathComponent) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return output
+    }
+}
