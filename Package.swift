@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth"]),
+        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth"]),
     ],
