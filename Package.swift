@@ -58,8 +58,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth"], exclude: ["Fixtures"]),
+        // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
+        .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import AWSAuth
 import Foundation
+import TestSupport
 import Testing
 @testable import MSKAuth
 

@@ -1,25 +1,34 @@
 import Foundation
 
 /// Paths inside the package checkout, found from this file's location (no resource bundles).
-enum PackagePaths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let scripts = root.appendingPathComponent("scripts")
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    /// `../shared/vectors/` beside the checkout when present (the team's reference outputs),
-    /// else the copy committed with the tests.
-    static func vector(_ name: String) -> URL {
+public enum PackagePaths {
+    /// The package root.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// `scripts/`.
+    public static let scripts = root.appendingPathComponent("scripts")
+
+    /// `Tests/<target>/Fixtures/<name>`.
+    public static func fixture(_ name: String, target: String) -> URL {
+        root.appendingPathComponent("Tests/\(target)/Fixtures/\(name)")
+    }
+
+    /// `../shared/vectors/<name>` beside the checkout when present (the team's reference
+    /// outputs), else the copy committed with the MSKAuth tests.
+    public static func vector(_ name: String) -> URL {
         let shared = root.deletingLastPathComponent().appendingPathComponent("shared/vectors/\(name)")
-        return FileManager.default.fileExists(atPath: shared.path) ? shared : fixtures.appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: shared.path) ? shared : fixture(name, target: "MSKAuthTests")
     }
 }
 
 /// Runs `python3 <script>` with `input` on stdin and returns its stdout; throws with stderr on failure.
-enum PythonReference {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum PythonReference {
+    /// The script failed; `description` has its exit status and stderr.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func run(script: URL, input: Data) throws -> Data {
+    /// Runs the script to completion.
+    public static func run(script: URL, input: Data) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path]

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A server the test starts as a child process on 127.0.0.1: it prints its port on its first
+/// line of stdout and exits when its stdin closes (so it never outlives the test run).
+public final class LoopbackServerProcess: @unchecked Sendable {
+    // @unchecked: `process` and `stdin` are set once in init and only read afterwards;
+    // Foundation's Process and FileHandle are thread-safe for terminate/close.
+    private let process: Process
+    private let stdin: Pipe
+    /// The port the server listens on.
+    public let port: Int
+
+    /// `http://127.0.0.1:<port>`
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Starts `executable arguments...` and waits (up to 30 s) for its port.
+    public init(executable: String, arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.standardError
+        try process.run()
+        var line = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)) else {
+            process.terminate()
+            throw PythonReference.Failure(description: "\(executable) \(arguments) did not print a port (got '\(String(decoding: line, as: UTF8.self))')")
+        }
+        self.port = port
+    }
+
+    /// Stops the server.
+    public func stop() {
+        try? stdin.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
