@@ -1,0 +1,120 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import AWSAuth
+
+@Suite(.timeLimit(.minutes(1)))
+struct STSProviderTests {
+    static let source = StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDSOURCE", secretAccessKey: "source-secret-key"))
+
+    func assumeRole(_ stub: AWSEndpointStub, timeout: Duration = .seconds(5)) throws -> STSAssumeRoleCredentialProvider {
+        try STSAssumeRoleCredentialProvider(
+            roleARN: "arn:aws:iam::123456789012:role/msk-producer", sourceCredentials: Self.source,
+            region: "eu-west-1", endpoint: stub.url, durationSeconds: 900, externalID: "ext-1", timeout: timeout
+        )
+    }
+
+    @Test func assumeRoleIsSignedAndKeepsOneSessionName() async throws {
+        let stub = try await AWSEndpointStub()
+        let provider = try assumeRole(stub)
+        let first = try await provider.credentials()
+        let second = try await provider.credentials()
+        #expect(first.accessKeyID != second.accessKeyID)
+        #expect(try #require(first.expiration) > Date())
+        let requests = try await stub.requests()
+        #expect(requests.count == 2)
+        for request in requests {
+            #expect(request.method == "POST")
+            #expect(request.headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDSOURCE/") == true)
+            #expect(request.headers["authorization"]?.contains("/eu-west-1/sts/aws4_request") == true)
+            #expect(request.body.contains("Action=AssumeRole"))
+            #expect(request.body.contains("DurationSeconds=900"))
+            #expect(request.body.contains("ExternalId=ext-1"))
+            #expect(!request.body.contains("source-secret-key"))
+        }
+        func sessionName(_ body: String) -> Substring? {
+            body.split(separator: "&").first { $0.hasPrefix("RoleSessionName=") }
+        }
+        #expect(sessionName(requests[0].body) != nil)
+        #expect(sessionName(requests[0].body) == sessionName(requests[1].body))
+    }
+
+    @Test(arguments: [
+        ("throttle", "Throttling", true),
+        ("access_denied", "AccessDenied", false),
+        ("status:503", "HTTP 503", true),
+        ("garbage", "could not be understood", false),
+        ("missing:SessionToken", "missing <SessionToken>", false),
+    ])
+    func errorsAreTypedAndClassified(mode: String, expected: String, retriable: Bool) async throws {
+        let stub = try await AWSEndpointStub(sts: mode)
+        do {
+            _ = try await assumeRole(stub).credentials()
+            Issue.record("expected an STS error for \(mode)")
+        } catch let error as STSError {
+            #expect("\(error)".contains(expected), "\(error)")
+            #expect("\(error)".contains("AssumeRole"))
+            #expect(error.isRetriable == retriable, "\(error)")
+            #expect(!"\(error)".contains("source-secret-key"))
+        }
+    }
+
+    @Test func aStalledSTSTimesOutAsRetriable() async throws {
+        let stub = try await AWSEndpointStub(sts: "slow:5")
+        do {
+            _ = try await assumeRole(stub, timeout: .milliseconds(500)).credentials()
+            Issue.record("expected a timeout")
+        } catch let error as STSError {
+            guard case .transport = error else { throw error }
+            #expect(error.isRetriable)
+        }
+    }
+
+    @Test func durationOutsideTheSTSRangeIsRefused() {
+        #expect(throws: STSError.self) {
+            try STSAssumeRoleCredentialProvider(roleARN: "arn", sourceCredentials: Self.source, region: "us-east-1", durationSeconds: 60)
+        }
+    }
+
+    @Test func webIdentityRereadsTheTokenFileOnEveryRefresh() async throws {
+        let stub = try await AWSEndpointStub()
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("irsa-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tokenFile) }
+        try "oidc-token-one".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let provider = try #require(try STSWebIdentityCredentialProvider.fromEnvironment(
+            ["AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/irsa", "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile.path,
+             "AWS_ROLE_SESSION_NAME": "pod-7", "AWS_REGION": "us-west-2"],
+            endpoint: stub.url
+        ))
+        _ = try await provider.credentials()
+        try "oidc-token-two".write(to: tokenFile, atomically: true, encoding: .utf8)
+        _ = try await provider.credentials()
+        let bodies = try await stub.requests().map(\.body)
+        #expect(bodies.count == 2)
+        #expect(bodies[0].contains("WebIdentityToken=oidc-token-one"))
+        #expect(bodies[1].contains("WebIdentityToken=oidc-token-two"))
+        #expect(bodies.allSatisfy { $0.contains("RoleSessionName=pod-7") && $0.contains("Action=AssumeRoleWithWebIdentity") })
+        #expect(try await stub.requests().allSatisfy { $0.headers["authorization"] == nil })
+    }
+
+    @Test func missingTokenFileIsATypedError() async throws {
+        let provider = try STSWebIdentityCredentialProvider(roleARN: "arn", webIdentityTokenFile: "/nonexistent/token", region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:9")!)
+        await #expect(throws: STSError.self) { _ = try await provider.credentials() }
+    }
+
+    /// moto's STS returns real AWS-shaped XML.
+    @Test func assumeRoleAgainstMotoServer() async throws {
+        let moto = try LoopbackServerProcess(executable: "python3", arguments: [PackagePaths.fixture("moto_server_on_free_port.py", target: "AWSAuthTests").path])
+        defer { moto.stop() }
+        let provider = try STSAssumeRoleCredentialProvider(
+            roleARN: "arn:aws:iam::123456789012:role/moto-role", roleSessionName: "stable-session",
+            sourceCredentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDMOTO", secretAccessKey: "moto-secret")),
+            region: "us-east-1", endpoint: moto.baseURL, durationSeconds: 3600
+        )
+        let credentials = try await provider.credentials()
+        #expect(credentials.accessKeyID.hasPrefix("ASIA"))
+        #expect(credentials.sessionToken?.isEmpty == false)
+        let expiration = try #require(credentials.expiration)
+        #expect(abs(expiration.timeIntervalSinceNow - 3600) < 120)
+    }
+}
