@@ -56,6 +56,9 @@ public struct NoCredentialsError: Error, Sendable, CustomStringConvertible {
     public var attempts: [Attempt]
 
     public var description: String {
-        "no AWS credentials found; tried:\n" + attempts.map { "  - \($0.source): \($0.answer)" }.joined(separator: "\n")
+        "no AWS credentials found; tried:\n" + attempts.map { attempt in
+            // Most sources' errors already start with their name; don't say it twice.
+            attempt.answer.hasPrefix(attempt.source) ? "  - \(attempt.answer)" : "  - \(attempt.source): \(attempt.answer)"
+        }.joined(separator: "\n")
     }
 }

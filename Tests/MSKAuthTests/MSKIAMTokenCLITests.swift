@@ -1,0 +1,64 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The `msk-iam-token` executable, run as a user would.
+@Suite struct MSKIAMTokenCLITests {
+    static var binary: URL? {
+        let directory = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidate = directory.appendingPathComponent("msk-iam-token")
+        return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
+    }
+
+    /// In CI the binary must be there (swift test builds it); elsewhere a missing one skips.
+    static var runnable: Bool { binary != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try #require(binary)
+        process.arguments = arguments
+        process.environment = environment
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: runnable, "build the package first (swift build)"))
+    func printsTheVectorTokenFromEnvironmentCredentials() throws {
+        let vector = try #require(try MSKIAMTokenVectorTests.vectors().first)
+        let result = try Self.run(
+            ["--region", vector.region, "--signing-time", vector.signing_time, "--json"],
+            environment: ["AWS_ACCESS_KEY_ID": vector.access_key_id, "AWS_SECRET_ACCESS_KEY": vector.secret_access_key, "AWS_EC2_METADATA_DISABLED": "true"]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        struct Output: Decodable { let token: String; let expiration_ms: Int64; let principal: String }
+        let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
+        #expect(output.expiration_ms == vector.expiration_ms)
+        #expect(output.principal == vector.access_key_id)
+        let url = try #require(MSKIAMTokenVectorTests.decodeToken(output.token))
+        #expect(MSKIAMTokenVectorTests.withoutUserAgent(url) == MSKIAMTokenVectorTests.withoutUserAgent(vector.url))
+    }
+
+    @Test(.enabled(if: runnable, "build the package first (swift build)"))
+    func noCredentialsIsAnActionableErrorAndNonZeroExit() throws {
+        let result = try Self.run(["--region", "us-east-1"], environment: ["AWS_EC2_METADATA_DISABLED": "true", "AWS_SECRET_ACCESS_KEY": "leaked-secret-value"])
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("no AWS credentials found"))
+        #expect(result.stderr.contains("AWS_ACCESS_KEY_ID"))
+        #expect(!result.stderr.contains("leaked-secret-value"))
+    }
+
+    @Test(.enabled(if: runnable, "build the package first (swift build)"))
+    func badArgumentsAreRejected() throws {
+        let environment = ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_DISABLED": "true"]
+        #expect(try Self.run(["--region", "us-east-1", "--expires-in", "3600"], environment: environment).stderr.contains("between 1 and 900"))
+        #expect(try Self.run(["--region", "us-east-1", "--signing-time", "yesterday"], environment: environment).status != 0)
+        #expect(try Self.run(["--region", "Not A Region"], environment: environment).stderr.contains("invalid AWS region"))
+    }
+}
