@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MSKAuth", targets: ["MSKAuth"]),
         .library(name: "MSKKafka", targets: ["MSKKafka"]),
         .executable(name: "msk-iam-token", targets: ["msk-iam-token"]),
+        .executable(name: "kafka-bench", targets: ["kafka-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -60,6 +61,14 @@ let package = Package(
         ),
         // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "kafka-bench",
+            dependencies: [
+                "AWSAuth",
+                "MSKAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth"]),

@@ -2,7 +2,12 @@
 enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func encodeWithoutPadding(_ bytes: [UInt8]) -> String {
+    static func encodeWithoutPadding(_ text: String.UTF8View) -> String {
+        var text = String(text)
+        return text.withUTF8 { encodeWithoutPadding($0) }
+    }
+
+    static func encodeWithoutPadding(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         var output = [UInt8]()
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0

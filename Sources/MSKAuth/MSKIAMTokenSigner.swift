@@ -64,7 +64,7 @@ public struct MSKIAMTokenSigner: Sendable {
             date: Date(timeIntervalSince1970: signingSecond)
         )
         let url = "https://\(host)/?\(query)&User-Agent=\(encodedUserAgent)"
-        return MSKIAMToken(value: Base64URL.encodeWithoutPadding(Array(url.utf8)), lifetimeMs: lifetimeMs, principal: credentials.accessKeyID)
+        return MSKIAMToken(value: Base64URL.encodeWithoutPadding(url.utf8), lifetimeMs: lifetimeMs, principal: credentials.accessKeyID)
     }
 
     /// The signing name of MSK IAM access control.

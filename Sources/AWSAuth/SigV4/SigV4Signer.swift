@@ -21,6 +21,8 @@ public struct SigV4Signer: Sendable {
     public let service: String
 
     private let keyCache: SigV4SigningKeyCache
+    private let encodedAccessKeyID: String
+    private let encodedSessionToken: String?
 
     /// Creates a signer for one set of credentials, region and service.
     public init(credentials: AWSCredentials, region: String, service: String) {
@@ -32,6 +34,8 @@ public struct SigV4Signer: Sendable {
         self.region = region
         self.service = service
         self.keyCache = keyCache
+        self.encodedAccessKeyID = SigV4Encoding.encode(credentials.accessKeyID)
+        self.encodedSessionToken = credentials.sessionToken.map { SigV4Encoding.encode($0) }
     }
 
     /// Signs `request` in its headers.
@@ -115,34 +119,54 @@ public struct SigV4Signer: Sendable {
     public func presignedQuery(method: String, host: String, percentEncodedPath: String, parameters: [(String, String)], expires: Int, date: Date) -> String {
         let timestamp = SigV4Timestamp(date)
         let scope = credentialScope(timestamp)
-        var all = parameters
-        all.append(("X-Amz-Algorithm", SigV4CanonicalRequest.algorithm))
-        all.append(("X-Amz-Credential", "\(credentials.accessKeyID)/\(scope)"))
-        all.append(("X-Amz-Date", timestamp.dateTime))
-        all.append(("X-Amz-Expires", String(expires)))
-        all.append(("X-Amz-SignedHeaders", "host"))
-        if let token = credentials.sessionToken { all.append(("X-Amz-Security-Token", token)) }
-
-        let canonical = SigV4CanonicalRequest(
-            method: method.uppercased(),
-            canonicalURI: SigV4CanonicalRequest.canonicalURI(percentEncodedPath: percentEncodedPath),
-            canonicalQuery: SigV4CanonicalRequest.canonicalQuery(all),
-            headers: [(name: "host", value: host)],
-            payloadHash: SigV4CanonicalRequest.emptyPayloadHash
-        )
-        let signature = sign(canonical.stringToSign(timestamp: timestamp, scope: scope), timestamp: timestamp)
-
-        var output = [UInt8]()
-        output.reserveCapacity(512)
-        for (name, value) in all {
-            if !output.isEmpty { output.append(UInt8(ascii: "&")) }
-            SigV4Encoding.append(name, to: &output)
-            output.append(UInt8(ascii: "="))
-            SigV4Encoding.append(value, to: &output)
+        // Each parameter is encoded once and used twice: sorted for the canonical request, in
+        // order for the URL. The session token (hundreds of bytes) was encoded at init.
+        var pairs: [(name: String, value: String)] = []
+        pairs.reserveCapacity(parameters.count + 7)
+        for (name, value) in parameters {
+            pairs.append((SigV4Encoding.encode(name), SigV4Encoding.encode(value)))
         }
-        output.append(contentsOf: "&X-Amz-Signature=".utf8)
-        output.append(contentsOf: signature.utf8)
-        return String(decoding: output, as: UTF8.self)
+        pairs.append(("X-Amz-Algorithm", SigV4CanonicalRequest.algorithm))
+        pairs.append(("X-Amz-Credential", encodedAccessKeyID + "%2F" + SigV4Encoding.encode(scope)))
+        pairs.append(("X-Amz-Date", timestamp.dateTime))
+        pairs.append(("X-Amz-Expires", String(expires)))
+        pairs.append(("X-Amz-SignedHeaders", "host"))
+        if let encodedSessionToken { pairs.append(("X-Amz-Security-Token", encodedSessionToken)) }
+
+        let sorted = pairs.sorted { lhs, rhs in lhs.name == rhs.name ? lhs.value < rhs.value : lhs.name < rhs.name }
+        var hasher = SHA256()
+        func feed(_ text: String) {
+            var copy = text
+            copy.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        feed(method.uppercased())
+        feed("\n")
+        feed(SigV4CanonicalRequest.canonicalURI(percentEncodedPath: percentEncodedPath))
+        feed("\n")
+        for (index, pair) in sorted.enumerated() {
+            if index > 0 { feed("&") }
+            feed(pair.name)
+            feed("=")
+            feed(pair.value)
+        }
+        feed("\nhost:")
+        feed(host)
+        feed("\n\nhost\n")
+        feed(SigV4CanonicalRequest.emptyPayloadHash)
+        let stringToSign = SigV4CanonicalRequest.algorithm + "\n" + timestamp.dateTime + "\n" + scope + "\n" + SigV4Encoding.hex(hasher.finalize())
+        let signature = sign(stringToSign, timestamp: timestamp)
+
+        var output = ""
+        output.reserveCapacity(pairs.reduce(80) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        for pair in pairs {
+            if !output.isEmpty { output += "&" }
+            output += pair.name
+            output += "="
+            output += pair.value
+        }
+        output += "&X-Amz-Signature="
+        output += signature
+        return output
     }
 
     private func credentialScope(_ timestamp: SigV4Timestamp) -> String {
