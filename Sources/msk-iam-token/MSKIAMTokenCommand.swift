@@ -9,11 +9,14 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msk-iam-token",
         abstract: "Print an Amazon MSK IAM authentication token (SASL/OAUTHBEARER) made from AWS credentials.",
-        discussion: "Credentials come from the AWS default chain: environment, web identity (EKS), container (ECS), EC2 instance profile. With --role-arn, those credentials assume the role first."
+        discussion: "Credentials come from the AWS default chain: environment, web identity (EKS), shared files profile, container (ECS), EC2 instance profile — or only from --profile. With --role-arn, those credentials assume the role first."
     )
 
     @Option(help: "The AWS region of the MSK cluster, e.g. us-east-1.")
     var region: String
+
+    @Option(help: "Use this profile of ~/.aws/config and ~/.aws/credentials (and nothing else) for credentials.")
+    var profile: String?
 
     @Option(help: "Assume this IAM role with the chain's credentials before signing.")
     var roleARN: String?
@@ -67,7 +70,13 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
             }
             endpoint = url
         }
-        var credentials: any AWSCredentialProvider = DefaultCredentialChain.make(region: region, endpoints: .init(sts: endpoint), clock: SystemWallClock())
+        var credentials: any AWSCredentialProvider
+        if let profile {
+            // An explicit profile must not silently fall through to other sources.
+            credentials = ProfileCredentialProvider(profile: profile, defaultRegion: region, endpoints: .init(sts: endpoint))
+        } else {
+            credentials = DefaultCredentialChain.make(region: region, endpoints: .init(sts: endpoint))
+        }
         if let roleARN {
             credentials = try STSAssumeRoleCredentialProvider(roleARN: roleARN, roleSessionName: roleSessionName, sourceCredentials: credentials, region: region, endpoint: endpoint)
         }

@@ -22,7 +22,7 @@ struct InstanceMetadataProviderTests {
     }
 
     @Test(arguments: [
-        ("garbage", ""),  // a 200 with garbage: accepted as a token, then the role list and document are garbage
+        ("garbage", "not a JSON credentials document"),  // a 200 with garbage at every step
         ("status:404", "HTTP 404"),
         ("status:500", "HTTP 500"),
         ("missing:SecretAccessKey", "SecretAccessKey is missing"),

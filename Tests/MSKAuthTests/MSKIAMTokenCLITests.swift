@@ -61,4 +61,13 @@ import Testing
         #expect(try Self.run(["--region", "us-east-1", "--signing-time", "yesterday"], environment: environment).status != 0)
         #expect(try Self.run(["--region", "Not A Region"], environment: environment).stderr.contains("invalid AWS region"))
     }
+
+    @Test(.enabled(if: runnable, "build the package first (swift build)"))
+    func anExplicitProfileDoesNotFallThrough() throws {
+        let environment = ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_DISABLED": "true",
+                           "AWS_CONFIG_FILE": "/nonexistent/config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials"]
+        let result = try Self.run(["--region", "us-east-1", "--profile", "prod"], environment: environment)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("profile 'prod' not found"))
+    }
 }

@@ -6,11 +6,11 @@ import Foundation
 /// |---|--------|---------------|
 /// | 1 | Environment | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` |
 /// | 2 | Web identity (EKS IRSA) | `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_SESSION_NAME` |
-/// | 3 | Container (ECS, EKS Pod Identity) | `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`, `AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)` |
-/// | 4 | EC2 instance profile (IMDSv2) | `AWS_EC2_METADATA_DISABLED`, `AWS_EC2_METADATA_SERVICE_ENDPOINT` |
+/// | 3 | Shared files profile | `~/.aws/credentials`, `~/.aws/config`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `AWS_PROFILE` |
+/// | 4 | Container (ECS, EKS Pod Identity) | `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`, `AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)` |
+/// | 5 | EC2 instance profile (IMDSv2) | `AWS_EC2_METADATA_DISABLED`, `AWS_EC2_METADATA_SERVICE_ENDPOINT` |
 ///
-/// Shared `~/.aws` files are not read yet (tracked in the project's issues). Wrap the result in
-/// a ``RefreshingCredentialCache``.
+/// Wrap the result in a ``RefreshingCredentialCache``.
 public enum DefaultCredentialChain {
     /// Endpoint overrides, for tests and local stand-ins.
     public struct Endpoints: Sendable {
@@ -32,10 +32,12 @@ public enum DefaultCredentialChain {
     /// Builds the chain for `environment`.
     /// - Parameters:
     ///   - region: Used by STS when the environment names no region.
+    ///   - profile: The shared-files profile; by default `AWS_PROFILE` or `default`.
     ///   - environment: By default the process's.
     ///   - endpoints: Overrides for tests and local stand-ins.
     public static func make(
         region: String? = nil,
+        profile: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         endpoints: Endpoints = Endpoints(),
         transport: any HTTPTransport = URLSessionHTTPTransport(),
@@ -49,6 +51,7 @@ public enum DefaultCredentialChain {
         } catch {
             providers.append(FailingCredentialProvider(name: "sts-web-identity", error: error))
         }
+        providers.append(ProfileCredentialProvider(profile: profile, environment: environment, defaultRegion: region, endpoints: endpoints, transport: transport, clock: clock))
         do {
             let host = endpoints.containerRelativeHost ?? URL(string: "http://169.254.170.2")!
             if let container = try ContainerCredentialProvider.fromEnvironment(environment, relativeURIHost: host, transport: transport) {

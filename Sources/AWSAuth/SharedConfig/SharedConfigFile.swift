@@ -18,9 +18,9 @@ struct SharedConfigFile: Sendable {
         var section: String?
         var lastKey: String?
         var inSubsection = false
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // `isNewline` splits on "\n", "\r\n" (one Character in Swift) and "\r" alike.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             let indented = line.first == " " || line.first == "\t"

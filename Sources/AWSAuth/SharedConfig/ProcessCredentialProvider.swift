@@ -1,0 +1,103 @@
+import Foundation
+
+/// Credentials printed by an external command (`credential_process` in a profile): JSON with
+/// `Version` 1, `AccessKeyId`, `SecretAccessKey`, optional `SessionToken` and `Expiration`.
+///
+/// The command runs through `/bin/sh -c` with a timeout and is killed when it overruns. Errors
+/// quote its exit status and (truncated) stderr, never its stdout, which holds secrets.
+public struct ProcessCredentialProvider: AWSCredentialProvider {
+    public var name: String { "credential-process" }
+
+    /// The command line.
+    public let command: String
+    private let timeout: Duration
+
+    /// Creates the provider.
+    public init(command: String, timeout: Duration = .seconds(30)) {
+        self.command = command
+        self.timeout = timeout
+    }
+
+    public func credentials() async throws -> AWSCredentials {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.finish() }
+        do {
+            try process.run()
+        } catch {
+            throw CredentialSourceError.misconfigured(source: name, reason: "cannot start /bin/sh: \(error)")
+        }
+        // Drain both pipes while the command runs, so a chatty command cannot block on a full pipe.
+        // Unstructured on purpose: after a timeout we must not wait for them.
+        let output = Task { await Self.readToEnd(stdout.fileHandleForReading) }
+        let errors = Task { await Self.readToEnd(stderr.fileHandleForReading) }
+        let finishedInTime = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { for await _ in exited.stream {}; return true }
+            group.addTask { try? await Task.sleep(for: self.timeout); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !finishedInTime {
+            // Kill the shell's whole process group (its children hold our pipes open), then
+            // the shell itself. The pipe readers finish on their own once the group is gone.
+            kill(-process.processIdentifier, SIGKILL)
+            process.terminate()
+            throw CredentialSourceError.badResponse(source: name, step: "run", reason: "the command did not finish within \(timeout) and was stopped")
+        }
+        let stdoutData = await output.value
+        let stderrData = await errors.value
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: stderrData.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw CredentialSourceError.badResponse(source: name, step: "run", reason: "the command exited with status \(process.terminationStatus)" + (message.isEmpty ? "" : ": \(message)"))
+        }
+        return try Self.parse(stdoutData)
+    }
+
+    /// Reads a pipe to its end on a Dispatch thread: a blocking read must never occupy one of
+    /// the few threads of Swift's cooperative pool (on a 2-core machine, two such reads would
+    /// stall every task, the timeout included).
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
+    }
+
+    private struct Document: Decodable {
+        let Version: Int?
+        let AccessKeyId: String?
+        let SecretAccessKey: String?
+        let SessionToken: String?
+        let Expiration: String?
+    }
+
+    static func parse(_ data: Data) throws(CredentialSourceError) -> AWSCredentials {
+        let document: Document
+        do {
+            document = try JSONDecoder().decode(Document.self, from: data)
+        } catch {
+            throw .badResponse(source: "credential-process", step: "output", reason: "the output is not a JSON credentials document (\(data.count) bytes)")
+        }
+        guard document.Version == 1 else {
+            throw .badResponse(source: "credential-process", step: "output", reason: "Version must be 1, got \(document.Version.map(String.init) ?? "none")")
+        }
+        guard let keyID = document.AccessKeyId, !keyID.isEmpty, let secret = document.SecretAccessKey, !secret.isEmpty else {
+            throw .badResponse(source: "credential-process", step: "output", reason: "AccessKeyId and SecretAccessKey are required")
+        }
+        var expiration: Date?
+        if let text = document.Expiration {
+            guard let date = AWSTimestamp.parse(text) else {
+                throw .badResponse(source: "credential-process", step: "output", reason: "Expiration '\(text)' is not an ISO 8601 time")
+            }
+            expiration = date
+        }
+        return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: document.SessionToken, expiration: expiration)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import AWSAuth
+
+@Suite(.timeLimit(.minutes(1)))
+struct ProcessCredentialProviderTests {
+    @Test func readsTheDocument() async throws {
+        let provider = ProcessCredentialProvider(command: #"printf '{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2030-01-01T00:00:00Z"}'"#)
+        let credentials = try await provider.credentials()
+        #expect(credentials.accessKeyID == "AKIDPROC")
+        #expect(credentials.sessionToken == "proc-token")
+        #expect(credentials.expiration == Date(timeIntervalSince1970: 1_893_456_000))
+    }
+
+    @Test(arguments: [
+        (#"echo not json"#, "not a JSON credentials document"),
+        (#"echo '{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "leaky-secret"}'"#, "Version must be 1"),
+        (#"echo '{"Version": 1, "AccessKeyId": "A"}'"#, "required"),
+        (#"echo '{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "leaky-secret"}'; echo 'sso session expired' >&2; exit 3"#, "status 3: sso session expired"),
+        (#"echo '{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "leaky-secret", "Expiration": "soon"}'"#, "not an ISO 8601"),
+    ])
+    func badOutputIsATypedErrorThatNeverEchoesStdout(command: String, expected: String) async throws {
+        do {
+            _ = try await ProcessCredentialProvider(command: command).credentials()
+            Issue.record("expected an error")
+        } catch let error as CredentialSourceError {
+            #expect("\(error)".contains(expected), "\(error)")
+            #expect(!"\(error)".contains("leaky-secret"))
+        }
+    }
+
+    @Test func aHangingCommandIsStopped() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: CredentialSourceError.self) {
+            _ = try await ProcessCredentialProvider(command: "sleep 30", timeout: .milliseconds(300)).credentials()
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}
