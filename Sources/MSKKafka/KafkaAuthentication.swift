@@ -1,0 +1,82 @@
+import AWSAuth
+import MSKAuth
+
+/// How the client authenticates to the brokers.
+public enum KafkaAuthentication: Sendable {
+    /// No SASL (`PLAINTEXT`, or `SSL` with ``KafkaProducerConfiguration/tls``).
+    case none
+    /// SASL/PLAIN.
+    case plain(username: String, password: String)
+    /// SASL/SCRAM-SHA-256.
+    case scramSHA256(username: String, password: String)
+    /// SASL/SCRAM-SHA-512.
+    case scramSHA512(username: String, password: String)
+    /// SASL/OAUTHBEARER with tokens from `source`.
+    case oauthBearer(OAuthBearerTokenSource)
+
+    /// MSK IAM: OAUTHBEARER tokens signed for `region` with `credentials` (share one
+    /// ``RefreshingCredentialCache``; its rotations trigger an immediate fresh token).
+    public static func mskIAM(region: String, credentials: RefreshingCredentialCache, expiresIn: Int = MSKIAMTokenSigner.maximumExpiry) throws -> KafkaAuthentication {
+        let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn)
+        return .oauthBearer(OAuthBearerTokenSource(
+            token: { try await provider.token() },
+            rotations: {
+                let credentialRotations = credentials.rotations()
+                return AsyncStream { continuation in
+                    let forwarding = Task {
+                        for await _ in credentialRotations { continuation.yield() }
+                        continuation.finish()
+                    }
+                    continuation.onTermination = { _ in forwarding.cancel() }
+                }
+            }
+        ))
+    }
+
+    func librdkafkaProperties(tls: Bool) -> [(String, String)] {
+        func sasl(_ mechanism: String) -> [(String, String)] {
+            [("security.protocol", tls ? "SASL_SSL" : "SASL_PLAINTEXT"), ("sasl.mechanisms", mechanism)]
+        }
+        switch self {
+        case .none:
+            return [("security.protocol", tls ? "SSL" : "PLAINTEXT")]
+        case .plain(let username, let password):
+            return sasl("PLAIN") + [("sasl.username", username), ("sasl.password", password)]
+        case .scramSHA256(let username, let password):
+            return sasl("SCRAM-SHA-256") + [("sasl.username", username), ("sasl.password", password)]
+        case .scramSHA512(let username, let password):
+            return sasl("SCRAM-SHA-512") + [("sasl.username", username), ("sasl.password", password)]
+        case .oauthBearer:
+            return sasl("OAUTHBEARER") + [("sasl.oauthbearer.method", "default")]
+        }
+    }
+
+    var tokenSource: OAuthBearerTokenSource? {
+        if case .oauthBearer(let source) = self { return source }
+        return nil
+    }
+}
+
+/// Where OAUTHBEARER tokens come from.
+public struct OAuthBearerTokenSource: Sendable {
+    /// Mints a token. May do I/O: it is only ever called from a background task, never from
+    /// librdkafka's threads.
+    public var token: @Sendable () async throws -> MSKIAMToken
+    /// Signals after which a new token should be pushed at once (credential rotations).
+    public var rotations: (@Sendable () -> AsyncStream<Void>)?
+
+    /// Creates a source.
+    public init(token: @escaping @Sendable () async throws -> MSKIAMToken, rotations: (@Sendable () -> AsyncStream<Void>)? = nil) {
+        self.token = token
+        self.rotations = rotations
+    }
+}
+
+extension KafkaProducerConfiguration {
+    /// The common MSK case: TLS + IAM with credentials from the AWS default chain, cached and
+    /// refreshed in the background.
+    public static func msk(bootstrapServers: [String], region: String) throws -> KafkaProducerConfiguration {
+        let cache = try RefreshingCredentialCache(provider: DefaultCredentialChain.make(region: region))
+        return KafkaProducerConfiguration(bootstrapServers: bootstrapServers, authentication: try .mskIAM(region: region, credentials: cache), tls: true)
+    }
+}

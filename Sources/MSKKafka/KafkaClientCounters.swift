@@ -1,0 +1,52 @@
+import Metrics
+import Synchronization
+
+/// The library's own counters, exported through swift-metrics (labels: `client_id`) and kept
+/// locally too, so that ``KafkaProducer/counters`` can be read without a metrics backend.
+public struct KafkaClientCounters: Sendable {
+    /// A counter that also remembers its total.
+    public final class Tally: Sendable {
+        private let counter: Counter
+        private let total = Mutex(0)
+
+        init(_ label: String, clientID: String) {
+            counter = Counter(label: label, dimensions: [("client_id", clientID)])
+        }
+
+        func increment(by amount: Int = 1) {
+            counter.increment(by: amount)
+            total.withLock { $0 += amount }
+        }
+
+        /// The total so far.
+        public var value: Int { total.withLock { $0 } }
+    }
+
+    /// Tokens minted and pushed to librdkafka.
+    public let tokenRefreshes: Tally
+    /// Failed attempts to mint a token.
+    public let tokenRefreshFailures: Tally
+    /// Authentication failures reported by librdkafka.
+    public let authenticationFailures: Tally
+    /// Messages produced again by the max-retries layer.
+    public let retries: Tally
+    /// Messages delivered.
+    public let delivered: Tally
+    /// Messages that finally failed (and were reported to the caller).
+    public let failed: Tally
+    /// Messages written to the dead-letter file.
+    public let deadLettered: Tally
+    /// Statistics documents that could not be decoded.
+    public let malformedStatistics: Tally
+
+    init(clientID: String) {
+        tokenRefreshes = Tally("msk_kafka_token_refreshes_total", clientID: clientID)
+        tokenRefreshFailures = Tally("msk_kafka_token_refresh_failures_total", clientID: clientID)
+        authenticationFailures = Tally("msk_kafka_authentication_failures_total", clientID: clientID)
+        retries = Tally("msk_kafka_retries_total", clientID: clientID)
+        delivered = Tally("msk_kafka_delivered_total", clientID: clientID)
+        failed = Tally("msk_kafka_failed_total", clientID: clientID)
+        deadLettered = Tally("msk_kafka_dead_lettered_total", clientID: clientID)
+        malformedStatistics = Tally("msk_kafka_malformed_statistics_total", clientID: clientID)
+    }
+}

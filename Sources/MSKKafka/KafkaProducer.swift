@@ -1,0 +1,197 @@
+import CRdKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A Kafka producer over librdkafka that keeps every message it accepts until it is delivered
+/// or reported failed.
+///
+/// ```swift
+/// let producer = try KafkaProducer(configuration: .msk(bootstrapServers: ["b-1.example:9098"], region: "eu-west-1"))
+/// let report = try await producer.send(KafkaProducerMessage(topic: "events", key: "user-1", value: "hello"))
+/// await producer.shutdown()
+/// ```
+///
+/// Delivery reports, errors and statistics are served by a thread of its own; with IAM,
+/// OAUTHBEARER tokens are refreshed in the background (see ``KafkaAuthentication/mskIAM(region:credentials:expiresIn:)``).
+/// Call ``shutdown(timeout:)`` (or run it as a ServiceLifecycle `Service`) before dropping it.
+public final class KafkaProducer: Service, Sendable {
+    /// The configuration it was made with.
+    public let configuration: KafkaProducerConfiguration
+    /// The library's counters (also exported through swift-metrics).
+    public let counters: KafkaClientCounters
+    /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
+    public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
+
+    private let handleBits: Int
+    /// The retained callback context as a bit pattern (raw pointers are not Sendable).
+    private let contextBits: Int
+    private let context: ProducerCallbackContext
+    private let buffer: ProducerBuffer
+    private let poller: PollThread
+    private let logger: Logger
+    private let lifecycle = Mutex(Lifecycle.running)
+
+    private enum Lifecycle { case running, shuttingDown, shutDown }
+
+    private var handle: OpaquePointer { OpaquePointer(bitPattern: handleBits)! }
+
+    /// Creates the producer and connects in the background.
+    /// - Throws: ``KafkaError/invalidConfiguration(property:reason:)`` with librdkafka's own
+    ///   text, or ``KafkaError/clientCreation(reason:)``.
+    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "swift-msk-kafka.producer")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let counters = KafkaClientCounters(clientID: configuration.clientID)
+        self.counters = counters
+        let delivery = configuration.delivery
+        buffer = ProducerBuffer(maxMessages: delivery.maxBufferedMessages, maxBytes: delivery.maxBufferedBytes, backpressure: delivery.backpressure)
+        let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
+        context = ProducerCallbackContext(
+            delivery: DeliveryHandler(policy: delivery, buffer: buffer, counters: counters, logger: logger),
+            refresher: refresher,
+            statistics: StatisticsHandler(counters: counters, logger: logger),
+            logger: logger, counters: counters
+        )
+
+        let conf = try RdKafkaConfiguration.make(configuration.librdkafkaProperties)
+        let contextPointer = Unmanaged.passRetained(context).toOpaque()
+        contextBits = Int(bitPattern: contextPointer)
+        rd_kafka_conf_set_opaque(conf, contextPointer)
+        rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
+        rd_kafka_conf_set_error_cb(conf, errorCallback)
+        rd_kafka_conf_set_log_cb(conf, logCallback)
+        if configuration.statisticsInterval != nil { rd_kafka_conf_set_stats_cb(conf, statisticsCallback) }
+        if refresher != nil {
+            rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, oauthBearerRefreshCallback)
+            // Serve the refresh callback from librdkafka's background thread: no app polling.
+            rd_kafka_conf_enable_sasl_queue(conf, 1)
+        }
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        guard let created = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
+            rd_kafka_conf_destroy(conf)
+            Unmanaged<ProducerCallbackContext>.fromOpaque(contextPointer).release()
+            throw KafkaError.clientCreation(reason: String(errorBuffer: errorBuffer))
+        }
+        handleBits = Int(bitPattern: UnsafeRawPointer(created))
+        if let refresher {
+            if let error = rd_kafka_sasl_background_callbacks_enable(created) {
+                let reason = String(cString: rd_kafka_error_string(error))
+                rd_kafka_error_destroy(error)
+                rd_kafka_destroy(created)
+                Unmanaged<ProducerCallbackContext>.fromOpaque(contextPointer).release()
+                throw KafkaError.clientCreation(reason: "cannot serve OAUTHBEARER refreshes in the background: \(reason)")
+            }
+            refresher.attach(created)
+        }
+        poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll")
+        let bits = handleBits
+        context.delivery.setReproduce { [weak self] pending in
+            guard let self else { return }
+            self.produce(pending, handleBits: bits)
+        }
+    }
+
+    deinit {
+        shutdownNow()
+    }
+
+    /// Messages and bytes in the local buffer (accepted, not yet delivered or failed).
+    public var bufferDepth: (messages: Int, bytes: Int) { buffer.depth }
+
+    /// Asks for a new OAUTHBEARER token at once (normally automatic).
+    public func refreshToken() { context.refresher?.refreshNow(reason: "requested by the application") }
+
+    /// Sends `message` and returns where it was stored, retrying retriable failures as the
+    /// ``KafkaProducerConfiguration/DeliveryPolicy`` says.
+    /// - Throws: ``KafkaError`` — `bufferFull` (fail-fast policy), `retriesExhausted`,
+    ///   `delivery` (non-retriable), `shutDown`.
+    public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
+        let bytes = message.byteCount
+        try await buffer.acquire(bytes: bytes)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) in
+            let pending = PendingMessage(message: message, attempt: 1, byteCount: bytes) { continuation.resume(with: $0.mapError { $0 }) }
+            produce(pending, handleBits: handleBits)
+        }
+    }
+
+    /// Sends `message` without waiting for its delivery; `completion` is called exactly once
+    /// with the outcome (from the producer's thread — keep it short). Suspends only while the
+    /// buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
+    public func enqueue(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void = { _ in }) async throws {
+        let bytes = message.byteCount
+        try await buffer.acquire(bytes: bytes)
+        produce(PendingMessage(message: message, attempt: 1, byteCount: bytes, completion: completion), handleBits: handleBits)
+    }
+
+    /// Waits until the local buffer is empty (every accepted message delivered or failed).
+    /// - Returns: `false` if `timeout` passed first.
+    @discardableResult
+    public func flush(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while buffer.depth.messages > 0 {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    /// Stops accepting messages, flushes for up to `timeout`, then fails (and dead-letters)
+    /// whatever is left and releases librdkafka. Safe to call more than once.
+    public func shutdown(timeout: Duration = .seconds(30)) async {
+        let proceed = lifecycle.withLock { state -> Bool in
+            guard state == .running else { return false }
+            state = .shuttingDown
+            return true
+        }
+        guard proceed else { return }
+        await flush(timeout: timeout)
+        shutdownNow()
+    }
+
+    /// ServiceLifecycle: runs until a graceful shutdown, then shuts down.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    private func shutdownNow() {
+        let proceed = lifecycle.withLock { state -> Bool in
+            guard state != .shutDown else { return false }
+            state = .shutDown
+            return true
+        }
+        guard proceed else { return }
+        buffer.close()
+        context.delivery.setReproduce(nil)
+        context.refresher?.detach()
+        // Whatever librdkafka still holds comes back as purge delivery reports, which the
+        // delivery handler turns into final failures (reported and dead-lettered).
+        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        poller.stop()
+        rd_kafka_poll(handle, 0)
+        _ = rd_kafka_flush(handle, 100)
+        rd_kafka_destroy(handle)
+        context.statistics.finish()
+        if let contextPointer = UnsafeMutableRawPointer(bitPattern: contextBits) {
+            Unmanaged<ProducerCallbackContext>.fromOpaque(contextPointer).release()
+        }
+    }
+
+    /// Hands one attempt to librdkafka.
+    private func produce(_ pending: PendingMessage, handleBits: Int) {
+        let isRunning = lifecycle.withLock { $0 != .shutDown }
+        guard isRunning, let handle = OpaquePointer(bitPattern: handleBits) else {
+            context.delivery.finallyFail(pending, .shutDown)
+            return
+        }
+        let opaque = Unmanaged.passRetained(pending).toOpaque()
+        let error = RdKafkaProduce.produce(handle, pending.message, opaque: opaque)
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            // librdkafka did not take it: no delivery report will come, so decide here.
+            Unmanaged<PendingMessage>.fromOpaque(opaque).release()
+            context.delivery.failed(pending, KafkaDeliveryFailure(error))
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// How a ``KafkaProducer`` connects, authenticates, batches and retries.
+///
+/// Every field maps to a librdkafka property (named in its documentation); anything else goes
+/// in ``additionalProperties``. Values librdkafka refuses fail at ``KafkaProducer`` creation
+/// with librdkafka's own text and the property's name.
+public struct KafkaProducerConfiguration: Sendable {
+    /// `bootstrap.servers`, e.g. `["b-1.msk.example:9098"]`.
+    public var bootstrapServers: [String]
+    /// How to authenticate (and with it `security.protocol` and `sasl.*`).
+    public var authentication: KafkaAuthentication
+    /// Use TLS (`SASL_SSL` / `SSL`). MSK's IAM listener (port 9098) requires it.
+    public var tls: Bool
+    /// `ssl.ca.location`, when the system store is not the one to trust.
+    public var caLocation: String?
+    /// `client.id`.
+    public var clientID: String
+    /// `acks`: `-1` (all in-sync replicas), `0` or `1`.
+    public var acks: Int
+    /// `enable.idempotence`, on by default: ordered, no duplicates within one producer session.
+    public var idempotence: Bool
+    /// `linger.ms`.
+    public var linger: Duration
+    /// `batch.size` in bytes.
+    public var batchSize: Int
+    /// `compression.type`: `none`, `gzip`, `snappy`, `lz4`, `zstd`.
+    public var compression: String
+    /// `message.timeout.ms`: how long librdkafka itself keeps trying one attempt.
+    public var messageTimeout: Duration
+    /// `statistics.interval.ms`; `nil` disables statistics.
+    public var statisticsInterval: Duration?
+    /// Any other librdkafka property, applied last.
+    public var additionalProperties: [String: String]
+
+    /// The local buffer and the retry layer on top of librdkafka's own retries.
+    public var delivery: DeliveryPolicy
+
+    /// What ``KafkaProducer/send(_:)`` does when the local buffer is full.
+    public enum Backpressure: Sendable, Equatable {
+        /// Wait until there is room.
+        case suspend
+        /// Throw ``KafkaError/bufferFull(messages:bytes:)`` at once.
+        case failFast
+    }
+
+    /// Bounds of the local buffer and the max-retries policy.
+    public struct DeliveryPolicy: Sendable {
+        /// Messages accepted but not yet finally delivered or failed, at most.
+        public var maxBufferedMessages: Int
+        /// Their value+key+header bytes, at most.
+        public var maxBufferedBytes: Int
+        /// What to do when either bound is reached.
+        public var backpressure: Backpressure
+        /// How many times a message that failed with a retriable error is produced again
+        /// (each attempt itself lasts up to `messageTimeout`).
+        public var maxRetries: Int
+        /// First delay before producing again; doubles per attempt, with jitter.
+        public var retryBackoff: Duration
+        /// Longest delay between attempts.
+        public var maxRetryBackoff: Duration
+        /// When set, every message that finally fails is appended (and fsynced) here as one
+        /// JSON line; see ``DeadLetterFile``.
+        public var deadLetterPath: String?
+
+        /// Defaults: 100,000 messages, 64 MiB, suspend, 10 retries, 1 s doubling to 30 s.
+        public init(maxBufferedMessages: Int = 100_000, maxBufferedBytes: Int = 64 << 20, backpressure: Backpressure = .suspend,
+                    maxRetries: Int = 10, retryBackoff: Duration = .seconds(1), maxRetryBackoff: Duration = .seconds(30), deadLetterPath: String? = nil) {
+            self.maxBufferedMessages = maxBufferedMessages
+            self.maxBufferedBytes = maxBufferedBytes
+            self.backpressure = backpressure
+            self.maxRetries = maxRetries
+            self.retryBackoff = retryBackoff
+            self.maxRetryBackoff = maxRetryBackoff
+            self.deadLetterPath = deadLetterPath
+        }
+    }
+
+    /// Creates a configuration; everything but the bootstrap servers has a production default.
+    public init(
+        bootstrapServers: [String],
+        authentication: KafkaAuthentication = .none,
+        tls: Bool = false,
+        caLocation: String? = nil,
+        clientID: String = "swift-msk-kafka",
+        acks: Int = -1,
+        idempotence: Bool = true,
+        linger: Duration = .milliseconds(5),
+        batchSize: Int = 1 << 20,
+        compression: String = "none",
+        messageTimeout: Duration = .seconds(30),
+        statisticsInterval: Duration? = nil,
+        delivery: DeliveryPolicy = DeliveryPolicy(),
+        additionalProperties: [String: String] = [:]
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.authentication = authentication
+        self.tls = tls
+        self.caLocation = caLocation
+        self.clientID = clientID
+        self.acks = acks
+        self.idempotence = idempotence
+        self.linger = linger
+        self.batchSize = batchSize
+        self.compression = compression
+        self.messageTimeout = messageTimeout
+        self.statisticsInterval = statisticsInterval
+        self.delivery = delivery
+        self.additionalProperties = additionalProperties
+    }
+
+    /// The librdkafka properties, in the order they are applied.
+    var librdkafkaProperties: [(String, String)] {
+        var properties: [(String, String)] = [
+            ("bootstrap.servers", bootstrapServers.joined(separator: ",")),
+            ("client.id", clientID),
+            ("acks", String(acks)),
+            ("enable.idempotence", idempotence ? "true" : "false"),
+            ("linger.ms", String(linger.milliseconds)),
+            ("batch.size", String(batchSize)),
+            ("compression.type", compression),
+            ("message.timeout.ms", String(messageTimeout.milliseconds)),
+            // librdkafka's own queue must never be the bound that bites first: ours is.
+            ("queue.buffering.max.messages", String(max(delivery.maxBufferedMessages + 1000, 1000))),
+            ("queue.buffering.max.kbytes", String(max(delivery.maxBufferedBytes / 1024 * 2 + 1024, 1024))),
+        ]
+        if let statisticsInterval { properties.append(("statistics.interval.ms", String(statisticsInterval.milliseconds))) }
+        if let caLocation { properties.append(("ssl.ca.location", caLocation)) }
+        properties.append(contentsOf: authentication.librdkafkaProperties(tls: tls))
+        properties.append(contentsOf: additionalProperties.sorted { $0.key < $1.key })
+        return properties
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

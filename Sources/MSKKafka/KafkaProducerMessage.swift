@@ -1,0 +1,57 @@
+import Foundation
+
+/// A message to produce. Values and keys are bytes; `String` and `Data` convert without
+/// surprises.
+public struct KafkaProducerMessage: Sendable {
+    /// The topic.
+    public var topic: String
+    /// An explicit partition, or `nil` for the partitioner's choice (by key).
+    public var partition: Int32?
+    /// The key, if any.
+    public var key: [UInt8]?
+    /// The value.
+    public var value: [UInt8]
+    /// Headers, in order; names may repeat.
+    public var headers: [(name: String, value: [UInt8])]
+    /// The message timestamp, or `nil` for the producer's clock.
+    public var timestamp: Date?
+
+    /// Creates a message from bytes.
+    public init(topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8], headers: [(name: String, value: [UInt8])] = [], timestamp: Date? = nil) {
+        self.topic = topic
+        self.partition = partition
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
+
+    /// Creates a message from UTF-8 text.
+    public init(topic: String, partition: Int32? = nil, key: String? = nil, value: String, headers: [(name: String, value: String)] = []) {
+        self.init(topic: topic, partition: partition, key: key.map { Array($0.utf8) }, value: Array(value.utf8), headers: headers.map { ($0.name, Array($0.value.utf8)) })
+    }
+
+    /// Creates a message from `Data`.
+    public init(topic: String, partition: Int32? = nil, key: Data? = nil, value: Data) {
+        self.init(topic: topic, partition: partition, key: key.map { [UInt8]($0) }, value: [UInt8](value))
+    }
+
+    /// Bytes this message holds in the local buffer.
+    var byteCount: Int {
+        value.count + (key?.count ?? 0) + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+    }
+}
+
+/// Where and when a message was stored.
+public struct KafkaDeliveryReport: Sendable, Equatable {
+    /// The topic.
+    public var topic: String
+    /// The partition it went to.
+    public var partition: Int32
+    /// Its offset in that partition.
+    public var offset: Int64
+    /// Its timestamp (ms since epoch), if the broker or producer set one.
+    public var timestampMs: Int64?
+    /// How many times it was produced (1 = first attempt).
+    public var attempts: Int
+}

@@ -1,0 +1,175 @@
+import CRdKafka
+import Foundation
+import Logging
+import MSKAuth
+import Synchronization
+
+/// Keeps a fresh OAUTHBEARER token on a librdkafka handle.
+///
+/// librdkafka 2.0.2 has no re-authentication on open connections (KIP-368): whenever a
+/// connection is rebuilt it authenticates with whatever token is set at that moment. So a
+/// background task mints a new token well before the current one ends (at 80 % of its
+/// remaining life), at once when the credentials rotate, and at once after an authentication
+/// failure — and pushes it with `rd_kafka_oauthbearer_set_token`, which may be called from any
+/// thread. librdkafka's own refresh callback only hands over the token already minted (or
+/// reports a failure) and wakes the task: it never waits on I/O.
+final class OAuthBearerTokenRefresher: Sendable {
+    private let source: OAuthBearerTokenSource
+    private let logger: Logger
+    private let counters: KafkaClientCounters
+    private let state = Mutex(State())
+
+    private struct State {
+        /// The rd_kafka_t, as a bit pattern (OpaquePointer is not Sendable); nil once detached.
+        var handle: Int?
+        var token: MSKIAMToken?
+        var lastError: String?
+        var wake: CheckedContinuation<Void, Never>?
+        var wakeRequested = false
+        var task: Task<Void, Never>?
+        var rotationTask: Task<Void, Never>?
+    }
+
+    init(source: OAuthBearerTokenSource, logger: Logger, counters: KafkaClientCounters) {
+        self.source = source
+        self.logger = logger
+        self.counters = counters
+    }
+
+    /// Starts pushing tokens to `handle`.
+    func attach(_ handle: OpaquePointer) {
+        let task = Task { [weak self] in _ = await self?.run() }
+        var rotationTask: Task<Void, Never>?
+        if let rotations = source.rotations {
+            rotationTask = Task { [weak self] in
+                for await _ in rotations() { self?.refreshNow(reason: "credentials rotated") }
+            }
+        }
+        state.withLock {
+            $0.handle = Int(bitPattern: UnsafeRawPointer(handle))
+            $0.task = task
+            $0.rotationTask = rotationTask
+        }
+    }
+
+    /// Stops; after this no call touches the handle (call before `rd_kafka_destroy`).
+    func detach() {
+        let (task, rotationTask, wake) = state.withLock { state in
+            state.handle = nil
+            defer { state.wake = nil }
+            return (state.task, state.rotationTask, state.wake)
+        }
+        task?.cancel()
+        rotationTask?.cancel()
+        wake?.resume()
+    }
+
+    /// The most recent token pushed (for tests and diagnostics).
+    var currentToken: MSKIAMToken? { state.withLock { $0.token } }
+
+    /// librdkafka asked for a token (its refresh callback). Runs on librdkafka's thread: hands
+    /// over the current token if it is still good, else reports why not, and wakes the minter.
+    func refreshRequested() {
+        let now = Self.nowMs()
+        let (token, error) = state.withLock { ($0.token, $0.lastError) }
+        if let token, token.lifetimeMs > now + 1000 {
+            push(token)
+        } else {
+            fail(error ?? "no OAUTHBEARER token has been minted yet; minting one now")
+        }
+        refreshNow(reason: "librdkafka requested a token")
+    }
+
+    /// Mint and push a new token as soon as possible (rotation, authentication failure).
+    func refreshNow(reason: String) {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.wakeRequested = true
+            defer { state.wake = nil }
+            return state.wake
+        }
+        logger.debug("OAUTHBEARER token refresh requested", metadata: ["reason": "\(reason)"])
+        wake?.resume()
+    }
+
+    private func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            var delay: Duration
+            do {
+                let token = try await source.token()
+                failures = 0
+                state.withLock {
+                    $0.token = token
+                    $0.lastError = nil
+                }
+                push(token)
+                counters.tokenRefreshes.increment()
+                let remaining = max(0, token.lifetimeMs - Self.nowMs())
+                delay = .milliseconds(max(1000, remaining * 8 / 10))
+            } catch {
+                failures += 1
+                let reason = "could not mint an OAUTHBEARER token: \(error)"
+                state.withLock { $0.lastError = reason }
+                counters.tokenRefreshFailures.increment()
+                logger.warning("OAUTHBEARER token refresh failed; will retry", metadata: ["error": "\(error)", "consecutiveFailures": "\(failures)"])
+                // Only report failure to librdkafka when no usable token is left.
+                let current = state.withLock { $0.token }
+                if current == nil || current!.lifetimeMs <= Self.nowMs() + 1000 { fail(reason) }
+                let backoff = min(30_000, 250 << min(failures, 7))
+                delay = .milliseconds(backoff / 2 + Int.random(in: 0...max(1, backoff / 2)))
+            }
+            await sleep(delay)
+        }
+    }
+
+    /// Sleeps for `delay` or until ``refreshNow(reason:)``.
+    private func sleep(_ delay: Duration) async {
+        let wakeEarly = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            self?.refreshNow(reason: "scheduled")
+        }
+        defer { wakeEarly.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.wakeRequested || state.handle == nil {
+                        state.wakeRequested = false
+                        return true
+                    }
+                    state.wake = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            state.withLock { $0.wakeRequested = false }
+        } onCancel: {
+            let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.wake = nil }
+                return state.wake
+            }
+            wake?.resume()
+        }
+    }
+
+    private func push(_ token: MSKIAMToken) {
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        let result: rd_kafka_resp_err_t? = state.withLock { state in
+            // Under the lock, so that detach() (then rd_kafka_destroy) cannot race this call.
+            guard let bits = state.handle, let handle = OpaquePointer(bitPattern: bits) else { return nil }
+            return rd_kafka_oauthbearer_set_token(handle, token.value, token.lifetimeMs, token.principal, nil, 0, &errorBuffer, errorBuffer.count)
+        }
+        if let result, result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let message = String(errorBuffer: errorBuffer)
+            logger.error("librdkafka refused the OAUTHBEARER token", metadata: ["error": "\(message)"])
+        }
+    }
+
+    private func fail(_ reason: String) {
+        state.withLock { state in
+            guard let bits = state.handle, let handle = OpaquePointer(bitPattern: bits) else { return }
+            _ = rd_kafka_oauthbearer_set_token_failure(handle, reason)
+        }
+    }
+
+    private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,78 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// What librdkafka's C callbacks reach through the `opaque` pointer. Retained for the life of
+/// the rd_kafka_t and released only after `rd_kafka_destroy` returns, so a callback can never
+/// see it freed.
+final class ProducerCallbackContext: Sendable {
+    let delivery: DeliveryHandler
+    let refresher: OAuthBearerTokenRefresher?
+    let statistics: StatisticsHandler
+    let logger: Logger
+    let counters: KafkaClientCounters
+
+    init(delivery: DeliveryHandler, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters) {
+        self.delivery = delivery
+        self.refresher = refresher
+        self.statistics = statistics
+        self.logger = logger
+        self.counters = counters
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> ProducerCallbackContext? {
+        opaque.map { Unmanaged<ProducerCallbackContext>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+// The C callbacks are plain functions formed at file scope (not in any actor), as librdkafka
+// calls them from its own threads.
+
+/// `dr_msg_cb`: one delivery report per message (from our poll thread).
+let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
+    guard let message, let context = ProducerCallbackContext.from(opaque), let messageOpaque = message.pointee._private else { return }
+    let pending = Unmanaged<PendingMessage>.fromOpaque(messageOpaque).takeRetainedValue()
+    var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+    let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+    context.delivery.handle(pending, error: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset,
+                            timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+}
+
+/// `oauthbearer_token_refresh_cb`: must not block (served by librdkafka's SASL thread).
+let oauthBearerRefreshCallback: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, _, opaque in
+    ProducerCallbackContext.from(opaque)?.refresher?.refreshRequested()
+}
+
+/// `error_cb`: client-level errors. An authentication failure gets a fresh token at once.
+let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, code, reason, opaque in
+    guard let context = ProducerCallbackContext.from(opaque) else { return }
+    let error = rd_kafka_resp_err_t(rawValue: code)
+    let text = reason.map { String(cString: $0) } ?? ""
+    if error == RD_KAFKA_RESP_ERR__AUTHENTICATION {
+        context.counters.authenticationFailures.increment()
+        context.refresher?.refreshNow(reason: "authentication failed")
+    }
+    let level: Logger.Level = (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || error == RD_KAFKA_RESP_ERR__FATAL) ? .error : .warning
+    context.logger.log(level: level, "librdkafka error", metadata: ["code": "\(String(cString: rd_kafka_err2name(error)))", "reason": "\(text)"])
+}
+
+/// `log_cb`: librdkafka's log lines, at swift-log levels (syslog 0-7 → critical…debug).
+let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = { handle, level, facility, line in
+    guard let handle, let context = ProducerCallbackContext.from(rd_kafka_opaque(handle)) else { return }
+    let mapped: Logger.Level
+    switch level {
+    case 0...2: mapped = .critical
+    case 3: mapped = .error
+    case 4: mapped = .warning
+    case 5, 6: mapped = .info
+    default: mapped = .debug
+    }
+    context.logger.log(level: mapped, "\(line.map { String(cString: $0) } ?? "")", metadata: ["facility": "\(facility.map { String(cString: $0) } ?? "")"])
+}
+
+/// `stats_cb`: a statistics JSON document; returning 0 lets librdkafka free it.
+let statisticsCallback: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = { _, json, length, opaque in
+    guard let json, let context = ProducerCallbackContext.from(opaque) else { return 0 }
+    context.statistics.handle(Data(bytes: json, count: length))
+    return 0
+}

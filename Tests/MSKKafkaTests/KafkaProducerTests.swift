@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import MSKAuth
+import Synchronization
+import Testing
+@testable import MSKKafka
+
+@Suite(.timeLimit(.minutes(2)))
+struct KafkaProducerTests {
+    static let quiet: Logger = {
+        var logger = Logger(label: "test.producer")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static func configuration(_ cluster: MockKafkaCluster, delivery: KafkaProducerConfiguration.DeliveryPolicy = .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500)),
+                              messageTimeout: Duration = .seconds(5), extra: [String: String] = [:]) -> KafkaProducerConfiguration {
+        KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers], linger: .milliseconds(1), messageTimeout: messageTimeout,
+                                   delivery: delivery, additionalProperties: extra)
+    }
+
+    @Test func roundTripWithKeysHeadersAndPartitionsReadBackByKcat() async throws {
+        let cluster = try MockKafkaCluster(brokers: 3)
+        cluster.createTopic("round-trip", partitions: 3)
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster), logger: Self.quiet)
+        var reports: [KafkaDeliveryReport] = []
+        for index in 0..<30 {
+            let message = KafkaProducerMessage(topic: "round-trip", partition: index % 3 == 0 ? 2 : nil, key: "key-\(index)", value: "value-\(index)", headers: [("h", "v\(index)")])
+            reports.append(try await producer.send(message))
+        }
+        await producer.shutdown()
+        #expect(reports.allSatisfy { $0.topic == "round-trip" && $0.offset >= 0 && $0.attempts == 1 })
+        #expect(reports.enumerated().filter { $0.offset % 3 == 0 }.allSatisfy { $0.element.partition == 2 })
+        #expect(Set(reports.map(\.partition)).count > 1)
+        #expect(producer.counters.delivered.value == 30)
+
+        let lines = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "round-trip", count: 30)
+        #expect(lines.count == 30)
+        for index in 0..<30 {
+            let report = reports[index]
+            #expect(lines.contains("\(report.partition)|key-\(index)|value-\(index)|h=v\(index)"), "message \(index)")
+        }
+    }
+
+    @Test func brokerDownLongerThanTheMessageTimeoutLosesNothing() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        cluster.createTopic("outage", partitions: 2)
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, messageTimeout: .milliseconds(800)), logger: Self.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "outage", value: "warm-up"))
+        cluster.setBroker(1, up: false)
+        let outcomes = Mutex<[Result<KafkaDeliveryReport, KafkaError>]>([])
+        for index in 0..<50 {
+            try await producer.enqueue(KafkaProducerMessage(topic: "outage", key: "k\(index)", value: "during-outage-\(index)")) { result in
+                outcomes.withLock { $0.append(result) }
+            }
+        }
+        try await Task.sleep(for: .seconds(3))  // several message timeouts
+        #expect(producer.counters.retries.value > 0)
+        cluster.setBroker(1, up: true)
+        #expect(await producer.flush(timeout: .seconds(60)))
+        let results = outcomes.withLock { $0 }
+        #expect(results.count == 50)
+        #expect(results.allSatisfy { (try? $0.get()) != nil }, "\(results.compactMap { if case .failure(let e) = $0 { return "\(e)" } else { return nil } }.prefix(3))")
+        #expect(producer.counters.failed.value == 0)
+        await producer.shutdown()
+        let values = Set(try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "outage", count: 51).compactMap { line -> Substring? in let fields = line.split(separator: "|", omittingEmptySubsequences: false); return fields.count > 2 ? fields[2] : nil })
+        #expect((0..<50).allSatisfy { values.contains("during-outage-\($0)") })
+    }
+
+    @Test func invalidConfigurationNamesThePropertyWithLibrdkafkasText() throws {
+        let cluster = try MockKafkaCluster()
+        do {
+            _ = try KafkaProducer(configuration: Self.configuration(cluster, extra: ["linger.ms": "-5"]), logger: Self.quiet)
+            Issue.record("expected a configuration error")
+        } catch let error as KafkaError {
+            guard case .invalidConfiguration(let property, let reason) = error else { throw error }
+            #expect(property == "linger.ms")
+            #expect(reason.contains("-5") || reason.lowercased().contains("range"), "\(reason)")
+        }
+        #expect(throws: KafkaError.self) {
+            try KafkaProducer(configuration: Self.configuration(cluster, extra: ["no.such.property": "1"]), logger: Self.quiet)
+        }
+    }
+
+    @Test func fullBufferFailsFastWhenAskedTo() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("full")
+        cluster.setBroker(1, up: false)
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxBufferedMessages: 5, backpressure: .failFast, maxRetries: 0)
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy, messageTimeout: .seconds(30)), logger: Self.quiet)
+        for index in 0..<5 { try await producer.enqueue(KafkaProducerMessage(topic: "full", value: "m\(index)")) }
+        await #expect(throws: KafkaError.self) { try await producer.enqueue(KafkaProducerMessage(topic: "full", value: "one too many")) }
+        #expect(producer.bufferDepth.messages == 5)
+        await producer.shutdown(timeout: .milliseconds(100))
+    }
+
+    @Test func fullBufferSuspendsUntilThereIsRoom() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("suspend")
+        cluster.setBroker(1, up: false)
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxBufferedMessages: 3, backpressure: .suspend, retryBackoff: .milliseconds(50))
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy), logger: Self.quiet)
+        for index in 0..<3 { try await producer.enqueue(KafkaProducerMessage(topic: "suspend", value: "m\(index)")) }
+        let fourth = Task { try await producer.send(KafkaProducerMessage(topic: "suspend", value: "waits")) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(producer.bufferDepth.messages == 3)
+        cluster.setBroker(1, up: true)
+        let report = try await fourth.value
+        #expect(report.offset >= 0)
+        await producer.shutdown()
+    }
+
+    @Test func exhaustedAndNonRetriableMessagesAreReportedAndDeadLettered() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("dlq")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 1, retryBackoff: .milliseconds(50), deadLetterPath: path)
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy, messageTimeout: .milliseconds(300), extra: ["message.max.bytes": "2000"]), logger: Self.quiet)
+
+        // Non-retriable: too large for message.max.bytes, fails at once.
+        do {
+            _ = try await producer.send(KafkaProducerMessage(topic: "dlq", key: [1, 2], value: [UInt8](repeating: 7, count: 5000)))
+            Issue.record("expected MSG_SIZE_TOO_LARGE")
+        } catch let error as KafkaError {
+            guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
+            #expect(name.contains("SIZE_TOO_LARGE"))
+        }
+        // Retriable, but the broker stays down past every retry.
+        cluster.setBroker(1, up: false)
+        do {
+            _ = try await producer.send(KafkaProducerMessage(topic: "dlq", key: "k", value: "never delivered", headers: [("trace", "abc")]))
+            Issue.record("expected retriesExhausted")
+        } catch let error as KafkaError {
+            guard case .retriesExhausted(let attempts, _) = error else { Issue.record("\(error)"); return }
+            #expect(attempts == 2)
+        }
+        await producer.shutdown(timeout: .milliseconds(100))
+        let dead = try DeadLetterFile.read(path: path)
+        #expect(dead.count == 2)
+        #expect(dead[0].message.value.count == 5000)
+        #expect(dead[1].message.value == Array("never delivered".utf8))
+        #expect(dead[1].message.headers.first?.name == "trace")
+        #expect(dead[1].attempts == 2)
+        #expect(producer.counters.deadLettered.value == 2)
+    }
+
+    @Test func shutdownWithMessagesInFlightReportsEveryOne() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("inflight")
+        cluster.setBroker(1, up: false)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: .init(deadLetterPath: path)), logger: Self.quiet)
+        let failures = Mutex(0)
+        for index in 0..<10 {
+            try await producer.enqueue(KafkaProducerMessage(topic: "inflight", value: "m\(index)")) { result in
+                if case .failure = result { failures.withLock { $0 += 1 } }
+            }
+        }
+        await producer.shutdown(timeout: .milliseconds(200))
+        #expect(failures.withLock { $0 } == 10)
+        #expect(try DeadLetterFile.read(path: path).count == 10)
+        await #expect(throws: KafkaError.self) { try await producer.send(KafkaProducerMessage(topic: "inflight", value: "after")) }
+    }
+
+    @Test func statisticsAreDecodedFromRealDocuments() async throws {
+        let cluster = try MockKafkaCluster(brokers: 2)
+        cluster.createTopic("stats", partitions: 2)
+        var configuration = Self.configuration(cluster)
+        configuration.statisticsInterval = .milliseconds(100)
+        let producer = try KafkaProducer(configuration: configuration, logger: Self.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "stats", value: "x"))
+        var seen: KafkaStatistics?
+        for await statistics in producer.statistics {
+            if statistics.txmsgs ?? 0 >= 1, statistics.topics?["stats"] != nil { seen = statistics; break }
+        }
+        await producer.shutdown()
+        let statistics = try #require(seen)
+        #expect(statistics.client_id == "swift-msk-kafka")
+        #expect((statistics.brokers ?? [:]).values.contains { $0.state == "UP" })
+        #expect(statistics.topics?["stats"]?.partitions?.count ?? 0 >= 2)
+        #expect(producer.counters.malformedStatistics.value == 0)
+    }
+}
