@@ -47,7 +47,9 @@ public enum KafkaAuthentication: Sendable {
         case .scramSHA512(let username, let password):
             return sasl("SCRAM-SHA-512") + [("sasl.username", username), ("sasl.password", password)]
         case .oauthBearer:
-            return sasl("OAUTHBEARER") + [("sasl.oauthbearer.method", "default")]
+            // `sasl.oauthbearer.method` is left at its default ("default": tokens come from the
+            // refresh callback); Debian's 2.0.2 build refuses the property outright (no OIDC).
+            return sasl("OAUTHBEARER")
         }
     }
 

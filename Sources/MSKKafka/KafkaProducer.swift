@@ -100,6 +100,9 @@ public final class KafkaProducer: Service, Sendable {
     /// Messages and bytes in the local buffer (accepted, not yet delivered or failed).
     public var bufferDepth: (messages: Int, bytes: Int) { buffer.depth }
 
+    /// The OAUTHBEARER refresher, when IAM/OAUTHBEARER is configured.
+    var tokenRefresher: OAuthBearerTokenRefresher? { context.refresher }
+
     /// Asks for a new OAUTHBEARER token at once (normally automatic).
     public func refreshToken() { context.refresher?.refreshNow(reason: "requested by the application") }
 

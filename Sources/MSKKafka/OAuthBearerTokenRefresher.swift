@@ -28,6 +28,8 @@ final class OAuthBearerTokenRefresher: Sendable {
         var wakeRequested = false
         var task: Task<Void, Never>?
         var rotationTask: Task<Void, Never>?
+        var callbackCount = 0
+        var slowestCallback: Duration = .zero
     }
 
     init(source: OAuthBearerTokenSource, logger: Logger, counters: KafkaClientCounters) {
@@ -64,12 +66,23 @@ final class OAuthBearerTokenRefresher: Sendable {
         wake?.resume()
     }
 
+    /// How often librdkafka asked, and the longest its callback took (it must never wait on I/O).
+    var callbackStatistics: (count: Int, slowest: Duration) { state.withLock { ($0.callbackCount, $0.slowestCallback) } }
+
     /// The most recent token pushed (for tests and diagnostics).
     var currentToken: MSKIAMToken? { state.withLock { $0.token } }
 
     /// librdkafka asked for a token (its refresh callback). Runs on librdkafka's thread: hands
     /// over the current token if it is still good, else reports why not, and wakes the minter.
     func refreshRequested() {
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - started
+            state.withLock { state in
+                state.callbackCount += 1
+                state.slowestCallback = max(state.slowestCallback, elapsed)
+            }
+        }
         let now = Self.nowMs()
         let (token, error) = state.withLock { ($0.token, $0.lastError) }
         if let token, token.lifetimeMs > now + 1000 {
