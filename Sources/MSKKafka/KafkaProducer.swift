@@ -24,10 +24,10 @@ public final class KafkaProducer: Service, Sendable {
     /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
+    private let created: RdKafkaHandle.Created
     private let handleBits: Int
-    /// The retained callback context as a bit pattern (raw pointers are not Sendable).
-    private let contextBits: Int
-    private let context: ProducerCallbackContext
+    private let context: KafkaCallbackContext
+    private let delivery: DeliveryHandler
     private let buffer: ProducerBuffer
     private let poller: PollThread
     private let logger: Logger
@@ -48,46 +48,22 @@ public final class KafkaProducer: Service, Sendable {
         let delivery = configuration.delivery
         buffer = ProducerBuffer(maxMessages: delivery.maxBufferedMessages, maxBytes: delivery.maxBufferedBytes, backpressure: delivery.backpressure)
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
-        context = ProducerCallbackContext(
-            delivery: DeliveryHandler(policy: delivery, buffer: buffer, counters: counters, logger: logger),
+        let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, counters: counters, logger: logger)
+        self.delivery = deliveryHandler
+        context = KafkaCallbackContext(
+            delivery: deliveryHandler,
             refresher: refresher,
             statistics: StatisticsHandler(counters: counters, logger: logger),
             logger: logger, counters: counters
         )
 
-        let conf = try RdKafkaConfiguration.make(configuration.librdkafkaProperties)
-        let contextPointer = Unmanaged.passRetained(context).toOpaque()
-        contextBits = Int(bitPattern: contextPointer)
-        rd_kafka_conf_set_opaque(conf, contextPointer)
-        rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
-        rd_kafka_conf_set_error_cb(conf, errorCallback)
-        rd_kafka_conf_set_log_cb(conf, logCallback)
-        if configuration.statisticsInterval != nil { rd_kafka_conf_set_stats_cb(conf, statisticsCallback) }
-        if refresher != nil {
-            rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, oauthBearerRefreshCallback)
-            // Serve the refresh callback from librdkafka's background thread: no app polling.
-            rd_kafka_conf_enable_sasl_queue(conf, 1)
+        created = try RdKafkaHandle.make(RD_KAFKA_PRODUCER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         }
-        var errorBuffer = [CChar](repeating: 0, count: 512)
-        guard let created = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
-            rd_kafka_conf_destroy(conf)
-            Unmanaged<ProducerCallbackContext>.fromOpaque(contextPointer).release()
-            throw KafkaError.clientCreation(reason: String(errorBuffer: errorBuffer))
-        }
-        handleBits = Int(bitPattern: UnsafeRawPointer(created))
-        if let refresher {
-            if let error = rd_kafka_sasl_background_callbacks_enable(created) {
-                let reason = String(cString: rd_kafka_error_string(error))
-                rd_kafka_error_destroy(error)
-                rd_kafka_destroy(created)
-                Unmanaged<ProducerCallbackContext>.fromOpaque(contextPointer).release()
-                throw KafkaError.clientCreation(reason: "cannot serve OAUTHBEARER refreshes in the background: \(reason)")
-            }
-            refresher.attach(created)
-        }
+        handleBits = created.handleBits
         poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll")
         let bits = handleBits
-        context.delivery.setReproduce { [weak self] pending in
+        deliveryHandler.setReproduce { [weak self] pending in
             guard let self else { return }
             self.produce(pending, handleBits: bits)
         }
@@ -167,7 +143,7 @@ public final class KafkaProducer: Service, Sendable {
         }
         guard proceed else { return }
         buffer.close()
-        context.delivery.setReproduce(nil)
+        delivery.setReproduce(nil)
         context.refresher?.detach()
         // Whatever librdkafka still holds comes back as purge delivery reports, which the
         // delivery handler turns into final failures (reported and dead-lettered).
@@ -175,18 +151,15 @@ public final class KafkaProducer: Service, Sendable {
         poller.stop()
         rd_kafka_poll(handle, 0)
         _ = rd_kafka_flush(handle, 100)
-        rd_kafka_destroy(handle)
+        RdKafkaHandle.destroy(created)
         context.statistics.finish()
-        if let contextPointer = UnsafeMutableRawPointer(bitPattern: contextBits) {
-            Unmanaged<ProducerCallbackContext>.fromOpaque(contextPointer).release()
-        }
     }
 
     /// Hands one attempt to librdkafka.
     private func produce(_ pending: PendingMessage, handleBits: Int) {
         let isRunning = lifecycle.withLock { $0 != .shutDown }
         guard isRunning, let handle = OpaquePointer(bitPattern: handleBits) else {
-            context.delivery.finallyFail(pending, .shutDown)
+            delivery.finallyFail(pending, .shutDown)
             return
         }
         let opaque = Unmanaged.passRetained(pending).toOpaque()
@@ -194,7 +167,7 @@ public final class KafkaProducer: Service, Sendable {
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             // librdkafka did not take it: no delivery report will come, so decide here.
             Unmanaged<PendingMessage>.fromOpaque(opaque).release()
-            context.delivery.failed(pending, KafkaDeliveryFailure(error))
+            delivery.failed(pending, KafkaDeliveryFailure(error))
         }
     }
 }

@@ -2,17 +2,17 @@ import CRdKafka
 import Foundation
 import Logging
 
-/// What librdkafka's C callbacks reach through the `opaque` pointer. Retained for the life of
+/// What librdkafka's C callbacks reach through the `opaque` pointer (producer or consumer). Retained for the life of
 /// the rd_kafka_t and released only after `rd_kafka_destroy` returns, so a callback can never
 /// see it freed.
-final class ProducerCallbackContext: Sendable {
-    let delivery: DeliveryHandler
+final class KafkaCallbackContext: Sendable {
+    let delivery: DeliveryHandler?
     let refresher: OAuthBearerTokenRefresher?
     let statistics: StatisticsHandler
     let logger: Logger
     let counters: KafkaClientCounters
 
-    init(delivery: DeliveryHandler, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters) {
+    init(delivery: DeliveryHandler?, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters) {
         self.delivery = delivery
         self.refresher = refresher
         self.statistics = statistics
@@ -20,8 +20,8 @@ final class ProducerCallbackContext: Sendable {
         self.counters = counters
     }
 
-    static func from(_ opaque: UnsafeMutableRawPointer?) -> ProducerCallbackContext? {
-        opaque.map { Unmanaged<ProducerCallbackContext>.fromOpaque($0).takeUnretainedValue() }
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> KafkaCallbackContext? {
+        opaque.map { Unmanaged<KafkaCallbackContext>.fromOpaque($0).takeUnretainedValue() }
     }
 }
 
@@ -30,22 +30,22 @@ final class ProducerCallbackContext: Sendable {
 
 /// `dr_msg_cb`: one delivery report per message (from our poll thread).
 let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
-    guard let message, let context = ProducerCallbackContext.from(opaque), let messageOpaque = message.pointee._private else { return }
+    guard let message, let context = KafkaCallbackContext.from(opaque), let delivery = context.delivery, let messageOpaque = message.pointee._private else { return }
     let pending = Unmanaged<PendingMessage>.fromOpaque(messageOpaque).takeRetainedValue()
     var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
     let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-    context.delivery.handle(pending, error: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset,
+    delivery.handle(pending, error: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset,
                             timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
 }
 
 /// `oauthbearer_token_refresh_cb`: must not block (served by librdkafka's SASL thread).
 let oauthBearerRefreshCallback: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, _, opaque in
-    ProducerCallbackContext.from(opaque)?.refresher?.refreshRequested()
+    KafkaCallbackContext.from(opaque)?.refresher?.refreshRequested()
 }
 
 /// `error_cb`: client-level errors. An authentication failure gets a fresh token at once.
 let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, code, reason, opaque in
-    guard let context = ProducerCallbackContext.from(opaque) else { return }
+    guard let context = KafkaCallbackContext.from(opaque) else { return }
     let error = rd_kafka_resp_err_t(rawValue: code)
     let text = reason.map { String(cString: $0) } ?? ""
     if error == RD_KAFKA_RESP_ERR__AUTHENTICATION {
@@ -58,7 +58,7 @@ let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?,
 
 /// `log_cb`: librdkafka's log lines, at swift-log levels (syslog 0-7 → critical…debug).
 let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = { handle, level, facility, line in
-    guard let handle, let context = ProducerCallbackContext.from(rd_kafka_opaque(handle)) else { return }
+    guard let handle, let context = KafkaCallbackContext.from(rd_kafka_opaque(handle)) else { return }
     let mapped: Logger.Level
     switch level {
     case 0...2: mapped = .critical
@@ -72,7 +72,7 @@ let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, U
 
 /// `stats_cb`: a statistics JSON document; returning 0 lets librdkafka free it.
 let statisticsCallback: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = { _, json, length, opaque in
-    guard let json, let context = ProducerCallbackContext.from(opaque) else { return 0 }
+    guard let json, let context = KafkaCallbackContext.from(opaque) else { return 0 }
     context.statistics.handle(Data(bytes: json, count: length))
     return 0
 }

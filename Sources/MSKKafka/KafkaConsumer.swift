@@ -1,0 +1,142 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// A Kafka consumer over librdkafka: subscribe or assign, read ``messages`` as an
+/// `AsyncSequence`, commit after processing. IAM authentication works as for the producer.
+public final class KafkaConsumer: Sendable {
+    /// The configuration it was made with.
+    public let configuration: KafkaConsumerConfiguration
+    /// The library's counters.
+    public let counters: KafkaClientCounters
+    /// Every message, in order per partition. Ends when the consumer is closed.
+    public let messages: AsyncStream<KafkaConsumerMessage>
+
+    private let created: RdKafkaHandle.Created
+    private let context: KafkaCallbackContext
+    private let continuation: AsyncStream<KafkaConsumerMessage>.Continuation
+    private let reader = ReaderControl()
+    private let logger: Logger
+
+    private var handle: OpaquePointer { OpaquePointer(bitPattern: created.handleBits)! }
+
+    /// Creates the consumer; nothing is read until ``subscribe(topics:)`` or ``assign(_:)``.
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "swift-msk-kafka.consumer")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let counters = KafkaClientCounters(clientID: configuration.clientID)
+        self.counters = counters
+        let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
+        context = KafkaCallbackContext(delivery: nil, refresher: refresher, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters)
+        created = try RdKafkaHandle.make(RD_KAFKA_CONSUMER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
+        // One queue for everything: errors, statistics and messages are all served by our reader.
+        rd_kafka_poll_set_consumer(OpaquePointer(bitPattern: created.handleBits)!)
+        (messages, continuation) = AsyncStream.makeStream(of: KafkaConsumerMessage.self, bufferingPolicy: .bufferingOldest(10_000))
+        startReader()
+    }
+
+    deinit { close() }
+
+    /// Joins the group and subscribes to `topics`.
+    public func subscribe(topics: [String]) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let error = rd_kafka_subscribe(handle, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.delivery(code: error.rawValue, name: String(cString: rd_kafka_err2name(error)), reason: String(cString: rd_kafka_err2str(error))) }
+    }
+
+    /// Reads exactly these partitions from these offsets (no group rebalancing).
+    public func assign(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for entry in partitions { rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition)?.pointee.offset = entry.offset }
+        let error = rd_kafka_assign(handle, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.delivery(code: error.rawValue, name: String(cString: rd_kafka_err2name(error)), reason: String(cString: rd_kafka_err2str(error))) }
+    }
+
+    /// Commits `message` as processed (its offset + 1), synchronously.
+    public func commit(_ message: KafkaConsumerMessage) throws {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, message.topic, message.partition)?.pointee.offset = message.offset + 1
+        let error = rd_kafka_commit(handle, list, 0)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.delivery(code: error.rawValue, name: String(cString: rd_kafka_err2name(error)), reason: String(cString: rd_kafka_err2str(error))) }
+    }
+
+    /// Leaves the group, stops reading and releases librdkafka. Safe to call more than once.
+    public func close() {
+        guard reader.stop() else { return }
+        context.refresher?.detach()
+        _ = rd_kafka_consumer_close(handle)
+        continuation.finish()
+        context.statistics.finish()
+        RdKafkaHandle.destroy(created)
+    }
+
+    /// The reader: a thread of its own, so a blocking poll never holds a Swift concurrency thread.
+    private func startReader() {
+        let handleBits = created.handleBits
+        let continuation = self.continuation
+        let logger = self.logger
+        let reader = self.reader
+        // The thread holds only what it needs, never the consumer itself, so that releasing
+        // the consumer (whose deinit waits for this thread) can never happen on this thread.
+        Thread {
+            while reader.isRunning {
+                guard let handle = OpaquePointer(bitPattern: handleBits), let raw = rd_kafka_consumer_poll(handle, 100) else { continue }
+                defer { rd_kafka_message_destroy(raw) }
+                let message = raw.pointee
+                guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    logger.warning("consumer error", metadata: ["code": "\(String(cString: rd_kafka_err2name(message.err)))"])
+                    continue
+                }
+                continuation.yield(Self.copy(raw))
+            }
+            reader.finished.signal()
+        }.start()
+    }
+
+    private static func copy(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
+        let message = raw.pointee
+        let topic = String(cString: rd_kafka_topic_name(message.rkt))
+        let value = message.payload.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
+        let key = message.key.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
+        var headers: [(name: String, value: [UInt8])] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(raw, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var headerValue: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(list, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append((name.map { String(cString: $0) } ?? "", headerValue.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        return KafkaConsumerMessage(topic: topic, partition: message.partition, offset: message.offset, key: key, value: value, headers: headers,
+                                    timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+
+}
+
+/// Tells the reader thread when to stop, and the closer when it has.
+private final class ReaderControl: Sendable {
+    private let running = Mutex(true)
+    let finished = DispatchSemaphore(value: 0)
+
+    var isRunning: Bool { running.withLock { $0 } }
+
+    /// Stops the reader and waits for it; `false` if it was already stopped.
+    func stop() -> Bool {
+        let wasRunning = running.withLock { state -> Bool in
+            defer { state = false }
+            return state
+        }
+        if wasRunning { finished.wait() }
+        return wasRunning
+    }
+}
