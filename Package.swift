@@ -61,11 +61,17 @@ let package = Package(
         ),
         // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Plain librdkafka in C: the reference kafka-bench measures the Swift producer against.
+        .target(name: "CRawProducer", dependencies: ["CRdKafka"], path: "Sources/CRawProducer"),
         .executableTarget(
             name: "kafka-bench",
             dependencies: [
                 "AWSAuth",
                 "MSKAuth",
+                "MSKKafka",
+                "CRdKafka",
+                "CRawProducer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,19 @@
+#ifndef RAW_PRODUCER_H
+#define RAW_PRODUCER_H
+
+#include <stddef.h>
+
+/// Result of one raw librdkafka producer run.
+typedef struct raw_producer_result {
+    long delivered;      ///< successful delivery reports
+    long failed;         ///< failed delivery reports
+    double seconds;      ///< wall time from first produce to last delivery report
+    char error[256];     ///< set when the run could not start
+} raw_producer_result;
+
+/// Produces `count` messages of `size` bytes to `topic` with plain librdkafka (the reference
+/// the Swift producer is measured against), using `properties` (name, value, name, value, ...).
+raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
+                                     const char *topic, long count, size_t size);
+
+#endif

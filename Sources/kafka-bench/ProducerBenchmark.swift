@@ -1,0 +1,140 @@
+import ArgumentParser
+import CRawProducer
+import CRdKafka
+import Foundation
+import Logging
+import MSKKafka
+import Synchronization
+
+/// Producer throughput: plain librdkafka in C, then the Swift ``KafkaProducer``, same settings,
+/// same in-process mock cluster, one after the other in one run.
+struct ProducerBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "producer",
+        abstract: "msgs/s and MB/s of the Swift producer vs raw librdkafka (C) on librdkafka's mock cluster, plus peak memory of each."
+    )
+
+    @Option(help: "Messages per run.")
+    var messages = 300_000
+
+    @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
+    var sizes: [Int] = [100, 1024]
+
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c or swift.")
+    var only: String?
+
+    @Option(help: "Bootstrap servers of an existing cluster (used internally).")
+    var bootstrap: String?
+
+    static let settings: [(String, String)] = [
+        ("linger.ms", "5"), ("batch.size", "1000000"), ("acks", "-1"), ("enable.idempotence", "true"),
+        ("queue.buffering.max.messages", "1000000"), ("queue.buffering.max.kbytes", "1048576"), ("log_level", "3"),
+    ]
+
+    func run() async throws {
+        if let only, let bootstrap {
+            let size = sizes.first ?? 100
+            let (seconds, delivered) = only == "c" ? try runC(bootstrap: bootstrap, size: size) : try await runSwift(bootstrap: bootstrap, size: size)
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print("\(seconds) \(delivered) \(usage.ru_maxrss)")
+            return
+        }
+        let cluster = try BenchCluster()
+        print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), mock cluster \(cluster.bootstrap)")
+        print("settings: " + Self.settings.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        for size in sizes {
+            let c = try child("c", bootstrap: cluster.bootstrap, size: size)
+            let swift = try child("swift", bootstrap: cluster.bootstrap, size: size)
+            for (name, run) in [("c    ", c), ("swift", swift)] {
+                let rate = Double(messages) / run.seconds
+                print(String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  peak RSS %6.1f MiB  (%d delivered)", name, size, rate, rate * Double(size) / 1e6, Double(run.maxRSSKiB) / 1024, run.delivered))
+            }
+            print(String(format: "ratio swift/c %5d B: throughput %.3f, peak RSS %.2f", size, c.seconds / swift.seconds, Double(swift.maxRSSKiB) / Double(c.maxRSSKiB)))
+        }
+    }
+
+    private struct Run { var seconds: Double; var delivered: Int; var maxRSSKiB: Int }
+
+    /// Runs one implementation in a child process of this executable, so each one's peak
+    /// memory is its own.
+    private func child(_ implementation: String, bootstrap: String, size: Int) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = Bundle.main.executableURL
+        }
+        process.arguments = ["producer", "--only", implementation, "--bootstrap", bootstrap, "--messages", String(messages), "--sizes", String(size)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard process.terminationStatus == 0, fields.count == 3, let seconds = Double(fields[0]), let delivered = Int(fields[1]), let rss = Int(fields[2]) else {
+            throw ValidationError("the \(implementation) run failed: \(String(decoding: data, as: UTF8.self))")
+        }
+        return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss)
+    }
+
+    private func runC(bootstrap: String, size: Int) throws -> (Double, Int) {
+        let properties = [("bootstrap.servers", bootstrap)] + Self.settings
+        let strings: [String] = properties.flatMap { [$0.0, $0.1] }
+        let flat = strings.map { strdup($0) }
+        defer { flat.forEach { free($0) } }
+        var pointers: [UnsafePointer<CChar>?] = flat.map { $0.map { UnsafePointer($0) } }
+        var result = pointers.withUnsafeMutableBufferPointer { buffer in
+            raw_producer_run(buffer.baseAddress, buffer.count, "bench", messages, size)
+        }
+        let error = withUnsafeBytes(of: &result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard error.isEmpty else { throw ValidationError("raw producer: \(error)") }
+        return (result.seconds, result.delivered)
+    }
+
+    private func runSwift(bootstrap: String, size: Int) async throws -> (Double, Int) {
+        var logger = Logger(label: "kafka-bench")
+        logger.logLevel = .error
+        let configuration = KafkaProducerConfiguration(
+            bootstrapServers: [bootstrap], clientID: "kafka-bench", linger: .milliseconds(5), batchSize: 1_000_000,
+            delivery: .init(maxBufferedMessages: 900_000, maxBufferedBytes: 1 << 30),
+            additionalProperties: ["log_level": "3"]
+        )
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
+        let delivered = Mutex(0)
+        let start = ContinuousClock.now
+        for _ in 0..<messages {
+            try await producer.enqueue(KafkaProducerMessage(topic: "bench", value: payload)) { result in
+                if case .success = result { delivered.withLock { $0 += 1 } }
+            }
+        }
+        _ = await producer.flush(timeout: .seconds(600))
+        let elapsed = ContinuousClock.now - start
+        await producer.shutdown()
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, delivered.withLock { $0 })
+    }
+}
+
+/// A mock cluster for the benchmark (3 brokers, topic `bench` with 6 partitions).
+private final class BenchCluster {
+    private let helper: OpaquePointer
+    private let cluster: OpaquePointer
+    let bootstrap: String
+
+    init() throws {
+        var errorBuffer = [CChar](repeating: 0, count: 256)
+        let conf = rd_kafka_conf_new()
+        _ = rd_kafka_conf_set(conf, "log_level", "0", &errorBuffer, errorBuffer.count)
+        guard let helper = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count),
+              let cluster = rd_kafka_mock_cluster_new(helper, 3) else { throw ValidationError("cannot start librdkafka's mock cluster") }
+        self.helper = helper
+        self.cluster = cluster
+        bootstrap = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        _ = rd_kafka_mock_topic_create(cluster, "bench", 6, 1)
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+        rd_kafka_destroy(helper)
+    }
+}
