@@ -7,7 +7,7 @@ public struct KafkaClientCounters: Sendable {
     /// A counter that also remembers its total.
     public final class Tally: Sendable {
         private let counter: Counter
-        private let total = Mutex(0)
+        private let total = Atomic<Int>(0)
 
         init(_ label: String, clientID: String) {
             counter = Counter(label: label, dimensions: [("client_id", clientID)])
@@ -15,11 +15,11 @@ public struct KafkaClientCounters: Sendable {
 
         func increment(by amount: Int = 1) {
             counter.increment(by: amount)
-            total.withLock { $0 += amount }
+            total.add(amount, ordering: .relaxed)
         }
 
         /// The total so far.
-        public var value: Int { total.withLock { $0 } }
+        public var value: Int { total.load(ordering: .relaxed) }
     }
 
     /// Tokens minted and pushed to librdkafka.

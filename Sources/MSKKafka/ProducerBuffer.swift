@@ -74,11 +74,12 @@ final class ProducerBuffer: Sendable {
 
     /// Gives back the room of one message.
     func release(bytes: Int) {
-        state.withLock { state in
+        let anyWaiting = state.withLock { state -> Bool in
             state.messages -= 1
             state.bytes -= bytes
+            return !state.order.isEmpty
         }
-        admitWaiters()
+        if anyWaiting { admitWaiters() }
     }
 
     /// Fails every waiter and refuses new messages.

@@ -16,12 +16,15 @@ enum RdKafkaProduce {
         let error: rd_kafka_resp_err_t = message.topic.withCString { topic in
             message.value.withUnsafeBytes { value in
                 (message.key ?? []).withUnsafeBytes { key in
-                    var values: [rd_kafka_vu_t] = []
+                    // On the stack: this runs once per message.
+                    return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { values -> rd_kafka_resp_err_t in
+                    var count = 0
                     func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
                         var entry = rd_kafka_vu_t()
                         entry.vtype = type
                         fill(&entry)
-                        values.append(entry)
+                        values[count] = entry
+                        count += 1
                     }
                     add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
                     add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) }
@@ -35,10 +38,11 @@ enum RdKafkaProduce {
                     if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
                     add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
                     add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
-                    guard let failure = rd_kafka_produceva(handle, values, values.count) else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+                    guard let failure = rd_kafka_produceva(handle, values.baseAddress, count) else { return RD_KAFKA_RESP_ERR_NO_ERROR }
                     let code = rd_kafka_error_code(failure)
                     rd_kafka_error_destroy(failure)
                     return code
+                    }
                 }
             }
         }

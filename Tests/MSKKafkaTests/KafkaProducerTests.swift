@@ -1,3 +1,4 @@
+import CRdKafka
 import Foundation
 import Logging
 import MSKAuth
@@ -65,6 +66,31 @@ struct KafkaProducerTests {
         await producer.shutdown()
         let values = Set(try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "outage", count: 51).compactMap { line -> Substring? in let fields = line.split(separator: "|", omittingEmptySubsequences: false); return fields.count > 2 ? fields[2] : nil })
         #expect((0..<50).allSatisfy { values.contains("during-outage-\($0)") })
+    }
+
+    @Test func injectedBrokerErrorsAreRetriedAndNothingIsLost() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("flaky")
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster), logger: Self.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "flaky", value: "warm-up"))
+        // Retriable broker errors on the next Produce requests: librdkafka retries them itself.
+        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                              RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE])
+        var reports: [KafkaDeliveryReport] = []
+        for index in 0..<20 { reports.append(try await producer.send(KafkaProducerMessage(topic: "flaky", key: "k", value: "v\(index)"))) }
+        #expect(reports.map(\.offset) == reports.map(\.offset).sorted())
+        #expect(Set(reports.map(\.offset)).count == 20)
+        // A non-retriable broker error is reported, not retried.
+        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        do {
+            _ = try await producer.send(KafkaProducerMessage(topic: "flaky", value: "denied"))
+            Issue.record("expected TOPIC_AUTHORIZATION_FAILED")
+        } catch let error as KafkaError {
+            guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
+            #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+        }
+        await producer.shutdown()
+        #expect(producer.counters.failed.value == 1)
     }
 
     @Test func invalidConfigurationNamesThePropertyWithLibrdkafkasText() throws {

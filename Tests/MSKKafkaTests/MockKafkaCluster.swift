@@ -34,6 +34,11 @@ final class MockKafkaCluster: @unchecked Sendable {
         _ = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
     }
 
+    /// The next `errors.count` requests of `apiKey` (0 = Produce) fail with these errors.
+    func pushRequestErrors(apiKey: Int16, _ errors: [rd_kafka_resp_err_t]) {
+        rd_kafka_mock_push_request_errors_array(cluster, apiKey, errors.count, errors)
+    }
+
     deinit {
         rd_kafka_mock_cluster_destroy(cluster)
         rd_kafka_destroy(helper)
