@@ -32,12 +32,16 @@ struct ProducerBenchmark: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        if let only, let bootstrap {
+        if let only {
+            // A cluster of its own when none is given (handy under a profiler).
+            let ownCluster = bootstrap == nil ? try BenchCluster() : nil
+            let bootstrap = bootstrap ?? ownCluster!.bootstrap
             let size = sizes.first ?? 100
             let (seconds, delivered) = only == "c" ? try runC(bootstrap: bootstrap, size: size) : try await runSwift(bootstrap: bootstrap, size: size)
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print("\(seconds) \(delivered) \(usage.ru_maxrss)")
+            withExtendedLifetime(ownCluster) {}
             return
         }
         let cluster = try BenchCluster()
