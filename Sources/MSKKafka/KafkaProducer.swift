@@ -21,6 +21,11 @@ public final class KafkaProducer: Service, Sendable {
     public let configuration: KafkaProducerConfiguration
     /// The library's counters (also exported through swift-metrics).
     public let counters: KafkaClientCounters
+    /// Outcomes of messages sent with ``enqueue(_:)``, in the order they are known. Keeps the
+    /// newest 100,000 if nobody reads it (the messages themselves are never dropped).
+    public let events: AsyncStream<KafkaProducerEvent>
+    private let eventContinuation: AsyncStream<KafkaProducerEvent>.Continuation
+
     /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
@@ -45,6 +50,7 @@ public final class KafkaProducer: Service, Sendable {
         self.logger = logger
         let counters = KafkaClientCounters(clientID: configuration.clientID)
         self.counters = counters
+        (events, eventContinuation) = AsyncStream.makeStream(of: KafkaProducerEvent.self, bufferingPolicy: .bufferingNewest(100_000))
         let delivery = configuration.delivery
         buffer = ProducerBuffer(maxMessages: delivery.maxBufferedMessages, maxBytes: delivery.maxBufferedBytes, backpressure: delivery.backpressure)
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
@@ -53,7 +59,7 @@ public final class KafkaProducer: Service, Sendable {
         context = KafkaCallbackContext(
             delivery: deliveryHandler,
             refresher: refresher,
-            statistics: StatisticsHandler(counters: counters, logger: logger),
+            statistics: StatisticsHandler(counters: counters, logger: logger, bufferDepth: { [buffer] in buffer.depth }),
             logger: logger, counters: counters
         )
 
@@ -95,10 +101,22 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
+    /// Sends `message` without waiting for its delivery; its outcome arrives on ``events``.
+    /// Suspends only while the buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
+    public func enqueue(_ message: KafkaProducerMessage) async throws {
+        let events = eventContinuation
+        try await enqueue(message) { result in
+            switch result {
+            case .success(let report): events.yield(.delivered(report))
+            case .failure(let error): events.yield(.failed(message, error))
+            }
+        }
+    }
+
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once
     /// with the outcome (from the producer's thread — keep it short). Suspends only while the
     /// buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
-    public func enqueue(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void = { _ in }) async throws {
+    public func enqueue(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
         let bytes = message.byteCount
         try await buffer.acquire(bytes: bytes)
         produce(PendingMessage(message: message, attempt: 1, byteCount: bytes, completion: completion), handleBits: handleBits)
@@ -153,6 +171,7 @@ public final class KafkaProducer: Service, Sendable {
         _ = rd_kafka_flush(handle, 100)
         RdKafkaHandle.destroy(created)
         context.statistics.finish()
+        eventContinuation.finish()
     }
 
     /// Hands one attempt to librdkafka.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// Receives librdkafka's statistics documents, decodes them and hands them on; a malformed
 /// document is counted and logged, never fatal.
@@ -8,8 +9,10 @@ final class StatisticsHandler: Sendable {
     let stream: AsyncStream<KafkaStatistics>
     private let counters: KafkaClientCounters
     private let logger: Logger
+    private let bufferDepth: (@Sendable () -> (messages: Int, bytes: Int))?
 
-    init(counters: KafkaClientCounters, logger: Logger) {
+    init(counters: KafkaClientCounters, logger: Logger, bufferDepth: (@Sendable () -> (messages: Int, bytes: Int))? = nil) {
+        self.bufferDepth = bufferDepth
         (stream, continuation) = AsyncStream.makeStream(of: KafkaStatistics.self, bufferingPolicy: .bufferingNewest(16))
         self.counters = counters
         self.logger = logger
@@ -19,6 +22,12 @@ final class StatisticsHandler: Sendable {
         do {
             let statistics = try JSONDecoder().decode(KafkaStatistics.self, from: json)
             statistics.export()
+            if let depth = bufferDepth?() {
+                // The local buffer's depth, sampled with each statistics document.
+                let client = [("client_id", statistics.client_id ?? "unknown")]
+                Gauge(label: "msk_kafka_buffer_messages", dimensions: client).record(depth.messages)
+                Gauge(label: "msk_kafka_buffer_bytes", dimensions: client).record(depth.bytes)
+            }
             continuation.yield(statistics)
         } catch {
             counters.malformedStatistics.increment()

@@ -93,6 +93,25 @@ struct KafkaProducerTests {
         #expect(producer.counters.failed.value == 1)
     }
 
+    @Test func enqueuedOutcomesArriveAsEvents() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("events")
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, extra: ["message.max.bytes": "2000"]), logger: Self.quiet)
+        for index in 0..<10 { try await producer.enqueue(KafkaProducerMessage(topic: "events", value: "e\(index)")) }
+        try await producer.enqueue(KafkaProducerMessage(topic: "events", value: [UInt8](repeating: 1, count: 4000)))
+        var delivered = 0, failed = 0
+        for await event in producer.events {
+            switch event {
+            case .delivered(let report): delivered += 1; #expect(report.topic == "events")
+            case .failed(let message, _): failed += 1; #expect(message.value.count == 4000)
+            }
+            if delivered + failed == 11 { break }
+        }
+        #expect(delivered == 10)
+        #expect(failed == 1)
+        await producer.shutdown()
+    }
+
     @Test func invalidConfigurationNamesThePropertyWithLibrdkafkasText() throws {
         let cluster = try MockKafkaCluster()
         do {
