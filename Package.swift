@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MSKKafka", targets: ["MSKKafka"]),
         .executable(name: "msk-iam-token", targets: ["msk-iam-token"]),
         .executable(name: "kafka-bench", targets: ["kafka-bench"]),
+        .executable(name: "kafka-soak", targets: ["kafka-soak"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -61,6 +62,14 @@ let package = Package(
         ),
         // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "kafka-soak",
+            dependencies: [
+                "MSKKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Plain librdkafka in C: the reference kafka-bench measures the Swift producer against.
         .target(name: "CRawProducer", dependencies: ["CRdKafka"], path: "Sources/CRawProducer"),
         .executableTarget(

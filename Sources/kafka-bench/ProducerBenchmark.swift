@@ -119,26 +119,13 @@ struct ProducerBenchmark: AsyncParsableCommand {
     }
 }
 
-/// A mock cluster for the benchmark (3 brokers, topic `bench` with 6 partitions).
+/// The benchmark's cluster: 3 mock brokers, topic `bench` with 6 partitions.
 private final class BenchCluster {
-    private let helper: OpaquePointer
-    private let cluster: OpaquePointer
-    let bootstrap: String
+    let cluster: MockKafkaCluster
+    var bootstrap: String { cluster.bootstrapServers }
 
     init() throws {
-        var errorBuffer = [CChar](repeating: 0, count: 256)
-        let conf = rd_kafka_conf_new()
-        _ = rd_kafka_conf_set(conf, "log_level", "0", &errorBuffer, errorBuffer.count)
-        guard let helper = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count),
-              let cluster = rd_kafka_mock_cluster_new(helper, 3) else { throw ValidationError("cannot start librdkafka's mock cluster") }
-        self.helper = helper
-        self.cluster = cluster
-        bootstrap = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
-        _ = rd_kafka_mock_topic_create(cluster, "bench", 6, 1)
-    }
-
-    deinit {
-        rd_kafka_mock_cluster_destroy(cluster)
-        rd_kafka_destroy(helper)
+        cluster = try MockKafkaCluster(brokers: 3)
+        cluster.createTopic("bench", partitions: 6)
     }
 }

@@ -1,0 +1,51 @@
+import CRdKafka
+
+/// librdkafka's in-process mock cluster: real Kafka brokers on 127.0.0.1 ports, PLAINTEXT only,
+/// for tests, benchmarks and offline soak runs. Faults on demand: brokers down and up, errors
+/// injected into the next requests.
+public final class MockKafkaCluster: Sendable {
+    // Bit patterns: raw pointers are not Sendable. Both are set once here and used only through
+    // librdkafka's thread-safe mock API.
+    private let helperBits: Int
+    private let clusterBits: Int
+    /// `host:port,host:port,...`
+    public let bootstrapServers: String
+
+    private var cluster: OpaquePointer { OpaquePointer(bitPattern: clusterBits)! }
+
+    /// Starts `brokers` brokers (ids 1...brokers).
+    public init(brokers: Int = 1) throws {
+        let conf = try RdKafkaConfiguration.make([("log_level", "0")])
+        var errorBuffer = [CChar](repeating: 0, count: 256)
+        guard let helper = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
+            throw KafkaError.clientCreation(reason: String(errorBuffer: errorBuffer))
+        }
+        guard let cluster = rd_kafka_mock_cluster_new(helper, Int32(brokers)) else {
+            rd_kafka_destroy(helper)
+            throw KafkaError.clientCreation(reason: "rd_kafka_mock_cluster_new failed")
+        }
+        helperBits = Int(bitPattern: UnsafeRawPointer(helper))
+        clusterBits = Int(bitPattern: UnsafeRawPointer(cluster))
+        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+    }
+
+    /// Creates `name` with `partitions` partitions.
+    public func createTopic(_ name: String, partitions: Int32 = 1, replicationFactor: Int32 = 1) {
+        _ = rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor)
+    }
+
+    /// Takes broker `id` down (connections refused and closed) or brings it back.
+    public func setBroker(_ id: Int32, up: Bool) {
+        _ = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
+    }
+
+    /// The next `errors.count` requests of API `apiKey` (0 = Produce) fail with these errors.
+    public func pushRequestErrors(apiKey: Int16, _ errors: [rd_kafka_resp_err_t]) {
+        rd_kafka_mock_push_request_errors_array(cluster, apiKey, errors.count, errors)
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+        if let helper = OpaquePointer(bitPattern: helperBits) { rd_kafka_destroy(helper) }
+    }
+}
