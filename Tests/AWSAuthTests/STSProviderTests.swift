@@ -60,7 +60,7 @@ struct STSProviderTests {
     }
 
     @Test func aStalledSTSTimesOutAsRetriable() async throws {
-        let stub = try await AWSEndpointStub(sts: "slow:5")
+        let stub = try await AWSEndpointStub(sts: "slow:60")
         do {
             _ = try await assumeRole(stub, timeout: .milliseconds(500)).credentials()
             Issue.record("expected a timeout")
