@@ -8,29 +8,35 @@ enum Base64URL {
     }
 
     static func encodeWithoutPadding(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 6 & 0x3F)])
-            output.append(alphabet[Int(chunk & 0x3F)])
-            index += 3
+        let length = (bytes.count * 4 + 2) / 3
+        return alphabet.withUnsafeBufferPointer { alphabet in
+            String(unsafeUninitializedCapacity: length) { output in
+                var out = 0
+                var index = 0
+                while index + 3 <= bytes.count {
+                    let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                    output[out] = alphabet[Int(chunk >> 18 & 0x3F)]
+                    output[out + 1] = alphabet[Int(chunk >> 12 & 0x3F)]
+                    output[out + 2] = alphabet[Int(chunk >> 6 & 0x3F)]
+                    output[out + 3] = alphabet[Int(chunk & 0x3F)]
+                    out += 4
+                    index += 3
+                }
+                let remaining = bytes.count - index
+                if remaining > 0 {
+                    var chunk = UInt32(bytes[index]) << 16
+                    if remaining == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
+                    output[out] = alphabet[Int(chunk >> 18 & 0x3F)]
+                    output[out + 1] = alphabet[Int(chunk >> 12 & 0x3F)]
+                    out += 2
+                    if remaining == 2 {
+                        output[out] = alphabet[Int(chunk >> 6 & 0x3F)]
+                        out += 1
+                    }
+                }
+                return out
+            }
         }
-        let remaining = bytes.count - index
-        if remaining == 1 {
-            let chunk = UInt32(bytes[index]) << 16
-            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
-        } else if remaining == 2 {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 6 & 0x3F)])
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// Decodes base64url with or without padding; `nil` for anything else.

@@ -50,7 +50,7 @@ struct SigV4CanonicalRequest {
     /// unreserved or `/` encoded — which encodes an already-encoded path a second time, as AWS
     /// requires for every service but S3.
     static func canonicalURI(percentEncodedPath: String) -> String {
-        if percentEncodedPath.isEmpty { return "/" }
+        if percentEncodedPath.isEmpty || percentEncodedPath == "/" { return "/" }
         var segments: [Substring] = []
         for segment in percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
             switch segment {

@@ -134,26 +134,26 @@ public struct SigV4Signer: Sendable {
         if let encodedSessionToken { pairs.append(("X-Amz-Security-Token", encodedSessionToken)) }
 
         let sorted = pairs.sorted { lhs, rhs in lhs.name == rhs.name ? lhs.value < rhs.value : lhs.name < rhs.name }
-        var hasher = SHA256()
-        func feed(_ text: String) {
-            var copy = text
-            copy.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
-        feed(method.uppercased())
-        feed("\n")
-        feed(SigV4CanonicalRequest.canonicalURI(percentEncodedPath: percentEncodedPath))
-        feed("\n")
+        // The canonical request, built in one buffer (no nested closures over mutable state:
+        // they cost a dynamic exclusivity check per call) and hashed once.
+        var canonical = [UInt8]()
+        canonical.reserveCapacity(256 + sorted.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        canonical.append(contentsOf: (method == "GET" ? method : method.uppercased()).utf8)
+        canonical.append(UInt8(ascii: "\n"))
+        canonical.append(contentsOf: SigV4CanonicalRequest.canonicalURI(percentEncodedPath: percentEncodedPath).utf8)
+        canonical.append(UInt8(ascii: "\n"))
         for (index, pair) in sorted.enumerated() {
-            if index > 0 { feed("&") }
-            feed(pair.name)
-            feed("=")
-            feed(pair.value)
+            if index > 0 { canonical.append(UInt8(ascii: "&")) }
+            canonical.append(contentsOf: pair.name.utf8)
+            canonical.append(UInt8(ascii: "="))
+            canonical.append(contentsOf: pair.value.utf8)
         }
-        feed("\nhost:")
-        feed(host)
-        feed("\n\nhost\n")
-        feed(SigV4CanonicalRequest.emptyPayloadHash)
-        let stringToSign = SigV4CanonicalRequest.algorithm + "\n" + timestamp.dateTime + "\n" + scope + "\n" + SigV4Encoding.hex(hasher.finalize())
+        canonical.append(contentsOf: "\nhost:".utf8)
+        canonical.append(contentsOf: host.utf8)
+        canonical.append(contentsOf: "\n\nhost\n".utf8)
+        canonical.append(contentsOf: SigV4CanonicalRequest.emptyPayloadHash.utf8)
+        let canonicalHash = SHA256.hash(data: canonical)
+        let stringToSign = SigV4CanonicalRequest.algorithm + "\n" + timestamp.dateTime + "\n" + scope + "\n" + SigV4Encoding.hex(canonicalHash)
         let signature = sign(stringToSign, timestamp: timestamp)
 
         var output = ""
