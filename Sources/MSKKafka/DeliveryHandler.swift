@@ -41,7 +41,7 @@ final class DeliveryHandler: Sendable {
             finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason))
             return
         }
-        guard pending.attempt <= policy.maxRetries, let reproduce = reproduce.withLock({ $0 }) else {
+        guard pending.attempt <= policy.maxRetries, reproduce.withLock({ $0 }) != nil else {
             let error: KafkaError = pending.attempt > policy.maxRetries ? .retriesExhausted(attempts: pending.attempt, last: failure) : .shutDown
             finallyFail(pending, error)
             return
@@ -53,7 +53,12 @@ final class DeliveryHandler: Sendable {
         ])
         Task {
             try? await Task.sleep(for: delay)
-            reproduce(pending.nextAttempt())
+            // Re-read: the producer may have shut down while this attempt waited.
+            if let reproduce = self.reproduce.withLock({ $0 }) {
+                reproduce(pending.nextAttempt())
+            } else {
+                self.finallyFail(pending, .shutDown)
+            }
         }
     }
 

@@ -69,8 +69,12 @@ public final class KafkaProducer: Service, Sendable {
         handleBits = created.handleBits
         poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll")
         let bits = handleBits
-        deliveryHandler.setReproduce { [weak self] pending in
-            guard let self else { return }
+        deliveryHandler.setReproduce { [weak self, weak deliveryHandler] pending in
+            // A producer released mid-retry still reports the message rather than drop it.
+            guard let self else {
+                deliveryHandler?.finallyFail(pending, .shutDown)
+                return
+            }
             self.produce(pending, handleBits: bits)
         }
     }

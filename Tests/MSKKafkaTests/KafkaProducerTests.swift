@@ -209,6 +209,25 @@ struct KafkaProducerTests {
         await #expect(throws: KafkaError.self) { try await producer.send(KafkaProducerMessage(topic: "inflight", value: "after")) }
     }
 
+    @Test func droppingAProducerMidFlightReportsEveryMessage() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("dropped")
+        cluster.setBroker(1, up: false)
+        let outcomes = Mutex(0)
+        do {
+            let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(200)),
+                                                                              messageTimeout: .milliseconds(300)), logger: Self.quiet)
+            for index in 0..<5 {
+                try await producer.enqueue(KafkaProducerMessage(topic: "dropped", value: "m\(index)")) { _ in outcomes.withLock { $0 += 1 } }
+            }
+            try await Task.sleep(for: .seconds(1))  // some attempts are now waiting to be retried
+            #expect(producer.counters.retries.value > 0)
+        }  // released here, without shutdown
+        let deadline = ContinuousClock.now + .seconds(20)
+        while outcomes.withLock({ $0 }) < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(outcomes.withLock { $0 } == 5)
+    }
+
     @Test func statisticsAreDecodedFromRealDocuments() async throws {
         let cluster = try MockKafkaCluster(brokers: 2)
         cluster.createTopic("stats", partitions: 2)
