@@ -171,8 +171,11 @@ public final class KafkaProducer: Service, Sendable {
         // delivery handler turns into final failures (reported and dead-lettered).
         _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         poller.stop()
-        rd_kafka_poll(handle, 0)
-        _ = rd_kafka_flush(handle, 100)
+        // Serve those reports before destroying the handle: rd_kafka_destroy would drop them.
+        let deadline = ContinuousClock.now + .seconds(10)
+        repeat {
+            rd_kafka_poll(handle, 10)
+        } while rd_kafka_outq_len(handle) > 0 && ContinuousClock.now < deadline
         RdKafkaHandle.destroy(created)
         context.statistics.finish()
         eventContinuation.finish()
