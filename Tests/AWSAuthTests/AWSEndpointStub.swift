@@ -17,7 +17,7 @@ final class AWSEndpointStub: Sendable {
     private let transport = URLSessionHTTPTransport()
 
     init(imds: String = "ok", ecs: String = "ok", sts: String = "ok") async throws {
-        server = try LoopbackServerProcess(executable: "python3", arguments: [PackagePaths.fixture("aws_endpoint_stub.py", target: "AWSAuthTests").path])
+        server = try await LoopbackServerProcess.start(executable: "python3", arguments: [PackagePaths.fixture("aws_endpoint_stub.py", target: "AWSAuthTests").path])
         try await setModes(["imds": imds, "ecs": ecs, "sts": sts])
     }
 

@@ -104,7 +104,7 @@ struct STSProviderTests {
 
     /// moto's STS returns real AWS-shaped XML.
     @Test func assumeRoleAgainstMotoServer() async throws {
-        let moto = try LoopbackServerProcess(executable: "python3", arguments: [PackagePaths.fixture("moto_server_on_free_port.py", target: "AWSAuthTests").path])
+        let moto = try await LoopbackServerProcess.start(executable: "python3", arguments: [PackagePaths.fixture("moto_server_on_free_port.py", target: "AWSAuthTests").path])
         defer { moto.stop() }
         let provider = try STSAssumeRoleCredentialProvider(
             roleARN: "arn:aws:iam::123456789012:role/moto-role", roleSessionName: "stable-session",

@@ -38,6 +38,16 @@ public final class LoopbackServerProcess: @unchecked Sendable {
         self.port = port
     }
 
+    /// Starts the server from async code without blocking one of Swift concurrency's few
+    /// cooperative threads while the child process boots (the port read is a blocking read).
+    public static func start(executable: String, arguments: [String]) async throws -> LoopbackServerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try LoopbackServerProcess(executable: executable, arguments: arguments) })
+            }
+        }
+    }
+
     /// Stops the server.
     public func stop() {
         try? stdin.fileHandleForWriting.close()
