@@ -4,28 +4,14 @@ import Testing
 
 /// The `msk-iam-token` executable, run as a user would.
 @Suite struct MSKIAMTokenCLITests {
-    static var binary: URL? {
-        let directory = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidate = directory.appendingPathComponent("msk-iam-token")
-        return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
-    }
+    static var binary: String? { ChildProcess.packageExecutable("msk-iam-token") }
 
     /// In CI the binary must be there (swift test builds it); elsewhere a missing one skips.
     static var runnable: Bool { binary != nil || ProcessInfo.processInfo.environment["CI"] != nil }
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try #require(binary)
-        process.arguments = arguments
-        process.environment = environment
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let outcome = try ChildProcess.run(try #require(binary), arguments, environment: environment)
+        return (outcome.status, outcome.stdoutText, outcome.stderr)
     }
 
     @Test(.enabled(if: runnable, "build the package first (swift build)"))

@@ -29,22 +29,10 @@ public enum PythonReference {
 
     /// Runs the script to completion.
     public static func run(script: URL, input: Data) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(script.lastPathComponent) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        let outcome = try ChildProcess.run("python3", [script.path], input: input)
+        guard outcome.status == 0 else {
+            throw Failure(description: "\(script.lastPathComponent) exited \(outcome.status): \(outcome.stderr)")
         }
-        return output
+        return outcome.stdout
     }
 }

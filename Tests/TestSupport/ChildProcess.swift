@@ -1,0 +1,54 @@
+import Foundation
+
+/// Runs a program to completion and collects what it printed — the one way the tests start
+/// short-lived programs (Python references, kcat, the package's own executables).
+public enum ChildProcess {
+    /// What a finished program left behind.
+    public struct Outcome: Sendable {
+        /// Its exit status.
+        public var status: Int32
+        /// Its standard output.
+        public var stdout: Data
+        /// Its standard error, as text.
+        public var stderr: String
+        /// Standard output as text.
+        public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Runs `executable` (a path, or a name looked up on PATH) with `arguments`, feeding `input`.
+    /// stderr is drained on its own thread so that a chatty program never blocks on a full pipe.
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> Outcome {
+        let process = Process()
+        if executable.hasPrefix("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
+        if let environment { process.environment = environment }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let errors = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()  // written by the group's one task, read after wait()
+        DispatchQueue.global().async(group: errors) { errorData = stderr.fileHandleForReading.readDataToEndOfFile() }
+        if let input {
+            stdin.fileHandleForWriting.write(input)
+            try stdin.fileHandleForWriting.close()
+        }
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        errors.wait()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: output, stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// The package's own executable `name`, built next to the test bundle, if it is there.
+    public static func packageExecutable(_ name: String) -> String? {
+        let directory = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidate = directory.appendingPathComponent(name).path
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }
+}
