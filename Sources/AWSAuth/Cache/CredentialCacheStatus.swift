@@ -22,6 +22,11 @@ public struct CredentialCacheStatus: Sendable, CustomStringConvertible {
     public var nextRefresh: Date?
     /// Whether a refresh is running right now.
     public var refreshInProgress: Bool
+    /// When the last failed refresh happened.
+    public var lastFailure: Date?
+    /// Callers suspended in ``RefreshingCredentialCache/credentials()`` until the refresh in
+    /// progress ends.
+    public var waitingCallers: Int = 0
 
     /// Seconds until the cached credentials expire, at `now`.
     public func timeToExpiry(at now: Date) -> TimeInterval? {
@@ -29,7 +34,7 @@ public struct CredentialCacheStatus: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var parts = ["source: \(source)", "refreshes: \(refreshCount)", "failures: \(failureCount)", "consecutiveFailures: \(consecutiveFailures)"]
+        var parts = ["source: \(source)", "refreshes: \(refreshCount)", "failures: \(failureCount)", "consecutiveFailures: \(consecutiveFailures)", "refreshInProgress: \(refreshInProgress)"]
         if let accessKeyID { parts.append("accessKeyID: \(accessKeyID)") }
         if let expiration { parts.append("expiration: \(expiration.formatted(.iso8601))") }
         if let nextRefresh { parts.append("nextRefresh: \(nextRefresh.formatted(.iso8601))") }
