@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "msk-iam-token", targets: ["msk-iam-token"]),
         .executable(name: "kafka-bench", targets: ["kafka-bench"]),
         .executable(name: "kafka-soak", targets: ["kafka-soak"]),
+        .library(name: "MSKLocal", targets: ["MSKLocal"]),
+        .executable(name: "msk-local", targets: ["msk-local"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -18,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // librdkafka from the system (Debian: librdkafka-dev).
@@ -60,6 +63,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // An offline stand-in for MSK's IAM front door: a SASL/OAUTHBEARER gateway over the mock
+        // cluster that validates MSK IAM tokens, plus local STS, IMDSv2 and ECS endpoints.
+        .target(
+            name: "MSKLocal",
+            dependencies: [
+                "AWSAuth",
+                "MSKKafka",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "msk-local",
+            dependencies: [
+                "MSKLocal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
@@ -86,6 +110,7 @@ let package = Package(
         ),
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MSKLocalTests", dependencies: ["MSKLocal", "MSKKafka", "MSKAuth", "AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

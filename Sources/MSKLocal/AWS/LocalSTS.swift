@@ -1,0 +1,103 @@
+import AWSAuth
+import Foundation
+
+/// msk-local's STS: `AssumeRole`, `AssumeRoleWithWebIdentity` and `GetCallerIdentity`, with
+/// AWS's XML shapes and error codes. Signed calls are verified against the registry.
+struct LocalSTS: Sendable {
+    /// The roles `AssumeRole*` may assume.
+    let roleARNs: [String]
+    /// The smallest `DurationSeconds` accepted (AWS: 900).
+    let minimumDuration: Int
+    /// Issued credentials never live longer than this, whatever was asked (for fast rotation
+    /// with clients that cannot ask for less than 900 s).
+    let maximumLifetime: Int?
+    let registry: CredentialRegistry
+    let faults: MSKLocalFaults
+    let counters: MSKLocalCounters
+
+    func handle(_ request: LocalHTTPRequest) -> LocalHTTPResponse {
+        let parameters = request.parameters
+        let action = parameters["Action"] ?? ""
+        let requestID = UUID().uuidString.lowercased()
+        counters.update { $0.stsCalls[action.isEmpty ? "(none)" : action, default: 0] += 1 }
+        let now = faults.now()
+
+        if let (fault, down) = faults.takeSTSFault(now: now) {
+            counters.update { $0.stsFailures["fault_\(down ? "down" : fault.rawValue)", default: 0] += 1 }
+            switch fault {
+            case .internalError:
+                let status = down ? 503 : 500
+                return .text(status, STSXML.error(type: "Receiver", code: down ? "ServiceUnavailable" : "InternalFailure", message: "injected fault", requestID: requestID), contentType: "text/xml")
+            case .throttling:
+                return .text(400, STSXML.error(code: "Throttling", message: "Rate exceeded", requestID: requestID), contentType: "text/xml")
+            case .hang:
+                return .hang(.seconds(60))
+            case .malformed:
+                return .text(200, "<AssumeRoleResponse><AssumeRoleResult><Credentials>", contentType: "text/xml")
+            }
+        }
+
+        func refuse(_ status: Int, _ code: String, _ message: String) -> LocalHTTPResponse {
+            counters.update { $0.stsFailures[code, default: 0] += 1 }
+            return .text(status, STSXML.error(code: code, message: message, requestID: requestID), contentType: "text/xml")
+        }
+
+        switch action {
+        case "AssumeRole":
+            let caller: IssuedCredentials
+            switch SigV4RequestVerifier(registry: registry, service: "sts").verify(request, now: now) {
+            case .failure(let refusal): return refuse(403, refusal.code, refusal.message)
+            case .success(let verified): caller = verified
+            }
+            return assume(parameters, caller: caller.principal, action: action, now: now, requestID: requestID, refuse: refuse)
+        case "AssumeRoleWithWebIdentity":
+            guard let token = parameters["WebIdentityToken"], !token.isEmpty else {
+                return refuse(400, "InvalidIdentityToken", "WebIdentityToken is missing or empty")
+            }
+            guard token.split(separator: ".").count == 3 else {
+                return refuse(400, "InvalidIdentityToken", "the web identity token is not a JWT")
+            }
+            counters.webIdentityTokenSeen(token)
+            return assume(parameters, caller: "web identity", action: action, now: now, requestID: requestID, refuse: refuse)
+        case "GetCallerIdentity":
+            switch SigV4RequestVerifier(registry: registry, service: "sts").verify(request, now: now) {
+            case .failure(let refusal):
+                return refuse(403, refusal.code, refusal.message)
+            case .success(let caller):
+                let body = "<Arn>\(STSXML.escape(caller.principal))</Arn><UserId>\(caller.credentials.accessKeyID)</UserId><Account>\(CredentialRegistry.accountID)</Account>"
+                return .text(200, STSXML.result(action: action, body: body, requestID: requestID), contentType: "text/xml")
+            }
+        default:
+            return refuse(400, "InvalidAction", "Could not find operation \(action) for version 2011-06-15")
+        }
+    }
+
+    private func assume(_ parameters: [String: String], caller: String, action: String, now: Date, requestID: String, refuse: (Int, String, String) -> LocalHTTPResponse) -> LocalHTTPResponse {
+        guard let roleARN = parameters["RoleArn"], !roleARN.isEmpty else {
+            return refuse(400, "ValidationError", "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+        }
+        guard let sessionName = parameters["RoleSessionName"], (2...64).contains(sessionName.count),
+              sessionName.allSatisfy({ $0.isLetter || $0.isNumber || "+=,.@-_".contains($0) }) else {
+            return refuse(400, "ValidationError", "RoleSessionName must be 2 to 64 characters of [\\w+=,.@-]")
+        }
+        var duration = 3600
+        if let text = parameters["DurationSeconds"] {
+            guard let value = Int(text), (minimumDuration...43_200).contains(value) else {
+                return refuse(400, "ValidationError", "DurationSeconds '\(text)' is outside \(minimumDuration)...43200")
+            }
+            duration = value
+        }
+        guard roleARNs.contains(roleARN), let roleName = roleARN.split(separator: "/").last else {
+            return refuse(403, "AccessDenied", "User: \(caller) is not authorized to perform: sts:\(action) on resource: \(roleARN)")
+        }
+        if let maximumLifetime { duration = min(duration, maximumLifetime) }
+        let principal = "arn:aws:sts::\(CredentialRegistry.accountID):assumed-role/\(roleName)/\(sessionName)"
+        let issued = registry.issue(principal: principal, lifetime: TimeInterval(duration), now: now)
+        var body = STSXML.credentials(issued)
+        body += "<AssumedRoleUser><AssumedRoleId>AROAMSKLOCAL:\(STSXML.escape(sessionName))</AssumedRoleId><Arn>\(STSXML.escape(principal))</Arn></AssumedRoleUser>"
+        if action == "AssumeRoleWithWebIdentity" {
+            body += "<SubjectFromWebIdentityToken>msk-local</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience>"
+        }
+        return .text(200, STSXML.result(action: action, body: body, requestID: requestID), contentType: "text/xml")
+    }
+}

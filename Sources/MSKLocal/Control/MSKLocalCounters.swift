@@ -1,0 +1,81 @@
+import Synchronization
+
+/// What msk-local has seen, for tests and the control API (`GET /control/counters`).
+public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
+    /// Client connections accepted by the gateway.
+    public var connectionsAccepted = 0
+    /// Client connections open now.
+    public var connectionsOpen = 0
+    /// Connections closed by the control API's "drop all connections".
+    public var connectionsDropped = 0
+    /// Connections closed because a request other than ApiVersions/SASL came before authentication.
+    public var unauthenticatedRequests = 0
+    /// Successful authentications (first ones and re-authentications).
+    public var authenticationsSucceeded = 0
+    /// Refused authentications.
+    public var authenticationsFailed = 0
+    /// Refusals by reason code (``MSKTokenRejection/reasonCode``).
+    public var authenticationFailuresByReason: [String: Int] = [:]
+    /// KIP-368 re-authentications accepted on an open connection.
+    public var reauthentications = 0
+    /// Connections closed by the gateway because their session ended.
+    public var sessionsExpired = 0
+    /// Successful authentications per principal ARN.
+    public var authenticationsByPrincipal: [String: Int] = [:]
+    /// Distinct access key ids that authenticated (one per credential rotation).
+    public var distinctAccessKeys = 0
+    /// STS calls by action (`AssumeRole`, ...), answered or failed.
+    public var stsCalls: [String: Int] = [:]
+    /// STS calls refused: bad signature, unknown key, injected fault, ...
+    public var stsFailures: [String: Int] = [:]
+    /// Credentials handed out by IMDS.
+    public var imdsCredentialRequests = 0
+    /// Credentials handed out by the ECS endpoint.
+    public var ecsCredentialRequests = 0
+    /// Distinct web identity tokens seen by AssumeRoleWithWebIdentity.
+    public var distinctWebIdentityTokens = 0
+}
+
+/// Thread-safe tallies behind ``MSKLocalCountersSnapshot``.
+public final class MSKLocalCounters: Sendable {
+    private struct State {
+        var snapshot = MSKLocalCountersSnapshot()
+        var accessKeys: Set<String> = []
+        var webIdentityTokens: Set<String> = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// A copy of every counter.
+    public var snapshot: MSKLocalCountersSnapshot { state.withLock { $0.snapshot } }
+
+    func update(_ body: (inout MSKLocalCountersSnapshot) -> Void) {
+        state.withLock { body(&$0.snapshot) }
+    }
+
+    func authenticationSucceeded(_ session: AuthenticatedSession, reauthentication: Bool) {
+        state.withLock { state in
+            state.snapshot.authenticationsSucceeded += 1
+            if reauthentication { state.snapshot.reauthentications += 1 }
+            state.snapshot.authenticationsByPrincipal[session.principal, default: 0] += 1
+            state.accessKeys.insert(session.accessKeyID)
+            state.snapshot.distinctAccessKeys = state.accessKeys.count
+        }
+    }
+
+    func authenticationFailed(_ rejection: MSKTokenRejection) {
+        state.withLock { state in
+            state.snapshot.authenticationsFailed += 1
+            state.snapshot.authenticationFailuresByReason[rejection.reasonCode, default: 0] += 1
+        }
+    }
+
+    func webIdentityTokenSeen(_ token: String) {
+        state.withLock { state in
+            state.webIdentityTokens.insert(token)
+            state.snapshot.distinctWebIdentityTokens = state.webIdentityTokens.count
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// One client connection through the gateway.
+///
+/// Before authentication it lets `ApiVersions` through to the upstream broker and answers
+/// `SaslHandshake` and `SaslAuthenticate` itself; any other request closes the connection, as a
+/// SASL listener does. Once authenticated, frames flow both ways unchanged except the responses
+/// that carry broker addresses or API versions (``KafkaResponseRewriter``). The connection is
+/// closed when the session ends — unless the client re-authenticates first (KIP-368).
+///
+/// Everything here runs on the client channel's event loop; the upstream channel shares it.
+final class GatewayConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let shared: GatewayShared
+    private let upstreamAddress: SocketAddress
+    private var context: ChannelHandlerContext?
+    private var upstream: (any Channel)?
+    private var waitingForUpstream: [ByteBuffer] = []
+    /// Correlation id → the request whose response must be rewritten.
+    private var rewrites: [Int32: (apiKey: Int16, version: Int16)] = [:]
+    private var handshakeDone = false
+    private var session: AuthenticatedSession?
+    private var sessionTimer: Scheduled<Void>?
+
+    init(shared: GatewayShared, upstreamAddress: SocketAddress) {
+        self.shared = shared
+        self.upstreamAddress = upstreamAddress
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        shared.connectionOpened(context.channel)
+        connectUpstream(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        shared.connectionClosed(context.channel)
+        sessionTimer?.cancel()
+        upstream?.close(promise: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        shared.logger.debug("gateway connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        var reader = frame
+        let header: KafkaRequestHeader
+        do {
+            header = try KafkaRequestHeader.read(from: &reader)
+        } catch {
+            shared.logger.info("closing a connection that sent an unreadable request header", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        switch header.apiKey {
+        case KafkaAPI.saslHandshake:
+            handshake(header, body: reader, context: context)
+        case KafkaAPI.saslAuthenticate:
+            authenticate(header, body: reader, context: context)
+        case KafkaAPI.apiVersions:
+            forward(frame, header: header)
+        default:
+            guard session != nil else {
+                shared.counters.update { $0.unauthenticatedRequests += 1 }
+                shared.logger.info("closing a connection that sent API \(header.apiKey) before authenticating")
+                context.close(promise: nil)
+                return
+            }
+            forward(frame, header: header)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    // MARK: Upstream
+
+    private func connectUpstream(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        ClientBootstrap(group: context.eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(client: bound))
+                }
+            }
+            .connect(to: upstreamAddress)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel): bound.value.upstreamConnected(channel)
+                case .failure(let error): bound.value.upstreamClosed(reason: "connect failed: \(error)")
+                }
+            }
+    }
+
+    private func upstreamConnected(_ channel: any Channel) {
+        guard context != nil else {
+            channel.close(promise: nil)
+            return
+        }
+        upstream = channel
+        for frame in waitingForUpstream { channel.write(frame, promise: nil) }
+        waitingForUpstream.removeAll()
+        channel.flush()
+    }
+
+    /// The upstream broker closed (or could not be reached): so does the client connection.
+    fileprivate func upstreamClosed(reason: String) {
+        shared.logger.debug("upstream connection closed", metadata: ["reason": "\(reason)"])
+        context?.close(promise: nil)
+    }
+
+    fileprivate func upstreamResponse(_ frame: ByteBuffer) {
+        guard let context else { return }
+        var response = frame
+        if let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self),
+           let request = rewrites.removeValue(forKey: correlationID) {
+            let body = frame.getSlice(at: frame.readerIndex + 4, length: frame.readableBytes - 4)!
+            do {
+                if let rewritten = try shared.rewriter.rewrite(apiKey: request.apiKey, version: request.version, body: body, allocator: context.channel.allocator) {
+                    response = context.channel.allocator.buffer(capacity: rewritten.readableBytes + 4)
+                    response.writeInteger(correlationID)
+                    response.writeImmutableBuffer(rewritten)
+                }
+            } catch {
+                shared.logger.error("cannot rewrite a response; closing the connection", metadata: ["api_key": "\(request.apiKey)", "error": "\(error)"])
+                context.close(promise: nil)
+                return
+            }
+        }
+        context.write(wrapOutboundOut(response), promise: nil)
+    }
+
+    fileprivate func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    private func forward(_ frame: ByteBuffer, header: KafkaRequestHeader) {
+        if KafkaAPI.rewrittenVersionCaps[header.apiKey] != nil {
+            rewrites[header.correlationID] = (header.apiKey, header.apiVersion)
+        }
+        if let upstream {
+            upstream.write(frame, promise: nil)
+        } else {
+            waitingForUpstream.append(frame)
+        }
+    }
+
+    // MARK: SASL
+
+    /// SaslHandshake v0/v1: `mechanism` → `error_code, [mechanisms]`.
+    private func handshake(_ header: KafkaRequestHeader, body: ByteBuffer, context: ChannelHandlerContext) {
+        var body = body
+        let mechanism = (try? body.readKafkaString()) ?? nil
+        var response = context.channel.allocator.buffer(capacity: 32)
+        response.writeInteger(header.correlationID)
+        let accepted = mechanism == "OAUTHBEARER"
+        response.writeInteger(accepted ? KafkaErrorCode.none : KafkaErrorCode.unsupportedSaslMechanism)
+        response.writeInteger(Int32(1))
+        response.writeKafkaString("OAUTHBEARER")
+        if accepted {
+            handshakeDone = true
+            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+        } else {
+            shared.logger.info("refused SASL mechanism", metadata: ["mechanism": "\(mechanism ?? "null")"])
+            closeAfterWriting(response, context: context)
+        }
+    }
+
+    /// SaslAuthenticate v0/v1: `auth_bytes` → `error_code, error_message, auth_bytes,
+    /// session_lifetime_ms (v1)`.
+    private func authenticate(_ header: KafkaRequestHeader, body: ByteBuffer, context: ChannelHandlerContext) {
+        guard handshakeDone else {
+            var response = context.channel.allocator.buffer(capacity: 64)
+            response.writeInteger(header.correlationID)
+            writeAuthenticateBody(&response, version: header.apiVersion, error: KafkaErrorCode.illegalSaslState, message: "SaslAuthenticate before SaslHandshake", lifetimeMs: 0)
+            closeAfterWriting(response, context: context)
+            return
+        }
+        handshakeDone = false
+        var body = body
+        let authBytes = ((try? body.readKafkaBytes()) ?? nil) ?? []
+        let now = shared.faults.now()
+        var outcome = OAuthBearerInitialResponse.parse(authBytes).flatMap { shared.validator.validate(token: $0.token, now: now) }
+        if case .success = outcome, shared.faults.takeAuthenticationRejection() {
+            outcome = .failure(.rejectedByFault)
+        }
+        if case .success(let new) = outcome, let current = session, current.principal != new.principal {
+            outcome = .failure(.principalChanged(from: current.principal, to: new.principal))
+        }
+        let decided = outcome
+        let delay = shared.faults.authenticationDelay
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        if delay > .zero {
+            context.eventLoop.scheduleTask(in: TimeAmount(delay)) {
+                bound.value.answerAuthentication(header, outcome: decided, now: now)
+            }
+        } else {
+            answerAuthentication(header, outcome: decided, now: now)
+        }
+    }
+
+    private func answerAuthentication(_ header: KafkaRequestHeader, outcome: Result<AuthenticatedSession, MSKTokenRejection>, now: Date) {
+        guard let context else { return }
+        var response = context.channel.allocator.buffer(capacity: 128)
+        response.writeInteger(header.correlationID)
+        switch outcome {
+        case .failure(let rejection):
+            shared.counters.authenticationFailed(rejection)
+            shared.logger.info("authentication refused", metadata: ["reason": "\(rejection.reasonCode)", "detail": "\(rejection)"])
+            writeAuthenticateBody(&response, version: header.apiVersion, error: KafkaErrorCode.saslAuthenticationFailed, message: "\(rejection)", lifetimeMs: 0)
+            closeAfterWriting(response, context: context)
+        case .success(let authenticated):
+            let reauthentication = session != nil
+            session = authenticated
+            shared.counters.authenticationSucceeded(authenticated, reauthentication: reauthentication)
+            let lifetimeMs = max(0, Int64((authenticated.sessionEnd.timeIntervalSince(now) * 1000).rounded(.down)))
+            writeAuthenticateBody(&response, version: header.apiVersion, error: KafkaErrorCode.none, message: nil, lifetimeMs: lifetimeMs)
+            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+            scheduleSessionEnd(in: lifetimeMs, context: context)
+        }
+    }
+
+    /// MSK closes connections whose session has ended (clients without KIP-368 then reconnect
+    /// and authenticate anew).
+    private func scheduleSessionEnd(in milliseconds: Int64, context: ChannelHandlerContext) {
+        sessionTimer?.cancel()
+        let channel = context.channel
+        let counters = shared.counters
+        sessionTimer = context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+            counters.update { $0.sessionsExpired += 1 }
+            channel.close(promise: nil)
+        }
+    }
+
+    private func writeAuthenticateBody(_ buffer: inout ByteBuffer, version: Int16, error: Int16, message: String?, lifetimeMs: Int64) {
+        buffer.writeInteger(error)
+        buffer.writeKafkaString(message)
+        buffer.writeKafkaBytes([])
+        if version >= 1 { buffer.writeInteger(lifetimeMs) }
+    }
+
+    private func closeAfterWriting(_ response: ByteBuffer, context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// The upstream side of a gateway connection: hands every response frame to the client side.
+private final class UpstreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let client: NIOLoopBound<GatewayConnectionHandler>
+
+    init(client: NIOLoopBound<GatewayConnectionHandler>) {
+        self.client = client
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        client.value.upstreamResponse(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        client.value.upstreamReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        client.value.upstreamClosed(reason: "upstream closed")
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,43 @@
+import NIOCore
+
+/// The Kafka API keys and error codes the gateway reads, answers or rewrites.
+enum KafkaAPI {
+    static let metadata: Int16 = 3
+    static let findCoordinator: Int16 = 10
+    static let saslHandshake: Int16 = 17
+    static let apiVersions: Int16 = 18
+    static let saslAuthenticate: Int16 = 36
+
+    /// Highest versions the gateway lets through for the APIs whose responses it rewrites:
+    /// the last non-flexible ones, whose layout it knows.
+    static let rewrittenVersionCaps: [Int16: Int16] = [metadata: 8, findCoordinator: 2, apiVersions: 2]
+    /// The SASL versions the gateway itself serves (v1 handshake: framed SaslAuthenticate).
+    static let servedVersions: [(key: Int16, min: Int16, max: Int16)] = [(saslHandshake, 1, 1), (saslAuthenticate, 0, 1)]
+}
+
+/// Kafka protocol error codes used by the gateway.
+enum KafkaErrorCode {
+    static let none: Int16 = 0
+    static let illegalSaslState: Int16 = 34
+    static let unsupportedSaslMechanism: Int16 = 33
+    static let saslAuthenticationFailed: Int16 = 58
+}
+
+/// The start of every request header (v1 and v2 agree up to the client id).
+struct KafkaRequestHeader {
+    let apiKey: Int16
+    let apiVersion: Int16
+    let correlationID: Int32
+    let clientID: String?
+
+    /// Reads the header, leaving `frame`'s reader index at the start of the body for v1
+    /// headers (the SASL requests, which are never flexible at the versions served here).
+    static func read(from frame: inout ByteBuffer) throws -> KafkaRequestHeader {
+        let apiKey = try frame.readKafkaInt16()
+        let apiVersion = try frame.readKafkaInt16()
+        let correlationID = try frame.readKafkaInt32()
+        let clientID = try frame.readKafkaString()
+        return KafkaRequestHeader(apiKey: apiKey, apiVersion: apiVersion, correlationID: correlationID, clientID: clientID)
+    }
+}
+

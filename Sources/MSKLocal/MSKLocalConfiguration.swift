@@ -1,0 +1,59 @@
+import AWSAuth
+import Foundation
+import Logging
+
+/// How msk-local is set up. Every default suits a test on one machine.
+public struct MSKLocalConfiguration: Sendable {
+    /// The address every listener binds to.
+    public var host = "127.0.0.1"
+    /// Upstream mock brokers (and gateway listeners).
+    public var brokers = 3
+    /// Gateway listener ports, one per broker; missing entries (or 0) are ephemeral.
+    public var gatewayPorts: [Int] = []
+    /// The port of the HTTP endpoints (STS, IMDS, ECS, control); 0 is ephemeral.
+    public var httpPort = 0
+    /// The region tokens must be signed for.
+    public var region = "us-east-1"
+    /// The long-term key STS accepts as caller credentials (and the gateway as a token signer).
+    public var sourceCredentials = AWSCredentials(accessKeyID: "AKIAMSKLOCALSOURCE01", secretAccessKey: "msk-local/source/secret/not/a/real/key/00")
+    /// Roles STS lets callers assume.
+    public var roleARNs = ["arn:aws:iam::\(CredentialRegistry.accountID):role/msk-local-client"]
+    /// The smallest `DurationSeconds` STS accepts (AWS: 900).
+    public var minimumDurationSeconds = 900
+    /// A cap on the lifetime of credentials STS issues, whatever was asked (`nil`: none).
+    public var maximumCredentialLifetime: Int?
+    /// The role IMDS and ECS serve credentials of.
+    public var instanceRoleName = "msk-local-instance"
+    /// The lifetime of IMDS and ECS credentials, in seconds.
+    public var instanceCredentialLifetime = 3600
+    /// The `Authorization` value the ECS endpoint demands (`nil`: none).
+    public var containerAuthorizationToken: String?
+    /// How far in the future a token's `X-Amz-Date` may be.
+    public var allowedClockSkew: TimeInterval = 300
+    /// Topics created at start: name and partition count.
+    public var topics: [(name: String, partitions: Int)] = []
+    /// Where msk-local logs.
+    public var logger = Logger(label: "msk-local")
+
+    /// The defaults.
+    public init() {}
+
+    func validate() throws(MSKLocalError) {
+        guard (1...16).contains(brokers) else { throw .invalidConfiguration(name: "brokers", reason: "\(brokers) is outside 1...16") }
+        guard (1...43_200).contains(minimumDurationSeconds) else {
+            throw .invalidConfiguration(name: "minimumDurationSeconds", reason: "\(minimumDurationSeconds) is outside 1...43200")
+        }
+        if let maximumCredentialLifetime, maximumCredentialLifetime < 1 {
+            throw .invalidConfiguration(name: "maximumCredentialLifetime", reason: "\(maximumCredentialLifetime) is not positive")
+        }
+        guard instanceCredentialLifetime >= 1 else {
+            throw .invalidConfiguration(name: "instanceCredentialLifetime", reason: "\(instanceCredentialLifetime) is not positive")
+        }
+        guard !roleARNs.isEmpty, roleARNs.allSatisfy({ $0.hasPrefix("arn:aws:iam::") && $0.contains(":role/") }) else {
+            throw .invalidConfiguration(name: "roleARNs", reason: "every entry must be arn:aws:iam::<account>:role/<name>")
+        }
+        for topic in topics where topic.name.isEmpty || topic.partitions < 1 {
+            throw .invalidConfiguration(name: "topics", reason: "'\(topic.name)' needs a name and at least one partition")
+        }
+    }
+}

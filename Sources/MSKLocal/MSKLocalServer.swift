@@ -1,0 +1,130 @@
+import AWSAuth
+import Foundation
+import MSKKafka
+import NIOCore
+import NIOPosix
+
+/// A running msk-local: librdkafka's mock cluster behind a SASL/OAUTHBEARER gateway that
+/// validates MSK IAM tokens, plus STS, IMDSv2, ECS and control endpoints on one HTTP port.
+///
+/// ```swift
+/// var configuration = MSKLocalConfiguration()
+/// configuration.maximumCredentialLifetime = 30
+/// let local = try await MSKLocalServer.start(configuration)
+/// defer { Task { await local.shutdown() } }
+/// print(local.endpoints.bootstrapServers)
+/// ```
+public final class MSKLocalServer: Sendable {
+    /// Where everything listens.
+    public let endpoints: MSKLocalEndpoints
+    /// What happened so far.
+    public let counters: MSKLocalCounters
+    /// Faults on demand (also reachable through the control API).
+    public let faults: MSKLocalFaults
+    /// The upstream mock cluster (topics, brokers down and up, request errors).
+    public let cluster: MockKafkaCluster
+    /// Every key msk-local accepts.
+    public let registry: CredentialRegistry
+
+    private let configuration: MSKLocalConfiguration
+    private let gateway: KafkaGateway
+    private let http: LocalHTTPServer
+    private let group: MultiThreadedEventLoopGroup
+
+    /// Starts everything; throws ``MSKLocalError`` on a bad configuration or a port in use.
+    public static func start(_ configuration: MSKLocalConfiguration = MSKLocalConfiguration()) async throws -> MSKLocalServer {
+        try configuration.validate()
+        let cluster = try MockKafkaCluster(brokers: configuration.brokers)
+        for topic in configuration.topics { cluster.createTopic(topic.name, partitions: Int32(topic.partitions)) }
+        let counters = MSKLocalCounters()
+        let faults = MSKLocalFaults()
+        let registry = CredentialRegistry(source: configuration.sourceCredentials)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+        let shared = GatewayShared(
+            validator: MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew, registry: registry),
+            faults: faults, counters: counters, logger: configuration.logger
+        )
+        let gateway: KafkaGateway
+        do {
+            gateway = try await KafkaGateway.start(
+                upstreams: cluster.bootstrapServers.split(separator: ",").map(String.init),
+                host: configuration.host, ports: configuration.gatewayPorts, shared: shared, group: group
+            )
+        } catch {
+            try? await group.shutdownGracefully()
+            throw MSKLocalError.bindFailed(what: "the gateway", reason: "\(error)")
+        }
+
+        let sts = LocalSTS(
+            roleARNs: configuration.roleARNs, minimumDuration: configuration.minimumDurationSeconds,
+            maximumLifetime: configuration.maximumCredentialLifetime, registry: registry, faults: faults, counters: counters
+        )
+        let instance = LocalInstanceCredentials(
+            roleName: configuration.instanceRoleName, lifetime: configuration.instanceCredentialLifetime,
+            containerAuthorizationToken: configuration.containerAuthorizationToken,
+            registry: registry, faults: faults, counters: counters, sessionTokens: IMDSSessionTokens()
+        )
+        let control = ControlAPI(cluster: cluster, brokerCount: configuration.brokers, faults: faults, counters: counters, dropConnections: { gateway.dropAllConnections() })
+        let http: LocalHTTPServer
+        do {
+            http = try await LocalHTTPServer.start(host: configuration.host, port: configuration.httpPort, group: group) { request in
+                if request.path.hasPrefix("/control/") { return control.handle(request) }
+                if request.path.hasPrefix("/latest/") { return instance.imds(request) }
+                if request.path == "/ecs/credentials" { return instance.container(request) }
+                if request.path == "/" { return sts.handle(request) }
+                return .text(404, "no such endpoint: \(request.path)")
+            }
+        } catch {
+            await gateway.shutdown()
+            try? await group.shutdownGracefully()
+            throw MSKLocalError.bindFailed(what: "the HTTP endpoints", reason: "\(error)")
+        }
+
+        let endpoints = MSKLocalEndpoints(
+            bootstrapServers: gateway.listenAddresses.joined(separator: ","),
+            rawBootstrapServers: cluster.bootstrapServers,
+            stsURL: http.baseURL + "/",
+            imdsURL: http.baseURL,
+            ecsURL: http.baseURL + "/ecs/credentials",
+            controlURL: http.baseURL + "/control",
+            region: configuration.region,
+            accessKeyID: configuration.sourceCredentials.accessKeyID,
+            secretAccessKey: configuration.sourceCredentials.secretAccessKey,
+            roleARNs: configuration.roleARNs
+        )
+        return MSKLocalServer(endpoints: endpoints, counters: counters, faults: faults, cluster: cluster, registry: registry,
+                              configuration: configuration, gateway: gateway, http: http, group: group)
+    }
+
+    private init(endpoints: MSKLocalEndpoints, counters: MSKLocalCounters, faults: MSKLocalFaults, cluster: MockKafkaCluster, registry: CredentialRegistry,
+                 configuration: MSKLocalConfiguration, gateway: KafkaGateway, http: LocalHTTPServer, group: MultiThreadedEventLoopGroup) {
+        self.endpoints = endpoints
+        self.counters = counters
+        self.faults = faults
+        self.cluster = cluster
+        self.registry = registry
+        self.configuration = configuration
+        self.gateway = gateway
+        self.http = http
+        self.group = group
+    }
+
+    /// Closes every client connection through the gateway now; returns how many there were.
+    @discardableResult
+    public func dropAllConnections() -> Int {
+        gateway.dropAllConnections()
+    }
+
+    /// The environment file for ``MSKLocalEndpoints/environmentFile(containerAuthorizationToken:)``.
+    public var environmentFile: String {
+        endpoints.environmentFile(containerAuthorizationToken: configuration.containerAuthorizationToken)
+    }
+
+    /// Stops listening, closes every connection and stops the event loops.
+    public func shutdown() async {
+        await gateway.shutdown()
+        await http.shutdown()
+        try? await group.shutdownGracefully()
+    }
+}
