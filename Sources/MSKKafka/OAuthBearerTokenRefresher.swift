@@ -138,7 +138,9 @@ final class OAuthBearerTokenRefresher: Sendable {
     /// Sleeps for `delay` or until ``refreshNow(reason:)``.
     private func sleep(_ delay: Duration) async {
         let wakeEarly = Task { [weak self] in
-            try? await Task.sleep(for: delay)
+            // A cancelled sleep means the wait already ended for another reason: waking the
+            // minter again would make it mint in a tight loop.
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
             self?.refreshNow(reason: "scheduled")
         }
         defer { wakeEarly.cancel() }

@@ -12,7 +12,7 @@ enum KafkaAPI {
     /// the last non-flexible ones, whose layout it knows.
     static let rewrittenVersionCaps: [Int16: Int16] = [metadata: 8, findCoordinator: 2, apiVersions: 2]
     /// The SASL versions the gateway itself serves (v1 handshake: framed SaslAuthenticate).
-    static let servedVersions: [(key: Int16, min: Int16, max: Int16)] = [(saslHandshake, 1, 1), (saslAuthenticate, 0, 1)]
+    static let servedVersions: [(key: Int16, min: Int16, max: Int16)] = [(saslHandshake, 0, 1), (saslAuthenticate, 0, 1)]
 }
 
 /// Kafka protocol error codes used by the gateway.

@@ -1,0 +1,50 @@
+import AWSAuth
+import Foundation
+import Logging
+import MSKKafka
+import MSKLocal
+
+/// Shared set-up for tests against a running msk-local.
+enum MSKLocalFixture {
+    static let quiet: Logger = {
+        var logger = Logger(label: "msk-local-tests")
+        // MSK_LOCAL_TEST_LOG=debug shows librdkafka's and the gateway's logs when a test fails.
+        logger.logLevel = ProcessInfo.processInfo.environment["MSK_LOCAL_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        return logger
+    }()
+
+    static func start(brokers: Int = 2, credentialLifetime: Int? = 30, topics: [(String, Int)] = []) async throws -> MSKLocalServer {
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = brokers
+        configuration.maximumCredentialLifetime = credentialLifetime
+        configuration.topics = topics.map { (name: $0.0, partitions: $0.1) }
+        configuration.logger = quiet
+        return try await MSKLocalServer.start(configuration)
+    }
+
+    /// Credentials from msk-local's STS through AssumeRole, cached and refreshed.
+    static func assumeRoleCache(_ local: MSKLocalServer) throws -> RefreshingCredentialCache {
+        let source = StaticCredentialProvider(AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey))
+        let provider = try STSAssumeRoleCredentialProvider(
+            roleARN: local.endpoints.roleARNs[0], roleSessionName: "e2e", sourceCredentials: source,
+            region: local.endpoints.region, endpoint: URL(string: local.endpoints.stsURL)!
+        )
+        return try RefreshingCredentialCache(provider: provider, logger: quiet)
+    }
+
+    static func producerConfiguration(_ local: MSKLocalServer, credentials: RefreshingCredentialCache, tokenLifetime: Int = 10,
+                                      messageTimeout: Duration = .seconds(30), delivery: KafkaProducerConfiguration.DeliveryPolicy = .init()) throws -> KafkaProducerConfiguration {
+        KafkaProducerConfiguration(
+            bootstrapServers: [local.endpoints.bootstrapServers],
+            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials, expiresIn: tokenLifetime),
+            messageTimeout: messageTimeout,
+            statisticsInterval: .seconds(1),
+            delivery: delivery
+        )
+    }
+
+    static func controlPOST(_ local: MSKLocalServer, _ pathAndQuery: String) async throws -> Int {
+        let request = HTTPRequest(method: "POST", url: URL(string: local.endpoints.controlURL + "/" + pathAndQuery)!)
+        return try await URLSessionHTTPTransport().send(request).status
+    }
+}
