@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "MSKLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -4,6 +4,7 @@ import Logging
 import MSKAuth
 import Synchronization
 import Testing
+import TestSupport
 @testable import MSKKafka
 
 @Suite(.timeLimit(.minutes(2)))

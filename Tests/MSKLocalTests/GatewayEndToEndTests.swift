@@ -3,23 +3,60 @@ import Foundation
 import MSKKafka
 import MSKLocal
 import Testing
+import TestSupport
 
+/// The MSKKafka producer and consumer against msk-local with short lifetimes: every session
+/// ends, every reconnect authenticates anew, nothing is lost.
 @Suite(.timeLimit(.minutes(3)))
 struct GatewayEndToEndTests {
-    @Test func producesThroughTheGatewayWithAssumeRoleCredentials() async throws {
-        let local = try await MSKLocalFixture.start(topics: [("iam", 2)])
+    @Test func steadyProductionThroughSessionExpiriesAndRotationsLosesNothing() async throws {
+        // Credentials live 20 s (the cache refreshes them at half-life), tokens 6 s: the gateway
+        // ends every session within 6 s and each reconnect must carry a fresh token.
+        let local = try await MSKLocalFixture.start(brokers: 2, credentialLifetime: 20, topics: [("steady", 3)])
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 6),
+                                         logger: MSKLocalFixture.quiet)
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "steady-readers",
+            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials, expiresIn: 6)
+        ), logger: MSKLocalFixture.quiet)
+        try consumer.subscribe(topics: ["steady"])
+
+        let ledger = DeliveryLedger()
+        let count = 1500
+        async let received = consumer.read(count, within: .seconds(120))
+        try await ledger.produce(producer, topic: "steady", count: count, interval: .milliseconds(25))
+        #expect(await producer.flush(timeout: .seconds(60)))
+        let messages = await received
+        await producer.shutdown()
+        consumer.close()
+
+        #expect(ledger.delivered.count == count)
+        #expect(ledger.failed.isEmpty, "\(ledger.failed.values.prefix(3))")
+        #expect(Set(messages.map(\.valueString)) == Set((0..<count).map(String.init)))
+        for key in 0..<4 {
+            let values = messages.filter { $0.keyString == "k\(key)" }.map { Int($0.valueString)! }
+            #expect(values == values.sorted(), "k\(key) out of order")
+        }
+        let counters = local.counters.snapshot
+        #expect(counters.sessionsExpired >= 10, "\(counters)")
+        #expect(counters.distinctAccessKeys >= 3, "credentials rotated: \(counters)")
+        #expect(counters.authenticationsFailed == 0, "\(counters.authenticationFailuresByReason)")
+        #expect(producer.counters.tokenRefreshes.value >= 5)
+        await local.shutdown()
+    }
+
+    @Test func whatTheProducerWroteReadsBackIdenticallyWithKcatOverTheRawListeners() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1, topics: [("crosscheck", 1)])
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials), logger: MSKLocalFixture.quiet)
-        for index in 0..<20 {
-            let report = try await producer.send(KafkaProducerMessage(topic: "iam", key: "k\(index % 4)", value: "m\(index)"))
-            #expect(report.topic == "iam")
+        let values = (0..<50).map { "value-\($0)-" + String(repeating: "é", count: $0 % 7) }
+        for (index, value) in values.enumerated() {
+            _ = try await producer.send(KafkaProducerMessage(topic: "crosscheck", partition: 0, key: "key-\(index)", value: value))
         }
         await producer.shutdown()
-        let counters = local.counters.snapshot
-        #expect(counters.authenticationsSucceeded >= 1)
-        #expect(counters.authenticationsFailed == 0)
-        #expect(counters.authenticationsByPrincipal.keys.allSatisfy { $0.hasSuffix(":assumed-role/msk-local-client/e2e") })
-        #expect(counters.stsCalls["AssumeRole"] ?? 0 >= 1)
+        let lines = try Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "crosscheck", count: values.count, format: "%k\\t%s\\n")
+        #expect(lines == values.enumerated().map { "key-\($0.offset)\t\($0.element)" })
         await local.shutdown()
     }
 }

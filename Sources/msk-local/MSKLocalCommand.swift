@@ -1,0 +1,105 @@
+import ArgumentParser
+import AWSAuth
+import Foundation
+import Logging
+import MSKLocal
+import UnixSignals
+
+/// `msk-local`: an offline stand-in for MSK's IAM front door. Prints one JSON line with every
+/// endpoint, then serves until interrupted (SIGINT/SIGTERM).
+@main
+struct MSKLocalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "msk-local",
+        abstract: "Run a local MSK stand-in: a SASL/OAUTHBEARER gateway that validates MSK IAM tokens over librdkafka's mock cluster, with local STS, IMDSv2 and ECS endpoints."
+    )
+
+    @Option(help: "Upstream mock brokers (and gateway listeners).")
+    var brokers = 3
+
+    @Option(help: "Gateway listener ports, comma-separated, one per broker (default: ephemeral).")
+    var gatewayPorts: String?
+
+    @Option(help: "Port of the HTTP endpoints: STS, IMDS, ECS, control (default: ephemeral).")
+    var httpPort = 0
+
+    @Option(help: "Region tokens must be signed for.")
+    var region = "us-east-1"
+
+    @Option(help: "Topics to create, as name:partitions, comma-separated.")
+    var topics: String?
+
+    @Option(help: "Cap on the lifetime of credentials STS issues, in seconds (for fast rotation).")
+    var credentialLifetime: Int?
+
+    @Option(help: "Smallest DurationSeconds STS accepts.")
+    var minimumDuration = 900
+
+    @Option(help: "Lifetime of IMDS and ECS credentials, in seconds.")
+    var instanceCredentialLifetime = 3600
+
+    @Option(help: "Authorization value the ECS endpoint requires.")
+    var containerAuthorizationToken: String?
+
+    @Option(help: "Allowed clock skew for token dates, in seconds.")
+    var clockSkew: Double = 300
+
+    @Option(help: "Write shell export lines pointing the AWS default chain at msk-local to this file.")
+    var envFile: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "notice"
+
+    func run() async throws {
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = brokers
+        configuration.gatewayPorts = try parsePorts(gatewayPorts)
+        configuration.httpPort = httpPort
+        configuration.region = region
+        configuration.topics = try parseTopics(topics)
+        configuration.maximumCredentialLifetime = credentialLifetime
+        configuration.minimumDurationSeconds = minimumDuration
+        configuration.instanceCredentialLifetime = instanceCredentialLifetime
+        configuration.containerAuthorizationToken = containerAuthorizationToken
+        configuration.allowedClockSkew = clockSkew
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+        var logger = Logger(label: "msk-local")
+        logger.logLevel = level
+        configuration.logger = logger
+
+        let local = try await MSKLocalServer.start(configuration)
+        if let envFile {
+            try local.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // One line, written at once: scripts read it to learn the endpoints.
+        FileHandle.standardOutput.write(try encoder.encode(local.endpoints) + Data("\n".utf8))
+
+        await Self.waitForTermination()
+        await local.shutdown()
+    }
+
+    private func parsePorts(_ text: String?) throws -> [Int] {
+        guard let text, !text.isEmpty else { return [] }
+        return try text.split(separator: ",").map { part in
+            guard let port = Int(part), (0...65_535).contains(port) else { throw ValidationError("'\(part)' is not a port") }
+            return port
+        }
+    }
+
+    private func parseTopics(_ text: String?) throws -> [(name: String, partitions: Int)] {
+        guard let text, !text.isEmpty else { return [] }
+        return try text.split(separator: ",").map { entry in
+            let parts = entry.split(separator: ":")
+            guard parts.count <= 2, let name = parts.first.map(String.init), !name.isEmpty else { throw ValidationError("'\(entry)' is not name[:partitions]") }
+            guard let partitions = parts.count == 2 ? Int(parts[1]) : 1, partitions > 0 else { throw ValidationError("'\(entry)' has a bad partition count") }
+            return (name, partitions)
+        }
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    private static func waitForTermination() async {
+        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
+    }
+}
