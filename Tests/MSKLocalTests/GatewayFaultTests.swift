@@ -1,0 +1,69 @@
+import AWSAuth
+import Foundation
+import MSKKafka
+import MSKLocal
+import Testing
+import TestSupport
+
+/// Outages and dropped connections: the producer buffers, retries and delivers everything.
+@Suite(.timeLimit(.minutes(3)))
+struct GatewayFaultTests {
+    @Test func stsDownForThreeCredentialLifetimesThenBackDeliversEverything() async throws {
+        let lifetime = 8
+        let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: lifetime, topics: [("sts-outage", 1)])
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        let delivery = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 30, retryBackoff: .milliseconds(500), maxRetryBackoff: .seconds(2))
+        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(
+            local, credentials: credentials, tokenLifetime: 5, messageTimeout: .seconds(6), delivery: delivery
+        ), logger: MSKLocalFixture.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "sts-outage", value: "warm-up"))
+
+        local.faults.stsDown(until: Date().addingTimeInterval(TimeInterval(3 * lifetime)))
+        let ledger = DeliveryLedger()
+        try await ledger.produce(producer, topic: "sts-outage", count: 300, interval: .milliseconds(100))
+        #expect(await producer.flush(timeout: .seconds(90)))
+
+        #expect(ledger.delivered.count == 300, "failed: \(ledger.failed.values.prefix(3))")
+        #expect(ledger.failed.isEmpty)
+        // While STS was down the credentials expired: minting failed and the cache said why.
+        #expect(producer.counters.tokenRefreshFailures.value > 0)
+        #expect((local.counters.snapshot.stsFailures["fault_down"] ?? 0) > 0)
+        let status = credentials.status
+        #expect(status.failureCount > 0, "the cache counted the failed refreshes")
+        #expect(status.consecutiveFailures == 0, "and recovered")
+        await producer.shutdown()
+        await local.shutdown()
+    }
+
+    @Test func droppedConnectionsAndABrokerDownPastTheMessageTimeoutLoseNothing() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 2, topics: [("chaos", 2)])
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        let delivery = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 20, retryBackoff: .milliseconds(500), maxRetryBackoff: .seconds(2))
+        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(
+            local, credentials: credentials, messageTimeout: .seconds(4), delivery: delivery
+        ), logger: MSKLocalFixture.quiet)
+
+        let chaos = Task {
+            for round in 0..<10 {
+                try await Task.sleep(for: .seconds(2))
+                local.dropAllConnections()
+                if round == 2 { local.cluster.setBroker(1, up: false) }
+                if round == 6 { local.cluster.setBroker(1, up: true) }  // down for 8 s, twice the message timeout
+            }
+        }
+        let ledger = DeliveryLedger()
+        let count = 400
+        try await ledger.produce(producer, topic: "chaos", count: count, interval: .milliseconds(50))
+        try await chaos.value
+        #expect(await producer.flush(timeout: .seconds(90)))
+        await producer.shutdown()
+
+        #expect(ledger.delivered.count == count, "failed: \(ledger.failed.values.prefix(3))")
+        #expect(local.counters.snapshot.connectionsDropped > 0)
+        #expect(producer.counters.retries.value > 0, "the broker outage outlasted message.timeout.ms, so the retry layer had to act")
+        // Read back independently: every number is there (retried timeouts may add duplicates).
+        let lines = try Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "chaos", count: ledger.delivered.count, format: "%s\\n")
+        #expect(Set(lines) == Set((0..<count).map(String.init)))
+        await local.shutdown()
+    }
+}
