@@ -1,0 +1,122 @@
+import AWSAuth
+import Foundation
+import MSKAuth
+import MSKKafka
+import MSKLocal
+import Testing
+
+/// AWSAuth's real providers against msk-local's STS, IMDSv2 and ECS endpoints: the credentials
+/// they fetch sign tokens the gateway accepts; STS refuses what AWS would refuse.
+@Suite(.timeLimit(.minutes(2)))
+struct LocalAWSEndpointTests {
+    func assertSignsAcceptedTokens(_ credentials: AWSCredentials, _ local: MSKLocalServer, principalSuffix: String) throws {
+        let token = try MSKIAMTokenSigner(region: local.endpoints.region).token(for: credentials, at: Date())
+        let session = try MSKTokenValidator(region: local.endpoints.region, registry: local.registry).validate(token: token.value, now: Date()).get()
+        #expect(session.principal.hasSuffix(principalSuffix), "\(session.principal)")
+    }
+
+    @Test func imdsV2AndECSProvidersFetchRotatingCredentials() async throws {
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = 1
+        configuration.containerAuthorizationToken = "local-container-token"
+        configuration.logger = MSKLocalFixture.quiet
+        let local = try await MSKLocalServer.start(configuration)
+
+        let imds = EC2InstanceMetadataCredentialProvider(endpoint: URL(string: local.endpoints.imdsURL)!)
+        let first = try await imds.credentials()
+        let second = try await imds.credentials()
+        #expect(first.accessKeyID != second.accessKeyID)
+        #expect(first.expiration != nil && first.sessionToken != nil)
+        try assertSignsAcceptedTokens(second, local, principalSuffix: ":assumed-role/msk-local-instance/i-0msklocal")
+
+        let container = ContainerCredentialProvider(url: URL(string: local.endpoints.ecsURL)!, authorizationToken: "local-container-token")
+        try assertSignsAcceptedTokens(try await container.credentials(), local, principalSuffix: ":assumed-role/msk-local-instance/i-0msklocal")
+        await #expect(throws: (any Error).self) {
+            _ = try await ContainerCredentialProvider(url: URL(string: local.endpoints.ecsURL)!, authorizationToken: "wrong").credentials()
+        }
+        let counters = local.counters.snapshot
+        #expect(counters.imdsCredentialRequests == 2)
+        #expect(counters.ecsCredentialRequests == 1)
+        await local.shutdown()
+    }
+
+    @Test func stsRefusesWhatAWSWouldRefuse() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        let stsURL = URL(string: local.endpoints.stsURL)!
+        func code(source: AWSCredentials, role: String? = nil, duration: Int? = nil) async -> String? {
+            do {
+                let provider = try STSAssumeRoleCredentialProvider(roleARN: role ?? local.endpoints.roleARNs[0], roleSessionName: "checks",
+                                                                   sourceCredentials: StaticCredentialProvider(source), region: "us-east-1",
+                                                                   endpoint: stsURL, durationSeconds: duration)
+                _ = try await provider.credentials()
+                return nil
+            } catch let error as STSError {
+                if case .service(_, let code, _, _, _) = error { return code }
+                return "\(error)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let good = AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey)
+        #expect(await code(source: good) == nil)
+        #expect(await code(source: AWSCredentials(accessKeyID: good.accessKeyID, secretAccessKey: "wrong-secret")) == "SignatureDoesNotMatch")
+        #expect(await code(source: AWSCredentials(accessKeyID: "AKIANOBODYKNOWS00000", secretAccessKey: "x")) == "InvalidClientTokenId")
+        #expect(await code(source: good, role: "arn:aws:iam::111122223333:role/not-allowed") == "AccessDenied")
+        // Assumed-role credentials can assume again (role chaining) and are checked with their session token.
+        let chained = try await STSAssumeRoleCredentialProvider(roleARN: local.endpoints.roleARNs[0], roleSessionName: "first",
+                                                                sourceCredentials: StaticCredentialProvider(good), region: "us-east-1", endpoint: stsURL).credentials()
+        #expect(await code(source: chained) == nil)
+        #expect(local.counters.snapshot.stsFailures["SignatureDoesNotMatch"] == 1)
+        await local.shutdown()
+    }
+
+    @Test func stsFaultsReachTheProviderAsTypedErrors() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        let source = StaticCredentialProvider(AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey))
+        let provider = try STSAssumeRoleCredentialProvider(roleARN: local.endpoints.roleARNs[0], sourceCredentials: source, region: "us-east-1",
+                                                           endpoint: URL(string: local.endpoints.stsURL)!, timeout: .seconds(1))
+        for mode in ["500", "throttling", "malformed", "hang"] {
+            #expect(try await MSKLocalFixture.controlPOST(local, "sts-fail?count=1&mode=\(mode)") == 200)
+            do {
+                _ = try await provider.credentials()
+                Issue.record("STS fault \(mode) did not fail the call")
+            } catch let error as STSError {
+                if mode == "malformed" {
+                    guard case .malformedResponse = error else { Issue.record("\(mode): \(error)"); continue }
+                } else {
+                    #expect(error.isRetriable, "\(mode): \(error)")
+                }
+            }
+        }
+        _ = try await provider.credentials()
+        await local.shutdown()
+    }
+
+    @Test func webIdentityTokenFileRotatedMidRunKeepsTheProducerDelivering() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: 6, topics: [("irsa", 1)])
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-irsa-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2lnbmF0dXJlLW9uZQ".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let provider = try STSWebIdentityCredentialProvider(roleARN: local.endpoints.roleARNs[0], webIdentityTokenFile: tokenFile, roleSessionName: "irsa",
+                                                            region: "us-east-1", endpoint: URL(string: local.endpoints.stsURL)!)
+        let credentials = try RefreshingCredentialCache(provider: provider, logger: MSKLocalFixture.quiet)
+        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 4),
+                                         logger: MSKLocalFixture.quiet)
+        let ledger = DeliveryLedger()
+        let rotation = Task {
+            try await Task.sleep(for: .seconds(5))
+            // The kubelet replaces the projected token file atomically.
+            try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNvbmQifQ.c2lnbmF0dXJlLXR3bw".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        }
+        try await ledger.produce(producer, topic: "irsa", count: 120, interval: .milliseconds(100))
+        try await rotation.value
+        #expect(await producer.flush(timeout: .seconds(30)))
+        await producer.shutdown()
+        #expect(ledger.delivered.count == 120, "\(ledger.failed.values.prefix(3))")
+        let counters = local.counters.snapshot
+        #expect(counters.distinctWebIdentityTokens == 2, "the rotated file was read on a later refresh")
+        #expect(counters.distinctAccessKeys >= 2)
+        #expect(counters.authenticationsFailed == 0)
+        await local.shutdown()
+    }
+}
