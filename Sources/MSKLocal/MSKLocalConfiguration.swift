@@ -32,6 +32,8 @@ public struct MSKLocalConfiguration: Sendable {
     public var allowedClockSkew: TimeInterval = 300
     /// Topics created at start: name and partition count.
     public var topics: [(name: String, partitions: Int)] = []
+    /// Faults applied periodically while running (soak runs).
+    public var faultSchedule = FaultSchedule()
     /// Where msk-local logs.
     public var logger = Logger(label: "msk-local")
 

@@ -19,8 +19,12 @@ public final class MSKLocalServer: Sendable {
     public let endpoints: MSKLocalEndpoints
     /// What happened so far.
     public let counters: MSKLocalCounters
-    /// Faults on demand (also reachable through the control API).
-    public let faults: MSKLocalFaults
+    /// Faults on demand, each recorded in ``events`` (also reachable through the control API).
+    public let actions: FaultActions
+    /// The faults applied so far.
+    public var events: MSKLocalEventLog { actions.events }
+    /// The fault switches the gateway and STS consult (prefer ``actions``: it records events).
+    public var faults: MSKLocalFaults { actions.faults }
     /// The upstream mock cluster (topics, brokers down and up, request errors).
     public let cluster: MockKafkaCluster
     /// Every key msk-local accepts.
@@ -30,6 +34,7 @@ public final class MSKLocalServer: Sendable {
     private let gateway: KafkaGateway
     private let http: LocalHTTPServer
     private let group: MultiThreadedEventLoopGroup
+    private let scheduledFaults: Task<Void, Never>?
 
     /// Starts everything; throws ``MSKLocalError`` on a bad configuration or a port in use.
     public static func start(_ configuration: MSKLocalConfiguration = MSKLocalConfiguration()) async throws -> MSKLocalServer {
@@ -65,7 +70,9 @@ public final class MSKLocalServer: Sendable {
             containerAuthorizationToken: configuration.containerAuthorizationToken,
             registry: registry, faults: faults, counters: counters, sessionTokens: IMDSSessionTokens()
         )
-        let control = ControlAPI(cluster: cluster, brokerCount: configuration.brokers, faults: faults, counters: counters, dropConnections: { gateway.dropAllConnections() })
+        let actions = FaultActions(faults: faults, events: MSKLocalEventLog(), cluster: cluster, brokerCount: configuration.brokers,
+                                   dropConnections: { gateway.dropAllConnections() })
+        let control = ControlAPI(actions: actions, counters: counters, cluster: cluster)
         let http: LocalHTTPServer
         do {
             http = try await LocalHTTPServer.start(host: configuration.host, port: configuration.httpPort, group: group) { request in
@@ -93,15 +100,19 @@ public final class MSKLocalServer: Sendable {
             secretAccessKey: configuration.sourceCredentials.secretAccessKey,
             roleARNs: configuration.roleARNs
         )
-        return MSKLocalServer(endpoints: endpoints, counters: counters, faults: faults, cluster: cluster, registry: registry,
-                              configuration: configuration, gateway: gateway, http: http, group: group)
+        let schedule = configuration.faultSchedule
+        let scheduled: Task<Void, Never>? = schedule.isEmpty ? nil : Task { await schedule.run(actions, brokers: configuration.brokers) }
+        return MSKLocalServer(endpoints: endpoints, counters: counters, actions: actions, cluster: cluster, registry: registry,
+                              configuration: configuration, gateway: gateway, http: http, group: group, scheduledFaults: scheduled)
     }
 
-    private init(endpoints: MSKLocalEndpoints, counters: MSKLocalCounters, faults: MSKLocalFaults, cluster: MockKafkaCluster, registry: CredentialRegistry,
-                 configuration: MSKLocalConfiguration, gateway: KafkaGateway, http: LocalHTTPServer, group: MultiThreadedEventLoopGroup) {
+    private init(endpoints: MSKLocalEndpoints, counters: MSKLocalCounters, actions: FaultActions, cluster: MockKafkaCluster, registry: CredentialRegistry,
+                 configuration: MSKLocalConfiguration, gateway: KafkaGateway, http: LocalHTTPServer, group: MultiThreadedEventLoopGroup,
+                 scheduledFaults: Task<Void, Never>?) {
         self.endpoints = endpoints
         self.counters = counters
-        self.faults = faults
+        self.actions = actions
+        self.scheduledFaults = scheduledFaults
         self.cluster = cluster
         self.registry = registry
         self.configuration = configuration
@@ -113,7 +124,7 @@ public final class MSKLocalServer: Sendable {
     /// Closes every client connection through the gateway now; returns how many there were.
     @discardableResult
     public func dropAllConnections() -> Int {
-        gateway.dropAllConnections()
+        actions.dropConnections()
     }
 
     /// The environment file for ``MSKLocalEndpoints/environmentFile(containerAuthorizationToken:)``.
@@ -123,6 +134,7 @@ public final class MSKLocalServer: Sendable {
 
     /// Stops listening, closes every connection and stops the event loops.
     public func shutdown() async {
+        scheduledFaults?.cancel()
         await gateway.shutdown()
         await http.shutdown()
         try? await group.shutdownGracefully()

@@ -44,6 +44,27 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "Allowed clock skew for token dates, in seconds.")
     var clockSkew: Double = 300
 
+    @Option(help: "Drop every client connection every N seconds.")
+    var dropEvery: Double?
+
+    @Option(help: "Take a broker down every N seconds (brokers in turn) ...")
+    var brokerOutageEvery: Double?
+
+    @Option(help: "... for this many seconds.")
+    var brokerOutageLength: Double = 5
+
+    @Option(help: "Make STS unavailable every N seconds ...")
+    var stsOutageEvery: Double?
+
+    @Option(help: "... for this many seconds.")
+    var stsOutageLength: Double = 10
+
+    @Option(help: "Refuse --reject-count authentications every N seconds.")
+    var rejectEvery: Double?
+
+    @Option(help: "How many authentications each rejection round refuses.")
+    var rejectCount = 1
+
     @Option(help: "Write shell export lines pointing the AWS default chain at msk-local to this file.")
     var envFile: String?
 
@@ -62,6 +83,7 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.instanceCredentialLifetime = instanceCredentialLifetime
         configuration.containerAuthorizationToken = containerAuthorizationToken
         configuration.allowedClockSkew = clockSkew
+        configuration.faultSchedule = try faultSchedule()
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
         var logger = Logger(label: "msk-local")
         logger.logLevel = level
@@ -78,6 +100,23 @@ struct MSKLocalCommand: AsyncParsableCommand {
 
         await Self.waitForTermination()
         await local.shutdown()
+    }
+
+    private func faultSchedule() throws -> FaultSchedule {
+        func seconds(_ value: Double?, _ name: String) throws -> Duration? {
+            guard let value else { return nil }
+            guard value > 0 else { throw ValidationError("--\(name) must be positive") }
+            return .milliseconds(Int64(value * 1000))
+        }
+        var schedule = FaultSchedule()
+        schedule.dropConnectionsEvery = try seconds(dropEvery, "drop-every")
+        schedule.brokerOutageEvery = try seconds(brokerOutageEvery, "broker-outage-every")
+        schedule.brokerOutageLength = try seconds(brokerOutageLength, "broker-outage-length")!
+        schedule.stsOutageEvery = try seconds(stsOutageEvery, "sts-outage-every")
+        schedule.stsOutageLength = try seconds(stsOutageLength, "sts-outage-length")!
+        schedule.rejectAuthenticationsEvery = try seconds(rejectEvery, "reject-every")
+        schedule.rejectCount = rejectCount
+        return schedule
     }
 
     private func parsePorts(_ text: String?) throws -> [Int] {

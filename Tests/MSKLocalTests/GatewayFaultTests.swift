@@ -18,7 +18,7 @@ struct GatewayFaultTests {
         ), logger: MSKLocalFixture.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: "sts-outage", value: "warm-up"))
 
-        local.faults.stsDown(until: Date().addingTimeInterval(TimeInterval(3 * lifetime)))
+        local.actions.stsDown(for: Double(3 * lifetime))
         let ledger = DeliveryLedger()
         try await ledger.produce(producer, topic: "sts-outage", count: 300, interval: .milliseconds(100))
         #expect(await producer.flush(timeout: .seconds(90)))
@@ -47,8 +47,8 @@ struct GatewayFaultTests {
             for round in 0..<10 {
                 try await Task.sleep(for: .seconds(2))
                 local.dropAllConnections()
-                if round == 2 { local.cluster.setBroker(1, up: false) }
-                if round == 6 { local.cluster.setBroker(1, up: true) }  // down for 8 s, twice the message timeout
+                if round == 2 { try local.actions.setBroker(1, up: false) }
+                if round == 6 { try local.actions.setBroker(1, up: true) }  // down for 8 s, twice the message timeout
             }
         }
         let ledger = DeliveryLedger()
@@ -64,6 +64,45 @@ struct GatewayFaultTests {
         // Read back independently: every number is there (retried timeouts may add duplicates).
         let lines = try Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "chaos", count: ledger.delivered.count, format: "%s\\n")
         #expect(Set(lines) == Set((0..<count).map(String.init)))
+        await local.shutdown()
+    }
+}
+
+/// The periodic fault schedule (what soak runs use) and the event log behind report markers.
+struct FaultScheduleTests {
+    @Test func scheduledFaultsHappenAndAreLoggedForTheControlAPI() async throws {
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = 2
+        configuration.logger = MSKLocalFixture.quiet
+        configuration.faultSchedule.dropConnectionsEvery = .milliseconds(500)
+        configuration.faultSchedule.brokerOutageEvery = .milliseconds(800)
+        configuration.faultSchedule.brokerOutageLength = .milliseconds(300)
+        configuration.faultSchedule.stsOutageEvery = .seconds(1)
+        configuration.faultSchedule.stsOutageLength = .milliseconds(200)
+        configuration.faultSchedule.rejectAuthenticationsEvery = .seconds(1)
+        let local = try await MSKLocalServer.start(configuration)
+        try await Task.sleep(for: .milliseconds(2600))
+        await local.shutdown()
+
+        let kinds = local.events.events().map(\.kind)
+        #expect(kinds.filter { $0 == "drop_connections" }.count >= 3)
+        #expect(kinds.contains("broker_down") && kinds.contains("broker_up"))
+        #expect(kinds.contains("sts_down"))
+        #expect(kinds.contains("reject_authentications"))
+    }
+
+    @Test func theControlAPIAppliesFaultsAndServesEventsAndCounters() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 2)
+        #expect(try await MSKLocalFixture.controlPOST(local, "brokers/2/down") == 200)
+        #expect(try await MSKLocalFixture.controlPOST(local, "brokers/3/down") == 400)
+        #expect(try await MSKLocalFixture.controlPOST(local, "sts-fail?count=2&mode=nonsense") == 400)
+        #expect(try await MSKLocalFixture.controlPOST(local, "reset") == 200)
+        let transport = URLSessionHTTPTransport()
+        let events = try await transport.send(HTTPRequest(method: "GET", url: URL(string: local.endpoints.controlURL + "/events")!))
+        let decoded = try JSONDecoder().decode([MSKLocalEvent].self, from: events.body)
+        #expect(decoded.map(\.kind) == ["broker_down", "reset"])
+        let counters = try await transport.send(HTTPRequest(method: "GET", url: URL(string: local.endpoints.controlURL + "/counters")!))
+        #expect(try JSONDecoder().decode(MSKLocalCountersSnapshot.self, from: counters.body) == local.counters.snapshot)
         await local.shutdown()
     }
 }

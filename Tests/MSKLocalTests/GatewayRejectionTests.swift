@@ -63,7 +63,7 @@ struct GatewayRejectionTests {
 
     @Test func afterInjectedRejectionsTheProducerAuthenticatesAndDelivers() async throws {
         let local = try await MSKLocalFixture.start(brokers: 1, topics: [("rejected-then-ok", 1)])
-        local.faults.rejectNextAuthentications(3)
+        local.actions.rejectNextAuthentications(3)
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials), logger: MSKLocalFixture.quiet)
         let report = try await producer.send(KafkaProducerMessage(topic: "rejected-then-ok", value: "eventually"))

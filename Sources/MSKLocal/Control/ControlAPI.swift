@@ -6,6 +6,7 @@ import MSKKafka
 /// | Request | Effect |
 /// |---|---|
 /// | `GET /control/counters` | ``MSKLocalCountersSnapshot`` as JSON |
+/// | `GET /control/events?since=<ms>` | the faults applied (``MSKLocalEvent``) as JSON |
 /// | `POST /control/drop-connections` | closes every client connection now |
 /// | `POST /control/brokers/<id>/down`, `/up` | takes an upstream broker down or up |
 /// | `POST /control/reject-authentications?count=N` | refuses the next N authentications |
@@ -14,13 +15,11 @@ import MSKKafka
 /// | `POST /control/clock-skew?seconds=S` | msk-local's clock runs S seconds ahead |
 /// | `POST /control/auth-delay?ms=M` | every SaslAuthenticate answer waits M ms |
 /// | `POST /control/topics?name=T&partitions=P` | creates a topic |
-/// | `POST /control/reset` | clears every fault |
+/// | `POST /control/reset` | clears every fault, brings every broker up |
 struct ControlAPI: Sendable {
-    let cluster: MockKafkaCluster
-    let brokerCount: Int
-    let faults: MSKLocalFaults
+    let actions: FaultActions
     let counters: MSKLocalCounters
-    let dropConnections: @Sendable () -> Int
+    let cluster: MockKafkaCluster
 
     func handle(_ request: LocalHTTPRequest) -> LocalHTTPResponse {
         let path = request.path.dropFirst("/control/".count).split(separator: "/").map(String.init)
@@ -31,40 +30,48 @@ struct ControlAPI: Sendable {
         func bad(_ message: String) -> LocalHTTPResponse { .json(400, ["error": message]) }
 
         if request.method == "GET" {
-            return path == ["counters"] ? .json(200, counters.snapshot) : .json(404, ["error": "unknown control path \(request.path)"])
+            switch path.first ?? "" {
+            case "counters": return .json(200, counters.snapshot)
+            case "events": return .json(200, actions.events.events(sinceMs: parameters["since"].flatMap { Int64($0) } ?? 0))
+            default: return .json(404, ["error": "unknown control path \(request.path)"])
+            }
         }
         guard request.method == "POST" else { return .json(405, ["error": "use GET or POST"]) }
         switch path.first ?? "" {
         case "drop-connections":
-            return ok(["dropped": dropConnections()])
+            return ok(["dropped": actions.dropConnections()])
         case "brokers":
-            guard path.count == 3, let id = Int32(path[1]), (1...Int32(brokerCount)).contains(id), path[2] == "down" || path[2] == "up" else {
-                return bad("use /control/brokers/<1...\(brokerCount)>/down or /up")
+            guard path.count == 3, let id = Int(path[1]), path[2] == "down" || path[2] == "up" else {
+                return bad("use /control/brokers/<id>/down or /up")
             }
-            cluster.setBroker(id, up: path[2] == "up")
+            do {
+                try actions.setBroker(id, up: path[2] == "up")
+            } catch {
+                return bad("\(error)")
+            }
             return ok()
         case "reject-authentications":
             guard let count = integer("count"), count >= 0 else { return bad("count must be a non-negative integer") }
-            faults.rejectNextAuthentications(count)
+            actions.rejectNextAuthentications(count)
             return ok()
         case "sts-fail":
             guard let count = integer("count"), count >= 0 else { return bad("count must be a non-negative integer") }
             guard let fault = STSFault(rawValue: parameters["mode"] ?? "500") else {
                 return bad("mode must be one of \(STSFault.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            faults.failNextSTSCalls(count, with: fault)
+            actions.failNextSTSCalls(count, with: fault)
             return ok()
         case "sts-down":
             guard let seconds = double("seconds"), seconds >= 0 else { return bad("seconds must be a non-negative number") }
-            faults.stsDown(until: seconds == 0 ? nil : Date().addingTimeInterval(seconds))
+            actions.stsDown(for: seconds)
             return ok()
         case "clock-skew":
             guard let seconds = double("seconds") else { return bad("seconds must be a number") }
-            faults.setClockSkew(seconds)
+            actions.setClockSkew(seconds)
             return ok()
         case "auth-delay":
             guard let milliseconds = integer("ms"), milliseconds >= 0 else { return bad("ms must be a non-negative integer") }
-            faults.setAuthenticationDelay(.milliseconds(milliseconds))
+            actions.setAuthenticationDelay(milliseconds: milliseconds)
             return ok()
         case "topics":
             guard let name = parameters["name"], !name.isEmpty else { return bad("name is required") }
@@ -73,7 +80,7 @@ struct ControlAPI: Sendable {
             cluster.createTopic(name, partitions: Int32(partitions))
             return ok()
         case "reset":
-            faults.reset()
+            actions.reset()
             return ok()
         default:
             return .json(404, ["error": "unknown control path \(request.path)"])

@@ -1,0 +1,60 @@
+/// Faults applied periodically, for soak runs: each kind on its own timer. `nil` intervals
+/// are off.
+public struct FaultSchedule: Sendable {
+    /// Drop every client connection this often.
+    public var dropConnectionsEvery: Duration?
+    /// Take a broker down this often (brokers in turn) ...
+    public var brokerOutageEvery: Duration?
+    /// ... for this long.
+    public var brokerOutageLength: Duration = .seconds(5)
+    /// Make STS unavailable this often ...
+    public var stsOutageEvery: Duration?
+    /// ... for this long.
+    public var stsOutageLength: Duration = .seconds(10)
+    /// Refuse `rejectCount` authentications this often.
+    public var rejectAuthenticationsEvery: Duration?
+    /// How many authentications each rejection round refuses.
+    public var rejectCount = 1
+
+    /// No faults.
+    public init() {}
+
+    var isEmpty: Bool {
+        dropConnectionsEvery == nil && brokerOutageEvery == nil && stsOutageEvery == nil && rejectAuthenticationsEvery == nil
+    }
+
+    /// Runs until cancelled.
+    func run(_ actions: FaultActions, brokers: Int) async {
+        await withTaskGroup(of: Void.self) { group in
+            if let every = dropConnectionsEvery {
+                group.addTask { await Self.repeating(every) { actions.dropConnections() } }
+            }
+            if let every = brokerOutageEvery {
+                let length = brokerOutageLength
+                group.addTask {
+                    var next = 1
+                    while !Task.isCancelled {
+                        guard (try? await Task.sleep(for: every)) != nil else { return }
+                        let broker = next
+                        next = next % brokers + 1
+                        try? actions.setBroker(broker, up: false)
+                        try? await Task.sleep(for: length)
+                        try? actions.setBroker(broker, up: true)
+                    }
+                }
+            }
+            if let every = stsOutageEvery {
+                let seconds = Double(stsOutageLength.components.seconds) + Double(stsOutageLength.components.attoseconds) / 1e18
+                group.addTask { await Self.repeating(every) { actions.stsDown(for: seconds) } }
+            }
+            if let every = rejectAuthenticationsEvery {
+                let count = rejectCount
+                group.addTask { await Self.repeating(every) { actions.rejectNextAuthentications(count) } }
+            }
+        }
+    }
+
+    private static func repeating(_ interval: Duration, _ body: @Sendable () -> Void) async {
+        while (try? await Task.sleep(for: interval)) != nil { body() }
+    }
+}
