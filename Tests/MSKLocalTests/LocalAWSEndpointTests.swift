@@ -120,3 +120,22 @@ struct LocalAWSEndpointTests {
         await local.shutdown()
     }
 }
+
+/// The env file msk-local writes points the AWS default chain at it.
+struct EnvironmentFileTests {
+    @Test func theDefaultChainReadsCredentialsFromMSKLocalThroughTheEnvFile() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        var environment: [String: String] = ["HOME": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"]
+        for line in local.environmentFile.split(whereSeparator: \.isNewline) {
+            let assignment = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1).map(String.init)
+            environment[assignment[0]] = assignment[1]
+        }
+        let chain = DefaultCredentialChain.make(region: environment["AWS_REGION"], environment: environment)
+        let credentials = try await chain.credentials()
+        let token = try MSKIAMTokenSigner(region: local.endpoints.region).token(for: credentials, at: Date())
+        let session = try MSKTokenValidator(region: local.endpoints.region, registry: local.registry).validate(token: token.value, now: Date()).get()
+        #expect(session.principal.hasSuffix(":assumed-role/msk-local-instance/i-0msklocal"))
+        #expect(local.counters.snapshot.ecsCredentialRequests == 1)
+        await local.shutdown()
+    }
+}
