@@ -1,3 +1,4 @@
+import Foundation
 import AWSAuth
 import MSKAuth
 
@@ -18,8 +19,15 @@ public enum KafkaAuthentication: Sendable {
     /// ``RefreshingCredentialCache``; its rotations trigger an immediate fresh token).
     public static func mskIAM(region: String, credentials: RefreshingCredentialCache, expiresIn: Int = MSKIAMTokenSigner.maximumExpiry) throws -> KafkaAuthentication {
         let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn)
+        let signer = provider.signer
         return .oauthBearer(OAuthBearerTokenSource(
             token: { try await provider.token() },
+            immediateToken: {
+                // Signing costs microseconds and currentCredentials() never waits: safe on
+                // librdkafka's thread, and independent of how busy the application's tasks are.
+                guard let current = try? credentials.currentCredentials() else { return nil }
+                return try? signer.token(for: current, at: Date())
+            },
             rotations: {
                 let credentialRotations = credentials.rotations()
                 return AsyncStream { continuation in
@@ -64,12 +72,18 @@ public struct OAuthBearerTokenSource: Sendable {
     /// Mints a token. May do I/O: it is only ever called from a background task, never from
     /// librdkafka's threads.
     public var token: @Sendable () async throws -> MSKIAMToken
+    /// Mints a token at once without any I/O or waiting, or returns `nil` when it cannot (no
+    /// valid credentials in memory). Called on librdkafka's thread when it asks for a token, so
+    /// that refreshes never depend on the application's task scheduling.
+    public var immediateToken: (@Sendable () -> MSKIAMToken?)?
     /// Signals after which a new token should be pushed at once (credential rotations).
     public var rotations: (@Sendable () -> AsyncStream<Void>)?
 
     /// Creates a source.
-    public init(token: @escaping @Sendable () async throws -> MSKIAMToken, rotations: (@Sendable () -> AsyncStream<Void>)? = nil) {
+    public init(token: @escaping @Sendable () async throws -> MSKIAMToken, immediateToken: (@Sendable () -> MSKIAMToken?)? = nil,
+                rotations: (@Sendable () -> AsyncStream<Void>)? = nil) {
         self.token = token
+        self.immediateToken = immediateToken
         self.rotations = rotations
     }
 }

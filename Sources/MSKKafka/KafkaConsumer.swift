@@ -12,6 +12,8 @@ public final class KafkaConsumer: Sendable {
     public let counters: KafkaClientCounters
     /// Every message, in order per partition. Ends when the consumer is closed.
     public let messages: AsyncStream<KafkaConsumerMessage>
+    /// Decoded statistics documents, every ``KafkaConsumerConfiguration/statisticsInterval``.
+    public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
     private let created: RdKafkaHandle.Created
     private let context: KafkaCallbackContext

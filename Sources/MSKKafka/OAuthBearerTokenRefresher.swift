@@ -11,8 +11,9 @@ import Synchronization
 /// background task mints a new token well before the current one ends (at 80 % of its
 /// remaining life), at once when the credentials rotate, and at once after an authentication
 /// failure — and pushes it with `rd_kafka_oauthbearer_set_token`, which may be called from any
-/// thread. librdkafka's own refresh callback only hands over the token already minted (or
-/// reports a failure) and wakes the task: it never waits on I/O.
+/// thread. librdkafka's own refresh callback mints on the spot when that needs no I/O (MSK IAM
+/// with credentials in memory: microseconds of signing), else hands over the token already
+/// minted (or reports a failure) and wakes the task: it never waits on I/O.
 final class OAuthBearerTokenRefresher: Sendable {
     private let source: OAuthBearerTokenSource
     private let logger: Logger
@@ -72,8 +73,10 @@ final class OAuthBearerTokenRefresher: Sendable {
     /// The most recent token pushed (for tests and diagnostics).
     var currentToken: MSKIAMToken? { state.withLock { $0.token } }
 
-    /// librdkafka asked for a token (its refresh callback). Runs on librdkafka's thread: hands
-    /// over the current token if it is still good, else reports why not, and wakes the minter.
+    /// librdkafka asked for a token (its refresh callback, at 80 % of the last token's life).
+    /// Runs on librdkafka's thread: mints at once when the source can without waiting (MSK IAM
+    /// with credentials in memory); else hands over the current token if it is still good, or
+    /// reports why not, and wakes the minter.
     func refreshRequested() {
         let started = ContinuousClock.now
         defer {
@@ -84,6 +87,15 @@ final class OAuthBearerTokenRefresher: Sendable {
             }
         }
         let now = Self.nowMs()
+        if let immediate = source.immediateToken?(), immediate.lifetimeMs > now + 1000 {
+            state.withLock {
+                $0.token = immediate
+                $0.lastError = nil
+            }
+            push(immediate)
+            counters.tokenRefreshes.increment()
+            return
+        }
         let (token, error) = state.withLock { ($0.token, $0.lastError) }
         if let token, token.lifetimeMs > now + 1000 {
             push(token)

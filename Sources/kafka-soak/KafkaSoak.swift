@@ -6,6 +6,6 @@ struct KafkaSoak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-soak",
         abstract: "Soak-test swift-msk-kafka: produce and consume sequenced, checksummed messages and account for every one.",
-        subcommands: [LocalSoak.self]
+        subcommands: [ProduceCommand.self, ConsumeCommand.self, DriveCommand.self, LocalSoak.self]
     )
 }

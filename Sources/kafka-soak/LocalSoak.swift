@@ -85,7 +85,7 @@ struct LocalSoak: AsyncParsableCommand {
         while ContinuousClock.now < end {
             let index = produced % producers
             let id = "p\(index)"
-            let payload = SoakPayload(producerID: id, sequence: sequence[index], sentMs: Int64(Date().timeIntervalSince1970 * 1000))
+            let payload = SoakPayload(streamID: id, sequence: sequence[index], sentMs: Int64(Date().timeIntervalSince1970 * 1000))
             let seq = sequence[index]
             sequence[index] += 1
             state.ledger.withLock { $0.sent += 1 }
@@ -118,7 +118,7 @@ struct LocalSoak: AsyncParsableCommand {
 
         let final = state.ledger.withLock { $0 }
         let check = state.verifier.withLock { $0 }
-        let missing = (0..<producers).reduce(0) { $0 + check.missing(producerID: "p\($1)", delivered: final.deliveredSequences[$1]) }
+        let missing = (0..<producers).reduce(0) { $0 + check.missing(streamID: "p\($1)", delivered: final.deliveredSequences[$1]) }
         let summary: [String: Any] = [
             "duration_s": duration, "sent": final.sent, "delivered": final.delivered, "failed": final.failed,
             "consumed": check.consumed, "missing": missing, "duplicates": check.duplicates, "corrupted": check.corrupted,

@@ -1,15 +1,18 @@
 import Foundation
 
-/// What every soak message carries: who sent it, its sequence number, when, and a checksum over
-/// all of it, so the consumer can tell a lost, duplicated, reordered or corrupted message.
+/// What every soak message carries: the stream it belongs to (a producer and one of its keys),
+/// its sequence number in that stream, when it was sent, and a checksum over all of it, so the
+/// consumer can tell a lost, duplicated, reordered or corrupted message. The last message of a
+/// stream is an end marker whose sequence is the number of messages sent before it.
 struct SoakPayload: Equatable {
-    var producerID: String
+    var streamID: String
     var sequence: Int
     var sentMs: Int64
+    var isEnd = false
 
-    /// `p=<id>;s=<seq>;t=<ms>;c=<fnv1a64 hex>;` then padding to `size` bytes.
+    /// `p=<stream>;s=<seq>;t=<ms>;[e=1;]c=<fnv1a64 hex>;` then padding to `size` bytes.
     func encoded(size: Int) -> [UInt8] {
-        let header = "p=\(producerID);s=\(sequence);t=\(sentMs);"
+        let header = "p=\(streamID);s=\(sequence);t=\(sentMs);" + (isEnd ? "e=1;" : "")
         var bytes = Array(header.utf8)
         let padding = max(0, size - bytes.count - 21)
         let body = bytes + [UInt8](repeating: UInt8(ascii: "x"), count: padding)
@@ -35,7 +38,7 @@ struct SoakPayload: Equatable {
             if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
         }
         guard let id = fields["p"], let sequence = fields["s"].flatMap({ Int($0) }), let sent = fields["t"].flatMap({ Int64($0) }) else { throw .malformed }
-        return SoakPayload(producerID: id, sequence: sequence, sentMs: sent)
+        return SoakPayload(streamID: id, sequence: sequence, sentMs: sent, isEnd: fields["e"] == "1")
     }
 
     static func fnv1a(_ bytes: [UInt8]) -> UInt64 {

@@ -1,13 +1,24 @@
-/// Checks every consumed soak message: per producer, each sequence exactly once and in order
-/// (a producer's messages share a key, hence a partition), checksums intact; latency kept.
+import Histogram
+
+/// Checks every consumed soak message: per stream, each sequence exactly once and in order
+/// (a stream is one key, hence one partition), checksums intact; end-to-end latency in
+/// HdrHistograms (whole run, and since the last progress line).
 struct SoakVerifier {
     private(set) var consumed = 0
     private(set) var duplicates = 0
     private(set) var corrupted = 0
     private(set) var outOfOrder = 0
-    private var seen: [String: Set<Int>] = [:]
+    private var seen: [String: SequenceSet] = [:]
     private var lastSequence: [String: Int] = [:]
-    private(set) var latenciesMs: [Int64] = []
+    /// Stream → number of messages it sent (from its end marker).
+    private(set) var ends: [String: Int] = [:]
+    /// Milliseconds, up to an hour, 3 significant digits.
+    private(set) var latency = SoakVerifier.makeHistogram()
+    private(set) var intervalLatency = SoakVerifier.makeHistogram()
+
+    static func makeHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
+    }
 
     mutating func record(_ value: [UInt8], receivedMs: Int64) {
         consumed += 1
@@ -18,26 +29,54 @@ struct SoakVerifier {
             corrupted += 1
             return
         }
-        if !seen[payload.producerID, default: []].insert(payload.sequence).inserted {
+        if payload.isEnd {
+            ends[payload.streamID] = payload.sequence
+            return
+        }
+        guard seen[payload.streamID, default: SequenceSet()].insert(payload.sequence) else {
             duplicates += 1
             return
         }
-        if let last = lastSequence[payload.producerID], payload.sequence < last { outOfOrder += 1 }
-        lastSequence[payload.producerID] = max(lastSequence[payload.producerID] ?? -1, payload.sequence)
-        latenciesMs.append(max(0, receivedMs - payload.sentMs))
+        if let last = lastSequence[payload.streamID], payload.sequence < last { outOfOrder += 1 }
+        lastSequence[payload.streamID] = max(lastSequence[payload.streamID] ?? -1, payload.sequence)
+        let milliseconds = UInt64(min(max(0, receivedMs - payload.sentMs), 3_600_000))
+        latency.record(milliseconds)
+        intervalLatency.record(milliseconds)
     }
 
-    /// Sequences of `producerID` in `0..<count` never seen.
-    func missing(producerID: String, delivered: Set<Int>) -> Int {
-        let received = seen[producerID] ?? []
-        return delivered.subtracting(received).count
+    /// Starts a new interval for ``intervalLatency``.
+    mutating func resetInterval() {
+        intervalLatency.reset()
     }
 
     var uniqueCount: Int { seen.values.reduce(0) { $0 + $1.count } }
 
+    /// Streams seen (with messages or an end marker).
+    var streams: Set<String> { Set(seen.keys).union(ends.keys) }
+
+    /// Sequences never seen: below the end marker's count for finished streams, below the
+    /// highest sequence seen for the others.
+    var missing: Int {
+        streams.reduce(0) { total, stream in
+            let received = seen[stream] ?? SequenceSet()
+            let expected = ends[stream] ?? ((lastSequence[stream] ?? -1) + 1)
+            return total + expected - received.count(below: expected)
+        }
+    }
+
+    /// Whether `stream` ended and every one of its messages arrived.
+    func isComplete(_ stream: String) -> Bool {
+        guard let total = ends[stream] else { return false }
+        return (seen[stream] ?? SequenceSet()).count(below: total) == total
+    }
+
+    /// Sequences of `stream` in `delivered` never seen.
+    func missing(streamID: String, delivered: Set<Int>) -> Int {
+        let received = seen[streamID] ?? SequenceSet()
+        return delivered.filter { !received.contains($0) }.count
+    }
+
     func percentile(_ p: Double) -> Int64 {
-        guard !latenciesMs.isEmpty else { return 0 }
-        let sorted = latenciesMs.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+        latency.totalCount == 0 ? 0 : Int64(latency.valueAtPercentile(p * 100))
     }
 }

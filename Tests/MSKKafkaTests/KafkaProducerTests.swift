@@ -36,7 +36,7 @@ struct KafkaProducerTests {
         #expect(Set(reports.map(\.partition)).count > 1)
         #expect(producer.counters.delivered.value == 30)
 
-        let lines = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "round-trip", count: 30)
+        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "round-trip", count: 30)
         #expect(lines.count == 30)
         for index in 0..<30 {
             let report = reports[index]
@@ -65,7 +65,7 @@ struct KafkaProducerTests {
         #expect(results.allSatisfy { (try? $0.get()) != nil }, "\(results.compactMap { if case .failure(let e) = $0 { return "\(e)" } else { return nil } }.prefix(3))")
         #expect(producer.counters.failed.value == 0)
         await producer.shutdown()
-        let values = Set(try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "outage", count: 51).compactMap { line -> Substring? in let fields = line.split(separator: "|", omittingEmptySubsequences: false); return fields.count > 2 ? fields[2] : nil })
+        let values = Set(try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "outage", count: 51).compactMap { line -> Substring? in let fields = line.split(separator: "|", omittingEmptySubsequences: false); return fields.count > 2 ? fields[2] : nil })
         #expect((0..<50).allSatisfy { values.contains("during-outage-\($0)") })
     }
 

@@ -8,8 +8,8 @@ import Testing
     static var binary: String? { ChildProcess.packageExecutable("kafka-soak") }
 
     @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first (swift build)"), .timeLimit(.minutes(3)))
-    func shortSoakWithOutagesLosesNothing() throws {
-        let outcome = try ChildProcess.run(try #require(Self.binary), ["local", "--duration", "8", "--rate", "500", "--outage-every", "3", "--outage-length", "2.5", "--progress-every", "100"])
+    func shortSoakWithOutagesLosesNothing() async throws {
+        let outcome = try await ChildProcess.run(try #require(Self.binary), ["local", "--duration", "8", "--rate", "500", "--outage-every", "3", "--outage-length", "2.5", "--progress-every", "100"])
         let data = outcome.stdout
         let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
         #expect(outcome.status == 0, "\(summary)")

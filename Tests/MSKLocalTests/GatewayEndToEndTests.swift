@@ -55,7 +55,7 @@ struct GatewayEndToEndTests {
             _ = try await producer.send(KafkaProducerMessage(topic: "crosscheck", partition: 0, key: "key-\(index)", value: value))
         }
         await producer.shutdown()
-        let lines = try Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "crosscheck", count: values.count, format: "%k\\t%s\\n")
+        let lines = try await Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "crosscheck", count: values.count, format: "%k\\t%s\\n")
         #expect(lines == values.enumerated().map { "key-\($0.offset)\t\($0.element)" })
         await local.shutdown()
     }

@@ -36,7 +36,7 @@ struct GatewayProtocolTests {
         let tokenA2 = try signer.token(for: source, at: Date()).value
         let tokenB = try signer.token(for: other.credentials, at: Date()).value
         let gateway = local.endpoints.bootstrapServers.split(separator: ",")[0].split(separator: ":")
-        let outcome = try ChildProcess.run("python3", [PackagePaths.fixture("kafka_sasl_client.py", target: "MSKLocalTests").path,
+        let outcome = try await ChildProcess.run("python3", [PackagePaths.fixture("kafka_sasl_client.py", target: "MSKLocalTests").path,
                                                        String(gateway[0]), String(gateway[1]), tokenA1, tokenA2, tokenB])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: outcome.stdout)

@@ -45,6 +45,17 @@ public enum ChildProcess {
         return Outcome(status: process.terminationStatus, stdout: output, stderr: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// ``run(_:_:input:environment:)`` on a Dispatch thread: async tests must not block one of
+    /// the few cooperative threads (on a 2-core machine, two blocked threads stall every task of
+    /// the test process, token refreshers included).
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(executable, arguments, input: input, environment: environment) as Outcome })
+            }
+        }
+    }
+
     /// The package's own executable `name`, built next to the test bundle, if it is there.
     public static func packageExecutable(_ name: String) -> String? {
         let directory = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

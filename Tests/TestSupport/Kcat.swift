@@ -3,8 +3,8 @@ import Foundation
 /// Reads a topic back with kcat, an independent Kafka client, over PLAINTEXT.
 public enum Kcat {
     /// One line per message in kcat's `-f` `format`; the default is `partition|key|value|headers`.
-    public static func consume(bootstrap: String, topic: String, count: Int, format: String = "%p|%k|%s|%h\\n") throws -> [String] {
-        let outcome = try ChildProcess.run("kcat", ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-c", String(count), "-e", "-q", "-f", format])
+    public static func consume(bootstrap: String, topic: String, count: Int, format: String = "%p|%k|%s|%h\\n") async throws -> [String] {
+        let outcome = try await ChildProcess.run("kcat", ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-c", String(count), "-e", "-q", "-f", format])
         return outcome.stdoutText.split(separator: "\n").map(String.init)
     }
 }

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MSKKafka
+import Histogram
+import Synchronization
+
+/// `kafka-soak consume`: reads soak messages and accounts for every one (gaps, duplicates,
+/// corruption, order per stream, end-to-end latency); JSON progress lines and a summary;
+/// exits non-zero on any loss or corruption.
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Consume soak messages and check every sequence; JSON progress lines and summary on stdout; non-zero exit on loss or corruption."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Consumer group id.")
+    var groupId = "kafka-soak"
+
+    @Option(help: "Stop once this many streams have sent their end marker and arrived complete.")
+    var expectStreams: Int?
+
+    @Option(help: "Stop after this many seconds at most.")
+    var duration: Double?
+
+    @Option(help: "Stop after this many seconds without a message, once at least one stream has ended.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Seconds between progress lines.")
+    var progressEvery: Double = 5
+
+    @Option(help: "Log level for the client's own logs (stderr).")
+    var logLevel = "critical"
+
+    func run() async throws {
+        var logger = Logger(label: "kafka-soak.consume")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .critical
+        let (_, authentication) = try connection.authentication(logger: logger)
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            bootstrapServers: connection.bootstrapList, groupID: groupId, authentication: authentication, tls: connection.tls,
+            caLocation: connection.caLocation, statisticsInterval: .seconds(1)
+        ), logger: logger)
+        try consumer.subscribe(topics: [connection.topic])
+
+        let shared = ConsumeShared()
+        let start = ContinuousClock.now
+        let reading = Task {
+            for await message in consumer.messages {
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                shared.state.withLock { state in
+                    state.verifier.record(message.value, receivedMs: now)
+                    state.lastMessage = ContinuousClock.now
+                }
+            }
+        }
+        let statistics = Task {
+            for await snapshot in consumer.statistics {
+                let reconnects = (snapshot.brokers ?? [:]).values.reduce(0) { $0 + max(0, ($1.connects ?? 0) - 1) }
+                shared.state.withLock { $0.reconnects = reconnects }
+            }
+        }
+        var previous = (consumed: 0, at: start)
+        func record(_ type: String) -> ConsumerRecord {
+            let now = ContinuousClock.now
+            let interval = (now - previous.at) / .seconds(1)
+            let result = shared.state.withLock { state in
+                let verifier = state.verifier
+                defer { state.verifier.resetInterval() }
+                return ConsumerRecord(
+                    type: type, elapsedS: (now - start) / .seconds(1), consumed: verifier.consumed, unique: verifier.uniqueCount,
+                    duplicates: verifier.duplicates, corrupted: verifier.corrupted, outOfOrder: verifier.outOfOrder, missing: verifier.missing,
+                    streams: verifier.streams.count, endedStreams: verifier.ends.count,
+                    rate: interval > 0 ? Double(verifier.consumed - previous.consumed) / interval : 0,
+                    intervalP50Ms: Self.percentile(verifier.intervalLatency, 50), intervalP99Ms: Self.percentile(verifier.intervalLatency, 99),
+                    p50Ms: Self.percentile(verifier.latency, 50), p90Ms: Self.percentile(verifier.latency, 90),
+                    p99Ms: Self.percentile(verifier.latency, 99), p999Ms: Self.percentile(verifier.latency, 99.9),
+                    maxMs: verifier.latency.totalCount == 0 ? 0 : Int64(verifier.latency.max),
+                    tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: state.reconnects, rssBytes: residentMemoryBytes()
+                )
+            }
+            previous = (result.consumed, now)
+            return result
+        }
+
+        var nextProgress = start + .milliseconds(Int64(progressEvery * 1000))
+        let hardEnd = duration.map { start + .milliseconds(Int64($0 * 1000)) }
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            let now = ContinuousClock.now
+            if now >= nextProgress {
+                nextProgress = now + .milliseconds(Int64(progressEvery * 1000))
+                let line = record("progress")
+                emitJSONLine(line)
+                emitText(String(format: "[%6.1fs] consumed %d (%.0f/s) unique %d missing %d duplicates %d corrupted %d out-of-order %d latency p50 %d ms p99 %d ms ended %d/%d",
+                                line.elapsedS, line.consumed, line.rate, line.unique, line.missing, line.duplicates, line.corrupted, line.outOfOrder,
+                                line.intervalP50Ms, line.intervalP99Ms, line.endedStreams, expectStreams ?? line.streams))
+            }
+            let (complete, ended, idle) = shared.state.withLock { state -> (Bool, Int, Duration) in
+                let ends = state.verifier.ends
+                let complete = !ends.isEmpty && ends.keys.allSatisfy { state.verifier.isComplete($0) }
+                return (complete, ends.count, now - (state.lastMessage ?? start))
+            }
+            if let expectStreams, ended >= expectStreams, complete { break }
+            if let hardEnd, now >= hardEnd { break }
+            if ended > 0, idle > .milliseconds(Int64(idleTimeout * 1000)) { break }
+        }
+        let summary = record("summary")
+        consumer.close()
+        reading.cancel()
+        statistics.cancel()
+        emitJSONLine(summary)
+        var problems: [String] = []
+        if summary.missing > 0 { problems.append("\(summary.missing) missing") }
+        if summary.corrupted > 0 { problems.append("\(summary.corrupted) corrupted") }
+        if let expectStreams, summary.endedStreams < expectStreams { problems.append("\(summary.endedStreams) of \(expectStreams) streams ended") }
+        if !problems.isEmpty {
+            emitText("FAILED: " + problems.joined(separator: ", "))
+            throw ExitCode(1)
+        }
+    }
+
+    static func percentile(_ histogram: Histogram<UInt64>, _ percent: Double) -> Int64 {
+        histogram.totalCount == 0 ? 0 : Int64(histogram.valueAtPercentile(percent))
+    }
+}
+
+/// The verifier and counters shared by the reading task and the main loop.
+final class ConsumeShared: Sendable {
+    struct State {
+        var verifier = SoakVerifier()
+        var lastMessage: ContinuousClock.Instant?
+        var reconnects = 0
+    }
+
+    let state = Mutex(State())
+}
+
+

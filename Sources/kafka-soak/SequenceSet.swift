@@ -1,0 +1,34 @@
+/// The sequence numbers seen in one stream, as a growable bitset: a one-hour soak sees millions
+/// of them, and a `Set<Int>` would cost tens of bytes each.
+struct SequenceSet {
+    private var words: [UInt64] = []
+    private(set) var count = 0
+
+    /// Adds `sequence`; false if it was already there.
+    mutating func insert(_ sequence: Int) -> Bool {
+        guard sequence >= 0 else { return false }
+        let word = sequence >> 6
+        if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
+        let bit = UInt64(1) << UInt64(sequence & 63)
+        guard words[word] & bit == 0 else { return false }
+        words[word] |= bit
+        count += 1
+        return true
+    }
+
+    func contains(_ sequence: Int) -> Bool {
+        guard sequence >= 0, sequence >> 6 < words.count else { return false }
+        return words[sequence >> 6] & (UInt64(1) << UInt64(sequence & 63)) != 0
+    }
+
+    /// How many of `0..<limit` are present.
+    func count(below limit: Int) -> Int {
+        var total = 0
+        let fullWords = min(limit >> 6, words.count)
+        for index in 0..<fullWords { total += words[index].nonzeroBitCount }
+        if fullWords < words.count, limit & 63 != 0 {
+            total += (words[fullWords] & ((UInt64(1) << UInt64(limit & 63)) - 1)).nonzeroBitCount
+        }
+        return total
+    }
+}

@@ -1,0 +1,54 @@
+/// The JSON lines `kafka-soak produce` and `consume` print (one object per line on stdout), and
+/// the soak driver reads.
+struct ProducerRecord: Codable {
+    /// `progress` or `summary`.
+    var type: String
+    var elapsedS: Double
+    var sent: Int
+    var delivered: Int
+    var failed: Int
+    var deadLettered: Int
+    /// Delivered per second since the previous record.
+    var rate: Double
+    /// Sent and not yet settled.
+    var inFlight: Int
+    var bufferMessages: Int
+    var bufferBytes: Int
+    var retries: Int
+    var tokenRefreshes: Int
+    var tokenRefreshFailures: Int
+    var credentialRefreshes: Int
+    var credentialRefreshFailures: Int
+    var authenticationFailures: Int
+    /// Broker connections beyond the first per broker (from librdkafka's statistics).
+    var reconnects: Int
+    var rssBytes: Int
+}
+
+struct ConsumerRecord: Codable {
+    /// `progress` or `summary`.
+    var type: String
+    var elapsedS: Double
+    var consumed: Int
+    var unique: Int
+    var duplicates: Int
+    var corrupted: Int
+    var outOfOrder: Int
+    var missing: Int
+    var streams: Int
+    var endedStreams: Int
+    /// Consumed per second since the previous record.
+    var rate: Double
+    /// End-to-end latency (ms) since the previous record.
+    var intervalP50Ms: Int64
+    var intervalP99Ms: Int64
+    /// Over the whole run.
+    var p50Ms: Int64
+    var p90Ms: Int64
+    var p99Ms: Int64
+    var p999Ms: Int64
+    var maxMs: Int64
+    var tokenRefreshes: Int
+    var reconnects: Int
+    var rssBytes: Int
+}
