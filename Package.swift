@@ -92,6 +92,7 @@ let package = Package(
             name: "kafka-soak",
             dependencies: [
                 "MSKKafka",
+                "MSKLocal",
                 "AWSAuth",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,5 +1,183 @@
 import ArgumentParser
+import AWSAuth
+import Foundation
+import Logging
+import MSKLocal
+import Synchronization
+
+/// `kafka-soak drive`: a whole soak run. Starts msk-local (in this process) with short
+/// lifetimes and periodic faults, runs `kafka-soak produce` and `kafka-soak consume` as
+/// separate processes through its IAM gateway (AssumeRole at its STS), samples everything, and
+/// writes `report.json` and a self-contained `report.html`. Exits non-zero on any loss.
 struct DriveCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "drive")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "drive",
+        abstract: "Run a soak against msk-local with faults: producer and consumer as separate processes; writes report.json and report.html."
+    )
+
+    @Option(help: "Seconds of production.")
+    var duration: Double = 120
+    @Option(help: "Messages per second.")
+    var rate: Double = 500
+    @Option(help: "Message size in bytes.")
+    var size = 200
+    @Option(help: "Streams (keys) of the producer.")
+    var streams = 6
+    @Option(help: "Upstream brokers.")
+    var brokers = 3
+    @Option(help: "Partitions of the soak topic.")
+    var partitions = 6
+    @Option(help: "MSK IAM token lifetime, seconds.")
+    var tokenLifetime = 10
+    @Option(help: "Lifetime of the credentials msk-local's STS issues, seconds.")
+    var credentialLifetime = 30
+    @Option(help: "librdkafka message.timeout.ms of the producer, seconds.")
+    var messageTimeout: Double = 10
+    @Option(help: "Drop every connection every N seconds (0: never).")
+    var dropEvery: Double = 20
+    @Option(help: "Take a broker down every N seconds (0: never) ...")
+    var brokerOutageEvery: Double = 45
+    @Option(help: "... for this long (beyond the message timeout, so the retry layer works).")
+    var brokerOutageLength: Double = 12
+    @Option(help: "Make STS unavailable every N seconds (0: never) ...")
+    var stsOutageEvery: Double = 60
+    @Option(help: "... for this long.")
+    var stsOutageLength: Double = 20
+    @Option(help: "Refuse one authentication every N seconds (0: never).")
+    var rejectEvery: Double = 30
+    @Option(help: "Seconds between samples (and the children's progress lines).")
+    var sampleEvery: Double = 2
+    @Option(help: "Directory for report.json and report.html.")
+    var out = "soak-report"
+
+    func run() async throws {
+        let startedAt = Date()
+        let begin = ContinuousClock.now
+        @Sendable func now() -> Double { (ContinuousClock.now - begin) / .seconds(1) }
+
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = brokers
+        configuration.topics = [(name: "soak", partitions: partitions)]
+        configuration.maximumCredentialLifetime = credentialLifetime
+        var quiet = Logger(label: "msk-local")
+        quiet.logLevel = .critical
+        configuration.logger = quiet
+        func every(_ seconds: Double) -> Duration? { seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil }
+        configuration.faultSchedule.dropConnectionsEvery = every(dropEvery)
+        configuration.faultSchedule.brokerOutageEvery = every(brokerOutageEvery)
+        configuration.faultSchedule.brokerOutageLength = .milliseconds(Int64(brokerOutageLength * 1000))
+        configuration.faultSchedule.stsOutageEvery = every(stsOutageEvery)
+        configuration.faultSchedule.stsOutageLength = .milliseconds(Int64(stsOutageLength * 1000))
+        configuration.faultSchedule.rejectAuthenticationsEvery = every(rejectEvery)
+        let local = try await MSKLocalServer.start(configuration)
+        emitText("msk-local: gateway \(local.endpoints.bootstrapServers), STS \(local.endpoints.stsURL)")
+
+        // The children find credentials through the default chain's environment source, then
+        // assume msk-local's role at its STS: the same path a service on MSK takes.
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        environment["AWS_ACCESS_KEY_ID"] = local.endpoints.accessKeyID
+        environment["AWS_SECRET_ACCESS_KEY"] = local.endpoints.secretAccessKey
+        environment["AWS_REGION"] = local.endpoints.region
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        let common = ["--bootstrap-servers", local.endpoints.bootstrapServers, "--auth", "msk-iam", "--role-arn", local.endpoints.roleARNs[0],
+                      "--sts-endpoint", local.endpoints.stsURL, "--token-lifetime", String(tokenLifetime), "--topic", "soak",
+                      "--progress-every", String(sampleEvery)]
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let collected = Collected()
+
+        let consumer = try ChildRun(name: "consumer", executable: executable,
+                                    arguments: ["consume"] + common + ["--expect-streams", String(streams), "--idle-timeout", "120", "--duration", String(duration + 600)],
+                                    environment: environment) { line in
+            if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)) {
+                collected.state.withLock { $0.consumer.append(.init(t: now(), record: record)) }
+            }
+        }
+        let producer = try ChildRun(name: "producer", executable: executable,
+                                    arguments: ["produce"] + common + ["--duration", String(duration), "--rate", String(rate), "--size", String(size),
+                                                                       "--streams", String(streams), "--producer-id", "soak", "--message-timeout", String(messageTimeout)],
+                                    environment: environment) { line in
+            if let record = try? JSONDecoder().decode(ProducerRecord.self, from: Data(line.utf8)) {
+                collected.state.withLock { $0.producer.append(.init(t: now(), record: record)) }
+            }
+        }
+        let sampler = Task {
+            while (try? await Task.sleep(for: .milliseconds(Int64(sampleEvery * 1000)))) != nil {
+                let snapshot = local.counters.snapshot
+                collected.state.withLock { $0.broker.append(.init(t: now(), record: snapshot)) }
+            }
+        }
+
+        let producerExit = await producer.wait(timeout: .seconds(Int64(duration) + 600))
+        let consumerExit = await consumer.wait(timeout: .seconds(300))
+        sampler.cancel()
+        let finalCounters = local.counters.snapshot
+        let beginMs = startedAt.timeIntervalSince1970 * 1000
+        let faults = local.events.events().map { SoakReport.Timed(t: (Double($0.timeMs) - beginMs) / 1000, record: $0) }
+        await local.shutdown()
+
+        let series = collected.state.withLock { $0 }
+        let report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit, consumerExit: consumerExit)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.json"))
+        try Data(SoakReportPage(report: report).html.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.html"))
+
+        emitJSONLine(report.totals)
+        emitText("report: \(out)/report.html — \(report.passed ? "PASSED" : "FAILED: " + report.problems.joined(separator: "; "))")
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    private func makeReport(startedAt: Date, series: Collected.State, final: MSKLocalCountersSnapshot, faults: [SoakReport.Timed<MSKLocalEvent>],
+                            producerExit: Int32, consumerExit: Int32) -> SoakReport {
+        let producerSummary = series.producer.last(where: { $0.record.type == "summary" })?.record ?? series.producer.last?.record
+        let consumerSummary = series.consumer.last(where: { $0.record.type == "summary" })?.record ?? series.consumer.last?.record
+        let rss = series.producer.map { Double($0.record.rssBytes) / 1_048_576 }
+        let totals = SoakReport.Totals(
+            sent: producerSummary?.sent ?? 0, delivered: producerSummary?.delivered ?? 0, failed: producerSummary?.failed ?? 0,
+            consumedUnique: consumerSummary?.unique ?? 0, missing: consumerSummary?.missing ?? 0, duplicates: consumerSummary?.duplicates ?? 0,
+            corrupted: consumerSummary?.corrupted ?? 0, outOfOrder: consumerSummary?.outOfOrder ?? 0, retries: producerSummary?.retries ?? 0,
+            tokenRefreshes: (producerSummary?.tokenRefreshes ?? 0) + (consumerSummary?.tokenRefreshes ?? 0),
+            credentialRotations: final.distinctAccessKeys, forcedDisconnects: final.connectionsDropped, sessionsExpired: final.sessionsExpired,
+            authenticationsSucceeded: final.authenticationsSucceeded, authenticationsRefused: final.authenticationsFailed,
+            latencyP50Ms: consumerSummary?.p50Ms ?? 0, latencyP99Ms: consumerSummary?.p99Ms ?? 0, latencyMaxMs: consumerSummary?.maxMs ?? 0,
+            producerRSSStartMiB: rss.dropFirst(rss.count / 4).first ?? 0, producerRSSEndMiB: rss.last ?? 0
+        )
+        var problems: [String] = []
+        if producerExit != 0 { problems.append("producer exited with \(producerExit)") }
+        if consumerExit != 0 { problems.append("consumer exited with \(consumerExit)") }
+        if totals.failed > 0 { problems.append("\(totals.failed) messages failed") }
+        if totals.missing > 0 { problems.append("\(totals.missing) messages lost") }
+        if totals.corrupted > 0 { problems.append("\(totals.corrupted) messages corrupted") }
+        if totals.consumedUnique < totals.delivered { problems.append("consumed \(totals.consumedUnique) of \(totals.delivered) delivered") }
+        if totals.duplicates > totals.retries { problems.append("\(totals.duplicates) duplicates but only \(totals.retries) retries: unexplained duplicates") }
+        var notes: [String] = []
+        if totals.duplicates > 0 { notes.append("\(totals.duplicates) duplicates, all explainable by the \(totals.retries) re-produced messages (a timed-out message may have been stored)") }
+        if totals.outOfOrder > 0 { notes.append("\(totals.outOfOrder) messages arrived after a later one of their stream: re-produced messages land after newer ones") }
+        let authFaults = faults.filter { $0.record.kind == "reject_authentications" }.count
+        notes.append("\(totals.authenticationsRefused) authentications refused (\(authFaults) injected rejections; the rest by token expiry during STS outages)")
+        let settings = SoakReport.Settings(
+            durationS: duration, rate: rate, size: size, streams: streams, brokers: brokers, partitions: partitions, tokenLifetimeS: tokenLifetime,
+            credentialLifetimeS: credentialLifetime, messageTimeoutS: messageTimeout, dropEveryS: dropEvery > 0 ? dropEvery : nil,
+            brokerOutageEveryS: brokerOutageEvery > 0 ? brokerOutageEvery : nil, brokerOutageLengthS: brokerOutageLength,
+            stsOutageEveryS: stsOutageEvery > 0 ? stsOutageEvery : nil, stsOutageLengthS: stsOutageLength, rejectEveryS: rejectEvery > 0 ? rejectEvery : nil,
+            command: (["kafka-soak"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        )
+        return SoakReport(
+            startedAt: ISO8601DateFormatter().string(from: startedAt), settings: settings, passed: problems.isEmpty, problems: problems, notes: notes,
+            totals: totals, producerExit: producerExit, consumerExit: consumerExit, producer: series.producer, consumer: series.consumer,
+            broker: series.broker, faults: faults
+        )
+    }
+}
+
+/// What the driver collects while the run goes on.
+final class Collected: Sendable {
+    struct State {
+        var producer: [SoakReport.Timed<ProducerRecord>] = []
+        var consumer: [SoakReport.Timed<ConsumerRecord>] = []
+        var broker: [SoakReport.Timed<MSKLocalCountersSnapshot>] = []
+    }
+
+    let state = Mutex(State())
 }

@@ -1,0 +1,68 @@
+import Foundation
+import MSKLocal
+
+/// Everything a soak run produced: settings, time series, faults and the verdict. Written as
+/// `report.json`; `report.html` is drawn from it.
+struct SoakReport: Codable {
+    struct Settings: Codable {
+        var durationS: Double
+        var rate: Double
+        var size: Int
+        var streams: Int
+        var brokers: Int
+        var partitions: Int
+        var tokenLifetimeS: Int
+        var credentialLifetimeS: Int
+        var messageTimeoutS: Double
+        var dropEveryS: Double?
+        var brokerOutageEveryS: Double?
+        var brokerOutageLengthS: Double
+        var stsOutageEveryS: Double?
+        var stsOutageLengthS: Double
+        var rejectEveryS: Double?
+        var command: String
+    }
+
+    /// A record from a child, stamped with the driver's clock (seconds since the run began).
+    struct Timed<Record: Codable>: Codable {
+        var t: Double
+        var record: Record
+    }
+
+    struct Totals: Codable {
+        var sent: Int
+        var delivered: Int
+        var failed: Int
+        var consumedUnique: Int
+        var missing: Int
+        var duplicates: Int
+        var corrupted: Int
+        var outOfOrder: Int
+        var retries: Int
+        var tokenRefreshes: Int
+        var credentialRotations: Int
+        var forcedDisconnects: Int
+        var sessionsExpired: Int
+        var authenticationsSucceeded: Int
+        var authenticationsRefused: Int
+        var latencyP50Ms: Int64
+        var latencyP99Ms: Int64
+        var latencyMaxMs: Int64
+        var producerRSSStartMiB: Double
+        var producerRSSEndMiB: Double
+    }
+
+    var startedAt: String
+    var settings: Settings
+    var passed: Bool
+    var problems: [String]
+    var notes: [String]
+    var totals: Totals
+    var producerExit: Int32
+    var consumerExit: Int32
+    var producer: [Timed<ProducerRecord>]
+    var consumer: [Timed<ConsumerRecord>]
+    var broker: [Timed<MSKLocalCountersSnapshot>]
+    /// Faults, seconds since the run began.
+    var faults: [Timed<MSKLocalEvent>]
+}
