@@ -99,9 +99,12 @@ final class OAuthBearerTokenRefresher: Sendable {
         let (token, error) = state.withLock { ($0.token, $0.lastError) }
         if let token, token.lifetimeMs > now + 1000 {
             push(token)
-        } else {
-            fail(error ?? "no OAUTHBEARER token has been minted yet; minting one now")
+        } else if let error {
+            fail(error)
         }
+        // Else the first token is still being minted: librdkafka holds its connections until a
+        // token is set (set_token wakes them), so reporting a failure now would only log a
+        // spurious authentication error at every start.
         refreshNow(reason: "librdkafka requested a token")
     }
 
