@@ -43,6 +43,8 @@ public struct KafkaStatistics: Sendable, Decodable {
         public var rxerrs: Int?
         /// Request timeouts.
         public var req_timeouts: Int?
+        /// Requests sent again (after a timeout or a lost connection).
+        public var txretries: Int?
         /// Round-trip time, µs.
         public var rtt: Window?
     }

@@ -137,6 +137,7 @@ struct DriveCommand: AsyncParsableCommand {
             sent: producerSummary?.sent ?? 0, delivered: producerSummary?.delivered ?? 0, failed: producerSummary?.failed ?? 0,
             consumedUnique: consumerSummary?.unique ?? 0, missing: consumerSummary?.missing ?? 0, duplicates: consumerSummary?.duplicates ?? 0,
             corrupted: consumerSummary?.corrupted ?? 0, outOfOrder: consumerSummary?.outOfOrder ?? 0, retries: producerSummary?.retries ?? 0,
+            requestRetries: producerSummary?.requestRetries ?? 0,
             tokenRefreshes: (producerSummary?.tokenRefreshes ?? 0) + (consumerSummary?.tokenRefreshes ?? 0),
             credentialRotations: final.distinctAccessKeys, forcedDisconnects: final.connectionsDropped, sessionsExpired: final.sessionsExpired,
             authenticationsSucceeded: final.authenticationsSucceeded, authenticationsRefused: final.authenticationsFailed,
@@ -150,9 +151,16 @@ struct DriveCommand: AsyncParsableCommand {
         if totals.missing > 0 { problems.append("\(totals.missing) messages lost") }
         if totals.corrupted > 0 { problems.append("\(totals.corrupted) messages corrupted") }
         if totals.consumedUnique < totals.delivered { problems.append("consumed \(totals.consumedUnique) of \(totals.delivered) delivered") }
-        if totals.duplicates > totals.retries { problems.append("\(totals.duplicates) duplicates but only \(totals.retries) retries: unexplained duplicates") }
+        // A duplicate needs a produce that was sent twice: a message re-produced by the retry
+        // layer after a timeout, or a request librdkafka sent again after a lost connection.
+        if totals.duplicates > 0, totals.retries == 0, totals.requestRetries == 0 {
+            problems.append("\(totals.duplicates) duplicates without any retried produce: unexplained")
+        }
         var notes: [String] = []
-        if totals.duplicates > 0 { notes.append("\(totals.duplicates) duplicates, all explainable by the \(totals.retries) re-produced messages (a timed-out message may have been stored)") }
+        if totals.duplicates > 0 {
+            notes.append("\(totals.duplicates) duplicates; produces sent twice: \(totals.retries) messages re-produced by the retry layer after a timeout "
+                + "(the broker may have stored the first attempt) and \(totals.requestRetries) requests librdkafka sent again after a lost connection")
+        }
         if totals.outOfOrder > 0 { notes.append("\(totals.outOfOrder) messages arrived after a later one of their stream: re-produced messages land after newer ones") }
         let authFaults = faults.filter { $0.record.kind == "reject_authentications" }.count
         notes.append("\(totals.authenticationsRefused) authentications refused (\(authFaults) injected rejections; the rest by token expiry during STS outages)")

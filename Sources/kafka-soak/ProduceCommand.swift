@@ -67,8 +67,13 @@ struct ProduceCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let statistics = Task {
             for await snapshot in producer.statistics {
-                let reconnects = (snapshot.brokers ?? [:]).values.reduce(0) { $0 + max(0, ($1.connects ?? 0) - 1) }
-                tally.state.withLock { $0.reconnects = reconnects }
+                let brokers = (snapshot.brokers ?? [:]).values
+                let reconnects = brokers.reduce(0) { $0 + max(0, ($1.connects ?? 0) - 1) }
+                let requestRetries = brokers.reduce(0) { $0 + ($1.txretries ?? 0) }
+                tally.state.withLock {
+                    $0.reconnects = reconnects
+                    $0.requestRetries = requestRetries
+                }
             }
         }
         func record(_ type: String, previous: inout (delivered: Int, at: ContinuousClock.Instant)) -> ProducerRecord {
@@ -81,7 +86,7 @@ struct ProduceCommand: AsyncParsableCommand {
                 type: type, elapsedS: (now - start) / .seconds(1), sent: state.sent, delivered: state.delivered, failed: state.failed,
                 deadLettered: producer.counters.deadLettered.value, rate: interval > 0 ? Double(state.delivered - previous.delivered) / interval : 0,
                 inFlight: state.sent - state.delivered - state.failed, bufferMessages: depth.messages, bufferBytes: depth.bytes,
-                retries: producer.counters.retries.value, tokenRefreshes: producer.counters.tokenRefreshes.value,
+                retries: producer.counters.retries.value, requestRetries: state.requestRetries, tokenRefreshes: producer.counters.tokenRefreshes.value,
                 tokenRefreshFailures: producer.counters.tokenRefreshFailures.value, credentialRefreshes: status?.refreshCount ?? 0,
                 credentialRefreshFailures: status?.failureCount ?? 0, authenticationFailures: producer.counters.authenticationFailures.value,
                 reconnects: state.reconnects, rssBytes: residentMemoryBytes()
@@ -150,6 +155,7 @@ final class ProduceTally: Sendable {
         var delivered = 0
         var failed = 0
         var reconnects = 0
+        var requestRetries = 0
     }
 
     let state = Mutex(State())

@@ -14,7 +14,10 @@ struct ProducerRecord: Codable {
     var inFlight: Int
     var bufferMessages: Int
     var bufferBytes: Int
+    /// Messages produced again by the library's retry layer.
     var retries: Int
+    /// Produce requests librdkafka sent again itself (after a lost connection), from its statistics.
+    var requestRetries: Int
     var tokenRefreshes: Int
     var tokenRefreshFailures: Int
     var credentialRefreshes: Int

@@ -39,6 +39,7 @@ struct SoakReport: Codable {
         var corrupted: Int
         var outOfOrder: Int
         var retries: Int
+        var requestRetries: Int
         var tokenRefreshes: Int
         var credentialRotations: Int
         var forcedDisconnects: Int

@@ -48,7 +48,7 @@ struct SoakReportPage {
         let rows: [(String, String)] = [
             ("sent / delivered / failed", "\(totals.sent) / \(totals.delivered) / \(totals.failed)"),
             ("consumed (unique) / missing / corrupted", "\(totals.consumedUnique) / \(totals.missing) / \(totals.corrupted)"),
-            ("duplicates / retries / out of order", "\(totals.duplicates) / \(totals.retries) / \(totals.outOfOrder)"),
+            ("duplicates / re-produced / requests retried / out of order", "\(totals.duplicates) / \(totals.retries) / \(totals.requestRetries) / \(totals.outOfOrder)"),
             ("token refreshes (producer + consumer)", "\(totals.tokenRefreshes)"),
             ("credential rotations (distinct access keys)", "\(totals.credentialRotations)"),
             ("forced disconnects / sessions expired", "\(totals.forcedDisconnects) / \(totals.sessionsExpired)"),
