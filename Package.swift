@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "msk-iam-token", targets: ["msk-iam-token"]),
         .executable(name: "kafka-bench", targets: ["kafka-bench"]),
         .executable(name: "kafka-soak", targets: ["kafka-soak"]),
+        .executable(name: "kafka-dead-letters", targets: ["kafka-dead-letters"]),
         .library(name: "MSKLocal", targets: ["MSKLocal"]),
         .executable(name: "msk-local", targets: ["msk-local"]),
     ],
@@ -88,10 +89,30 @@ let package = Package(
         ),
         // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the command-line clients share: connection and authentication options, output.
+        .target(
+            name: "KafkaCommandLine",
+            dependencies: [
+                "AWSAuth",
+                "MSKKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kafka-dead-letters",
+            dependencies: [
+                "MSKKafka",
+                "KafkaCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kafka-soak",
             dependencies: [
                 "MSKKafka",
+                "KafkaCommandLine",
                 "MSKLocal",
                 "AWSAuth",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -35,9 +35,10 @@ public final class DeadLetterFile: Sendable {
         var failed_at: String
     }
 
-    /// Appends `message`; throws if the file cannot be written (the caller still gets the
-    /// delivery error, with this one noted).
-    func append(_ message: KafkaProducerMessage, attempts: Int, error: String) throws {
+    /// Appends `message` as one line and fsyncs; throws if the file cannot be written (the
+    /// producer still reports the delivery error, with this one noted). Public for replay
+    /// tools that set aside what failed again.
+    public func append(_ message: KafkaProducerMessage, attempts: Int, error: String) throws {
         let line = Line(
             topic: message.topic, partition: message.partition, key: message.key.map { Data($0).base64EncodedString() },
             value: Data(message.value).base64EncodedString(),
@@ -58,16 +59,51 @@ public final class DeadLetterFile: Sendable {
     }
 
     /// Reads every dead-lettered message back (for replay tools and tests).
-    public static func read(path: String) throws -> [(message: KafkaProducerMessage, attempts: Int, error: String)] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return try text.split(separator: "\n").map { raw in
-            let line = try JSONDecoder().decode(Line.self, from: Data(raw.utf8))
+    /// - Throws: ``DeadLetterFileError`` naming the file and the line that cannot be read; a
+    ///   line is never skipped or read as something else.
+    public static func read(path: String) throws(DeadLetterFileError) -> [(message: KafkaProducerMessage, attempts: Int, error: String)] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+        var result: [(message: KafkaProducerMessage, attempts: Int, error: String)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !raw.isEmpty {
+            let number = index + 1
+            let line: Line
+            do {
+                line = try JSONDecoder().decode(Line.self, from: Data(raw.utf8))
+            } catch {
+                throw .malformedLine(path: path, line: number, reason: "not a dead-letter JSON object")
+            }
+            func bytes(_ base64: String, _ field: String) throws(DeadLetterFileError) -> [UInt8] {
+                guard let data = Data(base64Encoded: base64) else { throw .malformedLine(path: path, line: number, reason: "\(field) is not base64") }
+                return [UInt8](data)
+            }
+            var headers: [(name: String, value: [UInt8])] = []
+            for header in line.headers { headers.append((header.name, try bytes(header.value, "header '\(header.name)'"))) }
             let message = KafkaProducerMessage(
-                topic: line.topic, partition: line.partition, key: line.key.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) },
-                value: [UInt8](Data(base64Encoded: line.value) ?? Data()),
-                headers: line.headers.map { ($0.name, [UInt8](Data(base64Encoded: $0.value) ?? Data())) }
+                topic: line.topic, partition: line.partition, key: try line.key.map { key throws(DeadLetterFileError) in try bytes(key, "key") },
+                value: try bytes(line.value, "value"), headers: headers
             )
-            return (message, line.attempts, line.error)
+            result.append((message, line.attempts, line.error))
+        }
+        return result
+    }
+}
+
+/// Why a dead-letter file could not be read.
+public enum DeadLetterFileError: Error, Sendable, CustomStringConvertible {
+    /// The file could not be opened or is not UTF-8.
+    case unreadable(path: String, reason: String)
+    /// One line is not a dead-letter record.
+    case malformedLine(path: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read dead-letter file \(path): \(reason)"
+        case .malformedLine(let path, let line, let reason): "\(path):\(line): \(reason)"
         }
     }
 }

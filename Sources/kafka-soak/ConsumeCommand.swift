@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCommandLine
 import Logging
 import MSKKafka
 import Histogram
@@ -15,6 +16,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Topic.")
+    var topic = "soak"
 
     @Option(help: "Consumer group id.")
     var groupId = "kafka-soak"
@@ -42,7 +46,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             bootstrapServers: connection.bootstrapList, groupID: groupId, authentication: authentication, tls: connection.tls,
             caLocation: connection.caLocation, statisticsInterval: .seconds(1)
         ), logger: logger)
-        try consumer.subscribe(topics: [connection.topic])
+        try consumer.subscribe(topics: [topic])
 
         let shared = ConsumeShared()
         let start = ContinuousClock.now

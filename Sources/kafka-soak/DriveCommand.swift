@@ -1,6 +1,7 @@
 import ArgumentParser
 import AWSAuth
 import Foundation
+import KafkaCommandLine
 import Logging
 import MSKLocal
 import Synchronization

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCommandLine
 import Logging
 import MSKKafka
 import Synchronization

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCommandLine
 import Logging
 import MSKKafka
 import Synchronization
@@ -13,6 +14,9 @@ struct ProduceCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Topic.")
+    var topic = "soak"
 
     @Option(help: "Seconds to produce for (or use --count).")
     var duration: Double?
@@ -114,7 +118,7 @@ struct ProduceCommand: AsyncParsableCommand {
             let payload = SoakPayload(streamID: streamID, sequence: sequences[stream], sentMs: Int64(Date().timeIntervalSince1970 * 1000))
             sequences[stream] += 1
             tally.state.withLock { $0.sent += 1 }
-            try await producer.enqueue(KafkaProducerMessage(topic: connection.topic, key: Array(streamID.utf8), value: payload.encoded(size: size))) { result in
+            try await producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(streamID.utf8), value: payload.encoded(size: size))) { result in
                 tally.state.withLock { state in
                     switch result {
                     case .success: state.delivered += 1
@@ -133,7 +137,7 @@ struct ProduceCommand: AsyncParsableCommand {
         for stream in 0..<streams {
             let streamID = "\(id)-\(stream)"
             let marker = SoakPayload(streamID: streamID, sequence: sequences[stream], sentMs: Int64(Date().timeIntervalSince1970 * 1000), isEnd: true)
-            _ = try? await producer.send(KafkaProducerMessage(topic: connection.topic, key: Array(streamID.utf8), value: marker.encoded(size: size)))
+            _ = try? await producer.send(KafkaProducerMessage(topic: topic, key: Array(streamID.utf8), value: marker.encoded(size: size)))
         }
         progress.cancel()
         var previous = (delivered: 0, at: start)
