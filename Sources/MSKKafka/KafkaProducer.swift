@@ -131,9 +131,11 @@ public final class KafkaProducer: Service, Sendable {
     @discardableResult
     public func flush(timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
+        // A read of one atomic word every millisecond: cheap, and a flush ends at most 1 ms
+        // after the last delivery report.
         while buffer.depth.messages > 0 {
             if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(10))
+            try? await Task.sleep(for: .milliseconds(1))
         }
         return true
     }

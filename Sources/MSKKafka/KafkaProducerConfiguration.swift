@@ -46,9 +46,10 @@ public struct KafkaProducerConfiguration: Sendable {
 
     /// Bounds of the local buffer and the max-retries policy.
     public struct DeliveryPolicy: Sendable {
-        /// Messages accepted but not yet finally delivered or failed, at most.
+        /// Messages accepted but not yet finally delivered or failed, at most (values above
+        /// 16,777,215 count as that).
         public var maxBufferedMessages: Int
-        /// Their value+key+header bytes, at most.
+        /// Their value+key+header bytes, at most (values above 1 TiB count as that).
         public var maxBufferedBytes: Int
         /// What to do when either bound is reached.
         public var backpressure: Backpressure

@@ -3,104 +3,135 @@ import Synchronization
 /// The producer's local buffer bounds: messages accepted and not yet finally delivered or
 /// failed, counted and weighed. ``acquire(bytes:)`` either suspends until there is room or
 /// fails fast, as configured.
+///
+/// The count and the weight live together in one atomic word, so that the producing task
+/// (acquire) and librdkafka's delivery-report thread (release) never contend for a lock on the
+/// hot path; the lock is taken only when someone waits for room, or on close.
 final class ProducerBuffer: Sendable {
     private struct Waiter {
         var bytes: Int
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    private struct State {
-        var messages = 0
-        var bytes = 0
-        var waiters: [UInt64: Waiter] = [:]
+    private struct Waiters {
+        var byID: [UInt64: Waiter] = [:]
         var order: [UInt64] = []
         var nextID: UInt64 = 0
         var closed = false
     }
 
+    /// Messages in the top 24 bits, bytes in the low 40.
+    private static let byteBits: UInt64 = 40
+    private static let byteMask: UInt64 = (1 << byteBits) - 1
+    /// The largest limits the packed word can hold.
+    static let messageLimit = (1 << 24) - 1
+    static let byteLimit = Int(byteMask)
+
     let maxMessages: Int
     let maxBytes: Int
     let backpressure: KafkaProducerConfiguration.Backpressure
-    private let state = Mutex(State())
+    private let occupancy = Atomic<UInt64>(0)
+    /// How many callers wait for room; newcomers queue behind them.
+    private let waiting = Atomic<Int>(0)
+    private let closed = Atomic<Bool>(false)
+    private let waiters = Mutex(Waiters())
 
+    /// Limits above 16,777,215 messages or 1 TiB are lowered to those.
     init(maxMessages: Int, maxBytes: Int, backpressure: KafkaProducerConfiguration.Backpressure) {
-        self.maxMessages = max(1, maxMessages)
-        self.maxBytes = max(1, maxBytes)
+        self.maxMessages = min(max(1, maxMessages), Self.messageLimit)
+        self.maxBytes = min(max(1, maxBytes), Self.byteLimit)
         self.backpressure = backpressure
     }
 
-    /// Messages and bytes held now.
-    var depth: (messages: Int, bytes: Int) { state.withLock { ($0.messages, $0.bytes) } }
-
-    private func fits(_ bytes: Int, _ state: State) -> Bool {
-        state.messages < maxMessages && (state.bytes + bytes <= maxBytes || state.messages == 0)
+    var depth: (messages: Int, bytes: Int) {
+        let word = occupancy.load(ordering: .relaxed)
+        return (Int(word >> Self.byteBits), Int(word & Self.byteMask))
     }
 
-    /// Takes room for one message of `bytes`.
+    /// Takes room for one message of `bytes`, a message larger than the whole buffer aside.
     func acquire(bytes: Int) async throws {
         if bytes > maxBytes { throw KafkaError.messageTooLargeForBuffer(bytes: bytes, limit: maxBytes) }
-        let id: UInt64? = try state.withLock { state in
-            if state.closed { throw KafkaError.shutDown }
-            if state.order.isEmpty, fits(bytes, state) {
-                state.messages += 1
-                state.bytes += bytes
-                return nil
+        if closed.load(ordering: .acquiring) { throw KafkaError.shutDown }
+        if waiting.load(ordering: .sequentiallyConsistent) == 0, tryReserve(bytes) { return }
+        let id: UInt64? = try waiters.withLock { waiters in
+            if waiters.closed { throw KafkaError.shutDown }
+            if waiters.order.isEmpty, tryReserve(bytes) { return nil }
+            if backpressure == .failFast {
+                let (messages, held) = depth
+                throw KafkaError.bufferFull(messages: messages, bytes: held)
             }
-            if backpressure == .failFast { throw KafkaError.bufferFull(messages: state.messages, bytes: state.bytes) }
-            defer { state.nextID += 1 }
-            return state.nextID
+            defer { waiters.nextID += 1 }
+            return waiters.nextID
         }
         guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let failure: (any Error)? = state.withLock { state in
-                    if state.closed { return KafkaError.shutDown }
+                let failure: (any Error)? = waiters.withLock { waiters in
+                    if waiters.closed { return KafkaError.shutDown }
                     if Task.isCancelled { return CancellationError() }
-                    state.waiters[id] = Waiter(bytes: bytes, continuation: continuation)
-                    state.order.append(id)
+                    waiters.byID[id] = Waiter(bytes: bytes, continuation: continuation)
+                    waiters.order.append(id)
+                    waiting.add(1, ordering: .sequentiallyConsistent)
                     return nil
                 }
                 if let failure { continuation.resume(throwing: failure) }
+                // Room may have been freed before this waiter was visible to release().
                 else { admitWaiters() }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
-                state.order.removeAll { $0 == id }
-                return state.waiters.removeValue(forKey: id)
+            let waiter = waiters.withLock { waiters -> Waiter? in
+                waiters.order.removeAll { $0 == id }
+                guard let removed = waiters.byID.removeValue(forKey: id) else { return nil }
+                waiting.subtract(1, ordering: .sequentiallyConsistent)
+                return removed
             }
             waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 
-    /// Gives back the room of one message.
+    /// Gives back the room of one settled message of `bytes`.
     func release(bytes: Int) {
-        let anyWaiting = state.withLock { state -> Bool in
-            state.messages -= 1
-            state.bytes -= bytes
-            return !state.order.isEmpty
-        }
-        if anyWaiting { admitWaiters() }
+        occupancy.subtract((1 << Self.byteBits) | UInt64(bytes), ordering: .sequentiallyConsistent)
+        if waiting.load(ordering: .sequentiallyConsistent) > 0 { admitWaiters() }
     }
 
-    /// Fails every waiter and refuses new messages.
+    /// Fails every waiter and every later ``acquire(bytes:)`` with ``KafkaError/shutDown``.
     func close() {
-        let waiters = state.withLock { state -> [Waiter] in
-            state.closed = true
-            defer { state.waiters = [:]; state.order = [] }
-            return Array(state.waiters.values)
+        closed.store(true, ordering: .releasing)
+        let failed = waiters.withLock { waiters -> [Waiter] in
+            waiters.closed = true
+            defer {
+                waiting.subtract(waiters.byID.count, ordering: .sequentiallyConsistent)
+                waiters.byID = [:]
+                waiters.order = []
+            }
+            return Array(waiters.byID.values)
         }
-        for waiter in waiters { waiter.continuation.resume(throwing: KafkaError.shutDown) }
+        for waiter in failed { waiter.continuation.resume(throwing: KafkaError.shutDown) }
     }
 
-    /// Admits waiters in arrival order while they fit.
+    /// One more message of `bytes` if it fits: under both limits, or alone in the buffer (a
+    /// message larger than the byte limit was refused earlier).
+    private func tryReserve(_ bytes: Int) -> Bool {
+        var current = occupancy.load(ordering: .relaxed)
+        while true {
+            let messages = Int(current >> Self.byteBits), held = Int(current & Self.byteMask)
+            guard messages < maxMessages, held + bytes <= maxBytes || messages == 0 else { return false }
+            let next = current + (1 << Self.byteBits) + UInt64(bytes)
+            let (exchanged, original) = occupancy.compareExchange(expected: current, desired: next, ordering: .sequentiallyConsistent)
+            if exchanged { return true }
+            current = original
+        }
+    }
+
+    /// Lets waiters in, in arrival order, while they fit.
     private func admitWaiters() {
-        let admitted = state.withLock { state -> [Waiter] in
+        let admitted = waiters.withLock { waiters -> [Waiter] in
             var admitted: [Waiter] = []
-            while let first = state.order.first, let waiter = state.waiters[first], fits(waiter.bytes, state) {
-                state.order.removeFirst()
-                state.waiters[first] = nil
-                state.messages += 1
-                state.bytes += waiter.bytes
+            while let first = waiters.order.first, let waiter = waiters.byID[first], tryReserve(waiter.bytes) {
+                waiters.order.removeFirst()
+                waiters.byID[first] = nil
+                waiting.subtract(1, ordering: .sequentiallyConsistent)
                 admitted.append(waiter)
             }
             return admitted
