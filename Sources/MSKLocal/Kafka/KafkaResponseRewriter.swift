@@ -61,13 +61,7 @@ struct KafkaResponseRewriter: Sendable {
         let count = try input.readKafkaArrayCount(minimumElementSize: 10)
         output.writeInteger(Int32(count))
         for _ in 0..<count {
-            let nodeID = try input.readKafkaInt32()
-            var host = try input.readKafkaString()
-            var port = try input.readKafkaInt32()
-            if let listener = listeners["\(host ?? ""):\(port)"] { (host, port) = (listener.host, listener.port) }
-            output.writeInteger(nodeID)
-            output.writeKafkaString(host)
-            output.writeInteger(port)
+            try copyBrokerAddress(from: &input, to: &output)
             if version >= 1 { output.writeKafkaString(try input.readKafkaString()) }
         }
         output.writeImmutableBuffer(input)
@@ -87,6 +81,13 @@ struct KafkaResponseRewriter: Sendable {
         } else {
             output.writeInteger(try input.readKafkaInt16())
         }
+        try copyBrokerAddress(from: &input, to: &output)
+        output.writeImmutableBuffer(input)
+        return output
+    }
+
+    /// `node_id, host, port`, with the address replaced by the gateway's listener for it.
+    private func copyBrokerAddress(from input: inout ByteBuffer, to output: inout ByteBuffer) throws {
         let nodeID = try input.readKafkaInt32()
         var host = try input.readKafkaString()
         var port = try input.readKafkaInt32()
@@ -94,7 +95,5 @@ struct KafkaResponseRewriter: Sendable {
         output.writeInteger(nodeID)
         output.writeKafkaString(host)
         output.writeInteger(port)
-        output.writeImmutableBuffer(input)
-        return output
     }
 }
