@@ -197,5 +197,6 @@ public final class KafkaProducer: Service, Sendable {
             Unmanaged<PendingMessage>.fromOpaque(opaque).release()
             delivery.failed(pending, KafkaDeliveryFailure(error))
         }
+        poller.serveIfIdle()
     }
 }

@@ -2,22 +2,70 @@ import CRdKafka
 import Foundation
 import Synchronization
 
-/// A dedicated thread that calls `rd_kafka_poll` so delivery reports, errors and statistics are
-/// served without the application polling — and without occupying one of Swift concurrency's
-/// few cooperative threads with a blocking call.
+/// Serves librdkafka's main queue (delivery reports, errors, statistics) so that the
+/// application never has to poll — and without occupying one of Swift concurrency's few
+/// cooperative threads with a blocking call.
+///
+/// A dedicated thread sleeps on a pipe that librdkafka writes to when the queue gets work
+/// (`rd_kafka_queue_io_event_enable`), then serves it. A busy producing task serves it too,
+/// between messages, when no one else is (``serveIfIdle()``), as a C program calling
+/// `rd_kafka_poll(rk, 0)` after each produce does: the reports — and the frees of what the
+/// producing thread allocated — then happen on that thread, instead of two threads fighting
+/// over malloc's locks. One thread serves at a time, so reports keep their order.
 final class PollThread: Sendable {
     private final class Control: Sendable {
-        let running = Mutex(true)
+        let running = Atomic<Bool>(true)
         let finished = DispatchSemaphore(value: 0)
+        /// Held while serving: at most one thread calls into the queue's callbacks.
+        let serving = Mutex(())
+        let readFD: Int32
+        let writeFD: Int32
+
+        init(readFD: Int32, writeFD: Int32) {
+            self.readFD = readFD
+            self.writeFD = writeFD
+        }
     }
 
-    private let control = Control()
+    private let control: Control
+    private let handleBits: Int
+    /// The main queue, as a bit pattern (OpaquePointer is not Sendable); set once.
+    private let queueBits: Int
 
     init(handleBits: Int, name: String) {
-        let control = self.control
+        var fds: [Int32] = [-1, -1]
+        // Non-blocking both ways: librdkafka must never block writing the wake-up byte.
+        if pipe(&fds) == 0 {
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+        } else {
+            fds = [-1, -1]
+        }
+        let control = Control(readFD: fds[0], writeFD: fds[1])
+        self.control = control
+        self.handleBits = handleBits
+        let handle = OpaquePointer(bitPattern: handleBits)!
+        let queue = rd_kafka_queue_get_main(handle)
+        queueBits = Int(bitPattern: UnsafeRawPointer(queue))
+        if control.writeFD >= 0 {
+            var wake: UInt8 = 1
+            rd_kafka_queue_io_event_enable(queue, control.writeFD, &wake, 1)
+        }
         let thread = Thread {
-            while control.running.withLock({ $0 }) {
-                if let handle = OpaquePointer(bitPattern: handleBits) { rd_kafka_poll(handle, 50) }
+            let handle = OpaquePointer(bitPattern: handleBits)!
+            var pending = pollfd(fd: control.readFD, events: Int16(POLLIN), revents: 0)
+            var drain = [UInt8](repeating: 0, count: 256)
+            while control.running.load(ordering: .acquiring) {
+                // Without a pipe (pipe2 failed) this is a plain 50 ms tick.
+                if control.readFD >= 0 {
+                    _ = poll(&pending, 1, 50)
+                    while read(control.readFD, &drain, drain.count) > 0 {}
+                } else {
+                    usleep(50_000)
+                }
+                _ = control.serving.withLock { _ in rd_kafka_poll(handle, 0) }
             }
             control.finished.signal()
         }
@@ -25,12 +73,25 @@ final class PollThread: Sendable {
         thread.start()
     }
 
-    /// Stops the thread and waits for its last poll to return.
+    /// Serves whatever is ready, unless another thread is serving right now. Never waits.
+    func serveIfIdle() {
+        guard let handle = OpaquePointer(bitPattern: handleBits) else { return }
+        _ = control.serving.withLockIfAvailable { _ in rd_kafka_poll(handle, 0) }
+    }
+
+    /// Stops the thread and waits for its last poll to return; the queue stops signalling.
     func stop() {
-        let wasRunning = control.running.withLock { state -> Bool in
-            defer { state = false }
-            return state
+        guard control.running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        if control.writeFD >= 0 {
+            var wake: UInt8 = 1
+            _ = write(control.writeFD, &wake, 1)
         }
-        if wasRunning { control.finished.wait() }
+        control.finished.wait()
+        if let queue = OpaquePointer(bitPattern: queueBits) {
+            rd_kafka_queue_io_event_enable(queue, -1, nil, 0)
+            rd_kafka_queue_destroy(queue)
+        }
+        if control.readFD >= 0 { close(control.readFD) }
+        if control.writeFD >= 0 { close(control.writeFD) }
     }
 }
