@@ -69,10 +69,13 @@ public final class KafkaProducer: Service, Sendable {
         handleBits = created.handleBits
         poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll")
         let bits = handleBits
-        deliveryHandler.setReproduce { [weak self, weak deliveryHandler] pending in
+        // `unowned`, not `weak`: the handler owns this closure, so it is alive whenever the
+        // closure runs — and a weak reference would give the handler a side table, making every
+        // retain of it in the delivery-report path a slow one.
+        deliveryHandler.setReproduce { [weak self, unowned deliveryHandler] pending in
             // A producer released mid-retry still reports the message rather than drop it.
             guard let self else {
-                deliveryHandler?.finallyFail(pending, .shutDown)
+                deliveryHandler.finallyFail(pending, .shutDown)
                 return
             }
             self.produce(pending, handleBits: bits)
