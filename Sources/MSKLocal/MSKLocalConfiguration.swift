@@ -10,6 +10,13 @@ public struct MSKLocalConfiguration: Sendable {
     public var brokers = 3
     /// Gateway listener ports, one per broker; missing entries (or 0) are ephemeral.
     public var gatewayPorts: [Int] = []
+    /// TLS on the gateway's listeners (clients use `SASL_SSL`).
+    public var tls = false
+    /// PEM certificate (chain) and private key for TLS; when absent, a self-signed certificate
+    /// for 127.0.0.1 is generated with `openssl` at start.
+    public var tlsCertificatePath: String?
+    /// See ``tlsCertificatePath``.
+    public var tlsPrivateKeyPath: String?
     /// The port of the HTTP endpoints (STS, IMDS, ECS, control); 0 is ephemeral.
     public var httpPort = 0
     /// The region tokens must be signed for.
@@ -53,6 +60,9 @@ public struct MSKLocalConfiguration: Sendable {
         }
         guard !roleARNs.isEmpty, roleARNs.allSatisfy({ $0.hasPrefix("arn:aws:iam::") && $0.contains(":role/") }) else {
             throw .invalidConfiguration(name: "roleARNs", reason: "every entry must be arn:aws:iam::<account>:role/<name>")
+        }
+        guard (tlsCertificatePath == nil) == (tlsPrivateKeyPath == nil) else {
+            throw .invalidConfiguration(name: "tls", reason: "give both a certificate and a private key, or neither")
         }
         for topic in topics where topic.name.isEmpty || topic.partitions < 1 {
             throw .invalidConfiguration(name: "topics", reason: "'\(topic.name)' needs a name and at least one partition")

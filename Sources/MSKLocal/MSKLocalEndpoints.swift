@@ -2,6 +2,10 @@
 public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
     /// SASL/OAUTHBEARER (MSK IAM) bootstrap servers: the gateway.
     public let bootstrapServers: String
+    /// `SASL_SSL` with TLS on, else `SASL_PLAINTEXT`.
+    public let securityProtocol: String
+    /// With TLS: the CA certificate clients trust (`ssl.ca.location`).
+    public let caFile: String?
     /// The mock cluster's own PLAINTEXT listeners, for independent clients such as kcat.
     public let rawBootstrapServers: String
     /// The STS endpoint (`POST /`).
@@ -24,6 +28,8 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case bootstrapServers = "bootstrap_servers"
         case rawBootstrapServers = "raw_bootstrap_servers"
+        case securityProtocol = "security_protocol"
+        case caFile = "ca_file"
         case stsURL = "sts_url"
         case imdsURL = "imds_url"
         case ecsURL = "ecs_url"
@@ -43,10 +49,12 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
             "export AWS_EC2_METADATA_SERVICE_ENDPOINT=\(imdsURL)",
             "export MSK_LOCAL_STS_URL=\(stsURL)",
             "export MSK_LOCAL_BOOTSTRAP_SERVERS=\(bootstrapServers)",
+            "export MSK_LOCAL_SECURITY_PROTOCOL=\(securityProtocol)",
             "export MSK_LOCAL_RAW_BOOTSTRAP_SERVERS=\(rawBootstrapServers)",
             "export MSK_LOCAL_CONTROL_URL=\(controlURL)",
             "export MSK_LOCAL_ROLE_ARN=\(roleARNs[0])",
         ]
+        if let caFile { lines.append("export MSK_LOCAL_CA_FILE=\(caFile)") }
         if let containerAuthorizationToken { lines.append("export AWS_CONTAINER_AUTHORIZATION_TOKEN=\(containerAuthorizationToken)") }
         return lines.joined(separator: "\n") + "\n"
     }

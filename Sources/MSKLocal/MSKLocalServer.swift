@@ -3,6 +3,7 @@ import Foundation
 import MSKKafka
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A running msk-local: librdkafka's mock cluster behind a SASL/OAUTHBEARER gateway that
 /// validates MSK IAM tokens, plus STS, IMDSv2, ECS and control endpoints on one HTTP port.
@@ -50,11 +51,27 @@ public final class MSKLocalServer: Sendable {
             validator: MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew, registry: registry),
             faults: faults, counters: counters, logger: configuration.logger
         )
+        var tls: (context: NIOSSLContext, caFile: String)?
+        if configuration.tls {
+            do {
+                let files = try configuration.tlsCertificatePath.map { LocalCertificate(certificatePath: $0, privateKeyPath: configuration.tlsPrivateKeyPath!) }
+                    ?? LocalCertificate.generate()
+                let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+                let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+                tls = (try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))), files.certificatePath)
+            } catch let error as MSKLocalError {
+                try? await group.shutdownGracefully()
+                throw error
+            } catch {
+                try? await group.shutdownGracefully()
+                throw MSKLocalError.invalidConfiguration(name: "tls", reason: "\(error)")
+            }
+        }
         let gateway: KafkaGateway
         do {
             gateway = try await KafkaGateway.start(
                 upstreams: cluster.bootstrapServers.split(separator: ",").map(String.init),
-                host: configuration.host, ports: configuration.gatewayPorts, shared: shared, group: group
+                host: configuration.host, ports: configuration.gatewayPorts, tls: tls?.context, shared: shared, group: group
             )
         } catch {
             try? await group.shutdownGracefully()
@@ -90,6 +107,8 @@ public final class MSKLocalServer: Sendable {
 
         let endpoints = MSKLocalEndpoints(
             bootstrapServers: gateway.listenAddresses.joined(separator: ","),
+            securityProtocol: tls == nil ? "SASL_PLAINTEXT" : "SASL_SSL",
+            caFile: tls?.caFile,
             rawBootstrapServers: cluster.bootstrapServers,
             stsURL: http.baseURL + "/",
             imdsURL: http.baseURL,

@@ -23,6 +23,15 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "Port of the HTTP endpoints: STS, IMDS, ECS, control (default: ephemeral).")
     var httpPort = 0
 
+    @Flag(help: "TLS on the gateway's listeners (clients use SASL_SSL and trust ca_file).")
+    var tls = false
+
+    @Option(help: "PEM certificate for TLS (default: a self-signed one for 127.0.0.1, made with openssl).")
+    var tlsCertificate: String?
+
+    @Option(help: "PEM private key for --tls-certificate.")
+    var tlsKey: String?
+
     @Option(help: "Region tokens must be signed for.")
     var region = "us-east-1"
 
@@ -77,6 +86,9 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.gatewayPorts = try parsePorts(gatewayPorts)
         configuration.httpPort = httpPort
         configuration.region = region
+        configuration.tls = tls || tlsCertificate != nil
+        configuration.tlsCertificatePath = tlsCertificate
+        configuration.tlsPrivateKeyPath = tlsKey
         configuration.topics = try parseTopics(topics)
         configuration.maximumCredentialLifetime = credentialLifetime
         configuration.minimumDurationSeconds = minimumDuration

@@ -60,3 +60,50 @@ struct GatewayEndToEndTests {
         await local.shutdown()
     }
 }
+
+/// SASL_SSL: the gateway's listeners speak TLS with a certificate made at start.
+@Suite(.timeLimit(.minutes(2)))
+struct GatewayTLSTests {
+    @Test func producesOverSASLSSLTrustingTheGeneratedCertificate() async throws {
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = 2
+        configuration.tls = true
+        configuration.topics = [(name: "tls", partitions: 2)]
+        configuration.logger = MSKLocalFixture.quiet
+        let local = try await MSKLocalServer.start(configuration)
+        #expect(local.endpoints.securityProtocol == "SASL_SSL")
+        let caFile = try #require(local.endpoints.caFile)
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+            bootstrapServers: [local.endpoints.bootstrapServers],
+            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials),
+            tls: true, caLocation: caFile
+        ), logger: MSKLocalFixture.quiet)
+        for index in 0..<10 {
+            _ = try await producer.send(KafkaProducerMessage(topic: "tls", key: "k\(index)", value: "over TLS \(index)"))
+        }
+        await producer.shutdown()
+        let lines = try await Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "tls", count: 10, format: "%s\\n")
+        #expect(Set(lines) == Set((0..<10).map { "over TLS \($0)" }))
+        #expect(local.counters.snapshot.authenticationsSucceeded >= 2)
+        await local.shutdown()
+    }
+
+    @Test func aPlaintextClientCannotTalkToATLSListener() async throws {
+        var configuration = MSKLocalConfiguration()
+        configuration.brokers = 1
+        configuration.tls = true
+        configuration.logger = MSKLocalFixture.quiet
+        let local = try await MSKLocalServer.start(configuration)
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+            bootstrapServers: [local.endpoints.bootstrapServers],
+            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials),
+            messageTimeout: .seconds(3), delivery: .init(maxRetries: 0)
+        ), logger: MSKLocalFixture.quiet)
+        await #expect(throws: KafkaError.self) { _ = try await producer.send(KafkaProducerMessage(topic: "t", value: "never")) }
+        await producer.shutdown()
+        #expect(local.counters.snapshot.authenticationsSucceeded == 0)
+        await local.shutdown()
+    }
+}

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The SASL/OAUTHBEARER front door: one listener per upstream broker, each proxying to its
 /// broker through a ``GatewayConnectionHandler``.
@@ -10,8 +11,8 @@ final class KafkaGateway: Sendable {
     private let shared: GatewayShared
 
     /// Binds one listener per `upstreams` entry (`host:port`) on `host`, on `ports[i]` when
-    /// given (0 or absent: ephemeral).
-    static func start(upstreams: [String], host: String, ports: [Int], shared: GatewayShared, group: any EventLoopGroup) async throws -> KafkaGateway {
+    /// given (0 or absent: ephemeral); with `tls`, every listener speaks TLS first.
+    static func start(upstreams: [String], host: String, ports: [Int], tls: NIOSSLContext?, shared: GatewayShared, group: any EventLoopGroup) async throws -> KafkaGateway {
         var channels: [any Channel] = []
         var addresses: [String] = []
         do {
@@ -23,6 +24,7 @@ final class KafkaGateway: Sendable {
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
+                            if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
                             try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
                             try channel.pipeline.syncOperations.addHandler(GatewayConnectionHandler(shared: shared, upstreamAddress: upstreamAddress))
