@@ -28,6 +28,11 @@ public struct KafkaClientCounters: Sendable {
     public let tokenRefreshFailures: Tally
     /// Authentication failures reported by librdkafka.
     public let authenticationFailures: Tally
+    /// New credentials fetched by the credential cache behind MSK IAM (rotations).
+    public let credentialRefreshes: Tally
+    /// Broker connections made again after the first one per broker (from librdkafka's
+    /// statistics: counted only while ``KafkaProducerConfiguration/statisticsInterval`` is set).
+    public let reconnects: Tally
     /// Messages produced again by the max-retries layer.
     public let retries: Tally
     /// Messages delivered.
@@ -43,6 +48,8 @@ public struct KafkaClientCounters: Sendable {
         tokenRefreshes = Tally("msk_kafka_token_refreshes_total", clientID: clientID)
         tokenRefreshFailures = Tally("msk_kafka_token_refresh_failures_total", clientID: clientID)
         authenticationFailures = Tally("msk_kafka_authentication_failures_total", clientID: clientID)
+        credentialRefreshes = Tally("msk_kafka_credential_refreshes_total", clientID: clientID)
+        reconnects = Tally("msk_kafka_reconnects_total", clientID: clientID)
         retries = Tally("msk_kafka_retries_total", clientID: clientID)
         delivered = Tally("msk_kafka_delivered_total", clientID: clientID)
         failed = Tally("msk_kafka_failed_total", clientID: clientID)

@@ -45,7 +45,10 @@ final class OAuthBearerTokenRefresher: Sendable {
         var rotationTask: Task<Void, Never>?
         if let rotations = source.rotations {
             rotationTask = Task { [weak self] in
-                for await _ in rotations() { self?.refreshNow(reason: "credentials rotated") }
+                for await _ in rotations() {
+                    self?.counters.credentialRefreshes.increment()
+                    self?.refreshNow(reason: "credentials rotated")
+                }
             }
         }
         state.withLock {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 /// Receives librdkafka's statistics documents, decodes them and hands them on; a malformed
 /// document is counted and logged, never fatal.
@@ -10,6 +11,8 @@ final class StatisticsHandler: Sendable {
     private let counters: KafkaClientCounters
     private let logger: Logger
     private let bufferDepth: (@Sendable () -> (messages: Int, bytes: Int))?
+    /// Reconnects seen in the previous document: the counter grows by the difference.
+    private let reconnectsSeen = Mutex(0)
 
     init(counters: KafkaClientCounters, logger: Logger, bufferDepth: (@Sendable () -> (messages: Int, bytes: Int))? = nil) {
         self.bufferDepth = bufferDepth
@@ -22,6 +25,12 @@ final class StatisticsHandler: Sendable {
         do {
             let statistics = try JSONDecoder().decode(KafkaStatistics.self, from: json)
             statistics.export()
+            let reconnects = (statistics.brokers ?? [:]).values.reduce(0) { $0 + max(0, ($1.connects ?? 0) - 1) }
+            let newReconnects = reconnectsSeen.withLock { seen -> Int in
+                defer { seen = max(seen, reconnects) }
+                return max(0, reconnects - seen)
+            }
+            if newReconnects > 0 { counters.reconnects.increment(by: newReconnects) }
             if let depth = bufferDepth?() {
                 // The local buffer's depth, sampled with each statistics document.
                 let client = [("client_id", statistics.client_id ?? "unknown")]

@@ -59,12 +59,6 @@ struct ConsumeCommand: AsyncParsableCommand {
                 }
             }
         }
-        let statistics = Task {
-            for await snapshot in consumer.statistics {
-                let reconnects = (snapshot.brokers ?? [:]).values.reduce(0) { $0 + max(0, ($1.connects ?? 0) - 1) }
-                shared.state.withLock { $0.reconnects = reconnects }
-            }
-        }
         var previous = (consumed: 0, at: start)
         func record(_ type: String) -> ConsumerRecord {
             let now = ContinuousClock.now
@@ -81,7 +75,7 @@ struct ConsumeCommand: AsyncParsableCommand {
                     p50Ms: Self.percentile(verifier.latency, 50), p90Ms: Self.percentile(verifier.latency, 90),
                     p99Ms: Self.percentile(verifier.latency, 99), p999Ms: Self.percentile(verifier.latency, 99.9),
                     maxMs: verifier.latency.totalCount == 0 ? 0 : Int64(verifier.latency.max),
-                    tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: state.reconnects, rssBytes: residentMemoryBytes()
+                    tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: consumer.counters.reconnects.value, rssBytes: residentMemoryBytes()
                 )
             }
             previous = (result.consumed, now)
@@ -113,7 +107,6 @@ struct ConsumeCommand: AsyncParsableCommand {
         let summary = record("summary")
         consumer.close()
         reading.cancel()
-        statistics.cancel()
         emitJSONLine(summary)
         var problems: [String] = []
         if summary.missing > 0 { problems.append("\(summary.missing) missing") }
@@ -135,7 +128,6 @@ final class ConsumeShared: Sendable {
     struct State {
         var verifier = SoakVerifier()
         var lastMessage: ContinuousClock.Instant?
-        var reconnects = 0
     }
 
     let state = Mutex(State())

@@ -71,13 +71,8 @@ struct ProduceCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let statistics = Task {
             for await snapshot in producer.statistics {
-                let brokers = (snapshot.brokers ?? [:]).values
-                let reconnects = brokers.reduce(0) { $0 + max(0, ($1.connects ?? 0) - 1) }
-                let requestRetries = brokers.reduce(0) { $0 + ($1.txretries ?? 0) }
-                tally.state.withLock {
-                    $0.reconnects = reconnects
-                    $0.requestRetries = requestRetries
-                }
+                let requestRetries = (snapshot.brokers ?? [:]).values.reduce(0) { $0 + ($1.txretries ?? 0) }
+                tally.state.withLock { $0.requestRetries = requestRetries }
             }
         }
         func record(_ type: String, previous: inout (delivered: Int, at: ContinuousClock.Instant)) -> ProducerRecord {
@@ -93,7 +88,7 @@ struct ProduceCommand: AsyncParsableCommand {
                 retries: producer.counters.retries.value, requestRetries: state.requestRetries, tokenRefreshes: producer.counters.tokenRefreshes.value,
                 tokenRefreshFailures: producer.counters.tokenRefreshFailures.value, credentialRefreshes: status?.refreshCount ?? 0,
                 credentialRefreshFailures: status?.failureCount ?? 0, authenticationFailures: producer.counters.authenticationFailures.value,
-                reconnects: state.reconnects, rssBytes: residentMemoryBytes()
+                reconnects: producer.counters.reconnects.value, rssBytes: residentMemoryBytes()
             )
             previous = (state.delivered, now)
             return result
@@ -158,7 +153,6 @@ final class ProduceTally: Sendable {
         var sent = 0
         var delivered = 0
         var failed = 0
-        var reconnects = 0
         var requestRetries = 0
     }
 

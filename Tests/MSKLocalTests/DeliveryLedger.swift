@@ -27,7 +27,8 @@ final class DeliveryLedger: Sendable {
 }
 
 extension KafkaConsumer {
-    /// Reads until `count` messages have arrived or `deadline` passes; returns what arrived.
+    /// Reads until `count` distinct values have arrived or `deadline` passes; returns every
+    /// message that arrived, duplicates included.
     func read(_ count: Int, within deadline: Duration) async -> [KafkaConsumerMessage] {
         let messages = self.messages
         let received = ReceivedMessages()
@@ -46,11 +47,16 @@ extension KafkaConsumer {
 }
 
 private final class ReceivedMessages: Sendable {
-    private let messages = Mutex<[KafkaConsumerMessage]>([])
+    private let messages = Mutex<(all: [KafkaConsumerMessage], distinct: Set<[UInt8]>)>(([], []))
 
+    /// Adds `message`; returns how many distinct values have arrived.
     func append(_ message: KafkaConsumerMessage) -> Int {
-        messages.withLock { $0.append(message); return $0.count }
+        messages.withLock { state in
+            state.all.append(message)
+            state.distinct.insert(message.value)
+            return state.distinct.count
+        }
     }
 
-    var all: [KafkaConsumerMessage] { messages.withLock { $0 } }
+    var all: [KafkaConsumerMessage] { messages.withLock { $0.all } }
 }
