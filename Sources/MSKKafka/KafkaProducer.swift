@@ -37,6 +37,9 @@ public final class KafkaProducer: Service, Sendable {
     private let poller: PollThread
     private let logger: Logger
     private let lifecycle = Mutex(Lifecycle.running)
+    /// Calls into the handle in progress (produce and serve). Shutdown waits for them to end
+    /// before destroying the handle; a call that starts after shutdown began sees `.shutDown`.
+    private let callsInProgress = Atomic<Int>(0)
 
     private enum Lifecycle { case running, shuttingDown, shutDown }
 
@@ -169,6 +172,9 @@ public final class KafkaProducer: Service, Sendable {
             return true
         }
         guard proceed else { return }
+        // A produce that checked the state just before it changed may still be inside
+        // librdkafka: wait for it (microseconds) so that nothing touches a destroyed handle.
+        while callsInProgress.load(ordering: .sequentiallyConsistent) > 0 { usleep(50) }
         buffer.close()
         delivery.setReproduce(nil)
         context.refresher?.detach()
@@ -188,6 +194,8 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Hands one attempt to librdkafka.
     private func produce(_ pending: PendingMessage, handleBits: Int) {
+        callsInProgress.add(1, ordering: .sequentiallyConsistent)
+        defer { callsInProgress.subtract(1, ordering: .sequentiallyConsistent) }
         let isRunning = lifecycle.withLock { $0 != .shutDown }
         guard isRunning, let handle = OpaquePointer(bitPattern: handleBits) else {
             delivery.finallyFail(pending, .shutDown)
