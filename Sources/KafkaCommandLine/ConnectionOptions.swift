@@ -37,6 +37,7 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     @Option(help: "CA bundle for TLS.")
     public var caLocation: String?
 
+    /// Options parsed from the command line.
     public init() {}
 
     /// The bootstrap servers as a list.

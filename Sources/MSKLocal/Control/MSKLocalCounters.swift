@@ -46,6 +46,7 @@ public final class MSKLocalCounters: Sendable {
 
     private let state = Mutex(State())
 
+    /// All counters at zero.
     public init() {}
 
     /// A copy of every counter.

@@ -17,6 +17,7 @@ public final class MSKLocalEventLog: Sendable {
     private let events = Mutex<[MSKLocalEvent]>([])
     private static let capacity = 10_000
 
+    /// An empty log.
     public init() {}
 
     func record(_ kind: String, _ detail: String = "") {

@@ -26,6 +26,7 @@ public final class MSKLocalFaults: Sendable {
 
     private let state = Mutex(State())
 
+    /// No faults.
     public init() {}
 
     /// The next `count` authentications are refused (``MSKTokenRejection/rejectedByFault``).
