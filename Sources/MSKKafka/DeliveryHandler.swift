@@ -13,6 +13,8 @@ final class DeliveryHandler: Sendable {
     private let logger: Logger
     /// Produces an attempt again; nil once the producer is gone.
     private let reproduce = Mutex<(@Sendable (PendingMessage) -> Void)?>(nil)
+    /// Attempts waiting for their backoff.
+    private let retries = Mutex<RetryScheduler?>(nil)
 
     init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, counters: KafkaClientCounters, logger: Logger) {
         self.policy = policy
@@ -22,8 +24,30 @@ final class DeliveryHandler: Sendable {
         self.logger = logger
     }
 
+    /// Installs how attempts are produced again — or, with `nil` (shutdown), fails every attempt
+    /// still waiting for its backoff at once with ``KafkaError/shutDown``.
     func setReproduce(_ reproduce: (@Sendable (PendingMessage) -> Void)?) {
         self.reproduce.withLock { $0 = reproduce }
+        if reproduce == nil {
+            let waiting = retries.withLock { scheduler -> [PendingMessage] in
+                defer { scheduler = nil }
+                return scheduler?.close() ?? []
+            }
+            for pending in waiting { finallyFail(pending, .shutDown) }
+        } else {
+            // Holds the handler strongly (a weak reference would give it a side table and make
+            // every retain in the delivery-report path slow); the cycle ends when shutdown
+            // calls `setReproduce(nil)`, which drops the scheduler.
+            let scheduler = RetryScheduler { pending in
+                // Re-read: the producer may have shut down while this attempt waited.
+                if let reproduce = self.reproduce.withLock({ $0 }) {
+                    reproduce(pending)
+                } else {
+                    self.finallyFail(pending, .shutDown)
+                }
+            }
+            retries.withLock { $0 = scheduler }
+        }
     }
 
     /// A delivery report from librdkafka.
@@ -51,14 +75,10 @@ final class DeliveryHandler: Sendable {
         logger.info("retrying a message after a retriable delivery failure", metadata: [
             "topic": "\(pending.message.topic)", "attempt": "\(pending.attempt)", "error": "\(failure)", "delayMs": "\(delay.milliseconds)",
         ])
-        Task {
-            try? await Task.sleep(for: delay)
-            // Re-read: the producer may have shut down while this attempt waited.
-            if let reproduce = self.reproduce.withLock({ $0 }) {
-                reproduce(pending.nextAttempt())
-            } else {
-                self.finallyFail(pending, .shutDown)
-            }
+        let next = pending.nextAttempt()
+        guard let scheduler = retries.withLock({ $0 }), scheduler.schedule(next, after: delay) else {
+            finallyFail(pending, .shutDown)
+            return
         }
     }
 

@@ -1,0 +1,107 @@
+import Synchronization
+
+/// Messages waiting for their next attempt, released when their backoff has passed.
+///
+/// One task serves them all, however many there are: during a long outage thousands of messages
+/// wait at once, and a task (with its timer) apiece would cost memory that the allocator keeps
+/// long after the outage.
+final class RetryScheduler: Sendable {
+    private struct Entry {
+        var due: ContinuousClock.Instant
+        var pending: PendingMessage
+    }
+
+    private struct State {
+        /// Sorted by `due`, earliest last (so that popping is cheap).
+        var entries: [Entry] = []
+        var idle: CheckedContinuation<Void, Never>?
+        var runner: Task<Void, Never>?
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    /// Called with each message whose backoff has passed.
+    private let fire: @Sendable (PendingMessage) -> Void
+
+    init(fire: @escaping @Sendable (PendingMessage) -> Void) {
+        self.fire = fire
+    }
+
+    /// Releases `pending` to `fire` after `delay`; returns false (and keeps nothing) once closed.
+    func schedule(_ pending: PendingMessage, after delay: Duration) -> Bool {
+        let entry = Entry(due: .now + delay, pending: pending)
+        let (accepted, wake, start) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Bool) in
+            guard !state.closed else { return (false, nil, false) }
+            // Binary search for the insertion point (descending by due).
+            var low = 0, high = state.entries.count
+            while low < high {
+                let middle = (low + high) / 2
+                if state.entries[middle].due > entry.due { low = middle + 1 } else { high = middle }
+            }
+            state.entries.insert(entry, at: low)
+            defer { state.idle = nil }
+            return (true, state.idle, state.runner == nil)
+        }
+        wake?.resume()
+        if start { startRunner() }
+        return accepted
+    }
+
+    /// Stops; returns every message still waiting (the caller reports them).
+    func close() -> [PendingMessage] {
+        let (entries, runner, idle) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.entries = []
+                state.idle = nil
+            }
+            return (state.entries, state.runner, state.idle)
+        }
+        runner?.cancel()
+        idle?.resume()
+        return entries.reversed().map(\.pending)
+    }
+
+    var waiting: Int { state.withLock { $0.entries.count } }
+
+    private func startRunner() {
+        let task = Task { [weak self] in
+            guard let self else { return }
+            await self.run()
+        }
+        let duplicate = state.withLock { state -> Bool in
+            guard state.runner == nil, !state.closed else { return true }
+            state.runner = task
+            return false
+        }
+        if duplicate { task.cancel() }
+    }
+
+    private func run() async {
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let (due, next) = state.withLock { state -> ([PendingMessage], ContinuousClock.Instant?) in
+                var due: [PendingMessage] = []
+                while let last = state.entries.last, last.due <= now {
+                    due.append(last.pending)
+                    state.entries.removeLast()
+                }
+                return (due, state.entries.last?.due)
+            }
+            for pending in due { fire(pending) }
+            if let next {
+                // Re-check at least every 100 ms: a message scheduled meanwhile may be due sooner.
+                try? await Task.sleep(until: min(next, .now + .milliseconds(100)))
+            } else {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.closed || !state.entries.isEmpty { return true }
+                        state.idle = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+}
