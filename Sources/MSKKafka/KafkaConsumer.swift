@@ -49,7 +49,11 @@ public final class KafkaConsumer: Sendable {
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.delivery(code: error.rawValue, name: String(cString: rd_kafka_err2name(error)), reason: String(cString: rd_kafka_err2str(error))) }
     }
 
-    /// Reads exactly these partitions from these offsets (no group rebalancing).
+    /// The `offset` that means "from the first message still stored" in ``assign(_:)``.
+    public static let beginning: Int64 = Int64(RD_KAFKA_OFFSET_BEGINNING)
+
+    /// Reads exactly these partitions from these offsets (no group rebalancing); use
+    /// ``beginning`` for the first stored message.
     public func assign(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) throws {
         let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }

@@ -23,6 +23,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(help: "Consumer group id.")
     var groupId = "kafka-soak"
 
+    @Option(help: "Read partitions 0..<N of the topic by assignment instead of joining the group (no rebalancing).")
+    var partitions: Int?
+
     @Option(help: "Stop once this many streams have sent their end marker and arrived complete.")
     var expectStreams: Int?
 
@@ -46,7 +49,11 @@ struct ConsumeCommand: AsyncParsableCommand {
             bootstrapServers: connection.bootstrapList, groupID: groupId, authentication: authentication, tls: connection.tls,
             caLocation: connection.caLocation, statisticsInterval: .seconds(1)
         ), logger: logger)
-        try consumer.subscribe(topics: [topic])
+        if let partitions {
+            try consumer.assign((0..<partitions).map { (topic: topic, partition: Int32($0), offset: KafkaConsumer.beginning) })
+        } else {
+            try consumer.subscribe(topics: [topic])
+        }
 
         let shared = ConsumeShared()
         let start = ContinuousClock.now

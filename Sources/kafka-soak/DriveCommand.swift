@@ -26,7 +26,7 @@ struct DriveCommand: AsyncParsableCommand {
     var streams = 6
     @Option(help: "Upstream brokers.")
     var brokers = 3
-    @Option(help: "Partitions of the soak topic.")
+    @Option(help: "Partitions of the soak topic (the consumer reads them by assignment: librdkafka 2.0.2's mock cluster asserts when a SyncGroup is resent after a dropped connection).")
     var partitions = 6
     @Option(help: "MSK IAM token lifetime, seconds.")
     var tokenLifetime = 10
@@ -87,7 +87,7 @@ struct DriveCommand: AsyncParsableCommand {
         let collected = Collected()
 
         let consumer = try ChildRun(name: "consumer", executable: executable,
-                                    arguments: ["consume"] + common + ["--expect-streams", String(streams), "--idle-timeout", "120", "--duration", String(duration + 600)],
+                                    arguments: ["consume"] + common + ["--partitions", String(partitions), "--expect-streams", String(streams), "--idle-timeout", "120", "--duration", String(duration + 600)],
                                     environment: environment) { line in
             if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)) {
                 collected.state.withLock { $0.consumer.append(.init(t: now(), record: record)) }
