@@ -25,6 +25,9 @@ struct GatewayProtocolTests {
         let metadata_before_auth: [String]?
         let plain_handshake: Handshake
         let closed_after_plain: Bool
+        let closed_after_negative_size: Bool
+        let closed_after_huge_size: Bool
+        let api_versions_after_garbage: Int
     }
 
     @Test func reauthenticationAddressRewritingAndRefusals() async throws {
@@ -58,6 +61,8 @@ struct GatewayProtocolTests {
         #expect(report.plain_handshake.error == 33)
         #expect(report.plain_handshake.mechanisms == ["OAUTHBEARER"])
         #expect(report.closed_after_plain)
+        #expect(report.closed_after_negative_size && report.closed_after_huge_size, "garbage closes the connection")
+        #expect(report.api_versions_after_garbage == 0, "and the gateway keeps serving")
 
         let counters = local.counters.snapshot
         #expect(counters.reauthentications == 1)

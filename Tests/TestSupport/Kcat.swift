@@ -7,4 +7,15 @@ public enum Kcat {
         let outcome = try await ChildProcess.run("kcat", ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-c", String(count), "-e", "-q", "-f", format])
         return outcome.stdoutText.split(separator: "\n").map(String.init)
     }
+
+    /// `topic:partitions` for every topic the cluster's metadata lists.
+    public static func metadataTopics(bootstrap: String) async throws -> [String] {
+        let outcome = try await ChildProcess.run("kcat", ["-L", "-b", bootstrap, "-J"])
+        guard let document = try JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any],
+              let topics = document["topics"] as? [[String: Any]] else { return [] }
+        return topics.compactMap { topic in
+            guard let name = topic["topic"] as? String, let partitions = topic["partitions"] as? [Any] else { return nil }
+            return "\(name):\(partitions.count)"
+        }
+    }
 }

@@ -141,6 +141,14 @@ def main():
     report["plain_handshake"] = handshake(plain, "PLAIN")
     report["closed_after_plain"] = plain.closed()
 
+    # Not Kafka at all: a negative frame size, then an absurd one. Each connection is closed,
+    # and the gateway keeps serving others.
+    for name, junk in (("negative_size", b"\xff\xff\xff\xff" + b"junk"), ("huge_size", b"\x7f\xff\xff\xff" + b"x" * 64)):
+        garbage = Connection(host, port)
+        garbage.sock.sendall(junk)
+        report["closed_after_" + name] = garbage.closed()
+    report["api_versions_after_garbage"] = api_versions(Connection(host, port))["error"]
+
     print(json.dumps(report))
 
 

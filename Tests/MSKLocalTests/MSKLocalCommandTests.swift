@@ -1,0 +1,57 @@
+import Foundation
+import MSKLocal
+import Testing
+import TestSupport
+
+/// The `msk-local` executable: one JSON line on start, an env file, a clean exit on SIGTERM, and
+/// a clear error for bad settings.
+@Suite(.timeLimit(.minutes(1)))
+struct MSKLocalCommandTests {
+    static var binary: String? { ChildProcess.packageExecutable("msk-local") }
+
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"))
+    func printsItsEndpointsWritesTheEnvFileAndExitsOnSIGTERM() async throws {
+        let envFile = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-\(UUID().uuidString).env").path
+        defer { try? FileManager.default.removeItem(atPath: envFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
+        process.arguments = ["--brokers", "2", "--topics", "a:3,b", "--env-file", envFile]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line: Data = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var data = Data()
+                while !data.contains(0x0A) {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    data.append(chunk)
+                }
+                continuation.resume(returning: data)
+            }
+        }
+        let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
+        #expect(endpoints.bootstrapServers.split(separator: ",").count == 2)
+        #expect(endpoints.securityProtocol == "SASL_PLAINTEXT")
+        let environment = try String(contentsOfFile: envFile, encoding: .utf8)
+        #expect(environment.contains("export AWS_CONTAINER_CREDENTIALS_FULL_URI=\(endpoints.ecsURL)"))
+        #expect(environment.contains("export MSK_LOCAL_BOOTSTRAP_SERVERS=\(endpoints.bootstrapServers)"))
+        let lines = try await Kcat.metadataTopics(bootstrap: endpoints.rawBootstrapServers)
+        #expect(lines.contains("a:3") && lines.contains("b:1"), "\(lines)")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "SIGTERM is a clean stop")
+    }
+
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"),
+          arguments: [(["--brokers", "0"], "invalid brokers: 0 is outside 1...16"),
+                      (["--topics", "x:zero"], "'x:zero' has a bad partition count"),
+                      (["--tls-certificate", "/nonexistent.pem"], "give both a certificate and a private key"),
+                      (["--drop-every=-1"], "--drop-every must be positive")])
+    func refusesBadSettingsWithAClearMessage(arguments: [String], message: String) async throws {
+        let outcome = try await ChildProcess.run(try #require(Self.binary), arguments)
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
+    }
+}
