@@ -5,7 +5,7 @@
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 
-apt_packages=(librdkafka-dev kcat pkg-config)
+apt_packages=(librdkafka-dev kcat pkg-config openssl)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
