@@ -35,7 +35,7 @@ struct GatewayFaultTests {
         await local.shutdown()
     }
 
-    @Test func droppedConnectionsAndABrokerDownPastTheMessageTimeoutLoseNothing() async throws {
+    @Test func droppedConnectionsAndBrokersDownPastTheMessageTimeoutLoseNothing() async throws {
         let local = try await MSKLocalFixture.start(brokers: 2, topics: [("chaos", 2)])
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         let delivery = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 20, retryBackoff: .milliseconds(500), maxRetryBackoff: .seconds(2))
@@ -47,8 +47,9 @@ struct GatewayFaultTests {
             for round in 0..<10 {
                 try await Task.sleep(for: .seconds(2))
                 local.dropAllConnections()
-                if round == 2 { try local.actions.setBroker(1, up: false) }
-                if round == 6 { try local.actions.setBroker(1, up: true) }  // down for 8 s, twice the message timeout
+                // Both brokers (whichever leads a partition) down for 8 s, twice the message timeout.
+                if round == 2 { for broker in 1...2 { try local.actions.setBroker(broker, up: false) } }
+                if round == 6 { for broker in 1...2 { try local.actions.setBroker(broker, up: true) } }
             }
         }
         let ledger = DeliveryLedger()
