@@ -101,7 +101,7 @@ struct LocalAWSEndpointTests {
         let provider = try STSWebIdentityCredentialProvider(roleARN: local.endpoints.roleARNs[0], webIdentityTokenFile: tokenFile, roleSessionName: "irsa",
                                                             region: "us-east-1", endpoint: URL(string: local.endpoints.stsURL)!)
         let credentials = try RefreshingCredentialCache(provider: provider, logger: MSKLocalFixture.quiet)
-        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 4),
+        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 10),
                                          logger: MSKLocalFixture.quiet)
         let ledger = DeliveryLedger()
         let rotation = Task {
