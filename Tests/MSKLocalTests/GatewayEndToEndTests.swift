@@ -116,7 +116,7 @@ struct GatewayTLSTests {
         await producer.shutdown()
         let lines = try await Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "tls", count: 10, format: "%s\\n")
         #expect(Set(lines) == Set((0..<10).map { "over TLS \($0)" }))
-        #expect(local.counters.snapshot.authenticationsSucceeded >= 2)
+        #expect(local.counters.snapshot.authenticationsSucceeded >= 1)
         await local.shutdown()
     }
 
