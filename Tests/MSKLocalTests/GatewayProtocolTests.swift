@@ -71,3 +71,36 @@ struct GatewayProtocolTests {
         await local.shutdown()
     }
 }
+
+/// AWS's own clients against msk-local: boto3's STS client, and a token from AWS's official MSK
+/// IAM signer authenticated at the gateway. Proves the SigV4 checks interoperate, not only agree
+/// with this project's own signer.
+@Suite(.timeLimit(.minutes(1)))
+struct OfficialClientTests {
+    struct Report: Decodable {
+        struct Authenticate: Decodable { let error: Int; let message: String?; let session_lifetime_ms: Int64 }
+        let caller: String
+        let assumed_arn: String
+        let caller_as_role: String
+        let wrong_secret: String
+        let handshake: Int
+        let authenticate: Authenticate
+    }
+
+    @Test func boto3AndTheOfficialMSKSignerAreAccepted() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: 600)
+        let line = String(decoding: try JSONEncoder().encode(local.endpoints), as: UTF8.self)
+        let outcome = try await ChildProcess.run("python3", [PackagePaths.fixture("official_clients.py", target: "MSKLocalTests").path, line])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let report = try JSONDecoder().decode(Report.self, from: outcome.stdout)
+        #expect(report.caller == "arn:aws:iam::111122223333:user/msk-local")
+        #expect(report.assumed_arn == "arn:aws:sts::111122223333:assumed-role/msk-local-client/official-clients")
+        #expect(report.caller_as_role == report.assumed_arn)
+        #expect(report.wrong_secret == "SignatureDoesNotMatch")
+        #expect(report.handshake == 0)
+        #expect(report.authenticate.error == 0, "\(report.authenticate.message ?? "")")
+        #expect(report.authenticate.session_lifetime_ms > 0)
+        #expect(local.counters.snapshot.authenticationsByPrincipal[report.assumed_arn] == 1)
+        await local.shutdown()
+    }
+}
