@@ -8,6 +8,8 @@ import Synchronization
 final class DeliveryHandler: Sendable {
     private let policy: KafkaProducerConfiguration.DeliveryPolicy
     private let buffer: ProducerBuffer
+    /// Where outcomes of ``DeliveryTarget/events`` messages go.
+    let events: ProducerEventSink
     private let counters: KafkaClientCounters
     private let deadLetters: DeadLetterFile?
     private let logger: Logger
@@ -16,9 +18,10 @@ final class DeliveryHandler: Sendable {
     /// Attempts waiting for their backoff.
     private let retries = Mutex<RetryScheduler?>(nil)
 
-    init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, counters: KafkaClientCounters, logger: Logger) {
+    init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger) {
         self.policy = policy
         self.buffer = buffer
+        self.events = events
         self.counters = counters
         self.deadLetters = policy.deadLetterPath.map { DeadLetterFile(path: $0) }
         self.logger = logger
@@ -50,24 +53,52 @@ final class DeliveryHandler: Sendable {
         }
     }
 
-    /// A delivery report from librdkafka.
-    func handle(_ pending: PendingMessage, error: rd_kafka_resp_err_t, partition: Int32, offset: Int64, timestampMs: Int64?) {
-        guard error != RD_KAFKA_RESP_ERR_NO_ERROR else {
-            succeed(pending, KafkaDeliveryReport(topic: pending.message.topic, partition: partition, offset: offset, timestampMs: timestampMs, attempts: pending.attempt))
-            return
+    /// A delivery report from librdkafka (on the thread serving its queue).
+    func report(_ message: UnsafePointer<rd_kafka_message_t>) {
+        guard let opaque = message.pointee._private else { return }
+        let error = message.pointee.err
+        switch DeliveryTag(consuming: opaque) {
+        case .firstEventAttempt(let attempt):
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                events.delivered(message, byteCount: attempt.byteCount)
+                return
+            }
+            // The first failure of a message sent without a copy of its own: make one from
+            // librdkafka's, which goes away when this callback returns.
+            let copy = KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition)
+            failed(PendingMessage(message: copy, attempt: 1, byteCount: attempt.byteCount, target: .events), KafkaDeliveryFailure(error), inDeliveryReport: true)
+        case .pending(let pending):
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                failed(pending, KafkaDeliveryFailure(error), inDeliveryReport: true)
+                return
+            }
+            var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+            let report = KafkaDeliveryReport(
+                topic: pending.message.topic, partition: message.pointee.partition, offset: message.pointee.offset,
+                timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp, attempts: pending.attempt
+            )
+            switch pending.target {
+            case .events:
+                events.delivered(report, byteCount: pending.byteCount)
+            case .completion(let completion):
+                counters.delivered.increment()
+                completion(.success(report))
+                buffer.release(messages: 1, bytes: pending.byteCount)
+            }
         }
-        failed(pending, KafkaDeliveryFailure(error))
     }
 
-    /// An attempt failed (in a delivery report, or when librdkafka refused to enqueue it).
-    func failed(_ pending: PendingMessage, _ failure: KafkaDeliveryFailure) {
+    /// An attempt failed: in a delivery report (`inDeliveryReport`, on the thread serving
+    /// librdkafka's queue), or when librdkafka refused to enqueue it.
+    func failed(_ pending: PendingMessage, _ failure: KafkaDeliveryFailure, inDeliveryReport: Bool) {
         guard failure.isRetriable else {
-            finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason))
+            finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason), inDeliveryReport: inDeliveryReport)
             return
         }
         guard pending.attempt <= policy.maxRetries, reproduce.withLock({ $0 }) != nil else {
             let error: KafkaError = pending.attempt > policy.maxRetries ? .retriesExhausted(attempts: pending.attempt, last: failure) : .shutDown
-            finallyFail(pending, error)
+            finallyFail(pending, error, inDeliveryReport: inDeliveryReport)
             return
         }
         counters.retries.increment()
@@ -77,18 +108,14 @@ final class DeliveryHandler: Sendable {
         ])
         let next = pending.nextAttempt()
         guard let scheduler = retries.withLock({ $0 }), scheduler.schedule(next, after: delay) else {
-            finallyFail(pending, .shutDown)
+            finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
             return
         }
     }
 
-    func succeed(_ pending: PendingMessage, _ report: KafkaDeliveryReport) {
-        counters.delivered.increment()
-        buffer.release(bytes: pending.byteCount)
-        pending.completion(.success(report))
-    }
-
-    func finallyFail(_ pending: PendingMessage, _ error: KafkaError) {
+    /// Reports a final failure to the caller (after dead-lettering it, when configured) and
+    /// gives back its room.
+    func finallyFail(_ pending: PendingMessage, _ error: KafkaError, inDeliveryReport: Bool = false) {
         counters.failed.increment()
         if let deadLetters {
             do {
@@ -99,8 +126,13 @@ final class DeliveryHandler: Sendable {
             }
         }
         logger.warning("message finally failed", metadata: ["topic": "\(pending.message.topic)", "attempts": "\(pending.attempt)", "error": "\(error)"])
-        buffer.release(bytes: pending.byteCount)
-        pending.completion(.failure(error))
+        switch pending.target {
+        case .events:
+            events.failed(pending.message, error, byteCount: pending.byteCount, inDeliveryReport: inDeliveryReport)
+        case .completion(let completion):
+            completion(.failure(error))
+            buffer.release(messages: 1, bytes: pending.byteCount)
+        }
     }
 
     private func backoff(afterAttempt attempt: Int) -> Duration {

@@ -28,14 +28,14 @@ final class KafkaCallbackContext: Sendable {
 // The C callbacks are plain functions formed at file scope (not in any actor), as librdkafka
 // calls them from its own threads.
 
-/// `dr_msg_cb`: one delivery report per message (from our poll thread).
+/// `dr_msg_cb`: one delivery report per message (from whichever thread serves the queue; see
+/// ``PollThread``). The context is borrowed, not retained: this runs once per message, and the
+/// context outlives the handle.
 let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
-    guard let message, let context = KafkaCallbackContext.from(opaque), let delivery = context.delivery, let messageOpaque = message.pointee._private else { return }
-    let pending = Unmanaged<PendingMessage>.fromOpaque(messageOpaque).takeRetainedValue()
-    var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-    let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-    delivery.handle(pending, error: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset,
-                            timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    guard let message, let opaque else { return }
+    Unmanaged<KafkaCallbackContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
+        context.delivery?.report(message)
+    }
 }
 
 /// `oauthbearer_token_refresh_cb`: must not block (served by librdkafka's SASL thread).

@@ -1,20 +1,29 @@
-/// One attempt at delivering a message: what travels through librdkafka as the per-message
-/// opaque (retained while librdkafka holds it, released in the delivery report).
+/// One attempt at delivering a message, when it needs more than a ``DeliveryTag`` can pack:
+/// a retry, or an outcome for a completion handler. Travels through librdkafka as the
+/// per-message opaque (retained while librdkafka holds it, released in the delivery report).
 final class PendingMessage: Sendable {
     let message: KafkaProducerMessage
     /// 1 for the first attempt.
     let attempt: Int
     let byteCount: Int
-    let completion: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+    let target: DeliveryTarget
 
-    init(message: KafkaProducerMessage, attempt: Int, byteCount: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+    init(message: KafkaProducerMessage, attempt: Int, byteCount: Int, target: DeliveryTarget) {
         self.message = message
         self.attempt = attempt
         self.byteCount = byteCount
-        self.completion = completion
+        self.target = target
     }
 
     func nextAttempt() -> PendingMessage {
-        PendingMessage(message: message, attempt: attempt + 1, byteCount: byteCount, completion: completion)
+        PendingMessage(message: message, attempt: attempt + 1, byteCount: byteCount, target: target)
     }
+}
+
+/// Where a message's outcome goes.
+enum DeliveryTarget: Sendable {
+    /// ``KafkaProducer/events``.
+    case events
+    /// A completion handler (``KafkaProducer/send(_:)`` and ``KafkaProducer/enqueue(_:completion:)``).
+    case completion(@Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)
 }

@@ -12,6 +12,10 @@ import Synchronization
 /// `rd_kafka_poll(rk, 0)` after each produce does: the reports — and the frees of what the
 /// producing thread allocated — then happen on that thread, instead of two threads fighting
 /// over malloc's locks. One thread serves at a time, so reports keep their order.
+///
+/// The thread never blocks on the serving lock: when the producing task holds it, the thread
+/// naps for a millisecond and tries again. (Swift's `Mutex` is a priority-inheritance futex on
+/// Linux: a waiter would make every unlock by the producing task a system call.)
 final class PollThread: Sendable {
     private final class Control: Sendable {
         let running = Atomic<Bool>(true)
@@ -20,10 +24,25 @@ final class PollThread: Sendable {
         let serving = Mutex(())
         let readFD: Int32
         let writeFD: Int32
+        /// Run after each serve, under the serving lock (the producer yields the delivery
+        /// reports it gathered).
+        let afterServe: @Sendable () -> Void
 
-        init(readFD: Int32, writeFD: Int32) {
+        init(readFD: Int32, writeFD: Int32, afterServe: @escaping @Sendable () -> Void) {
             self.readFD = readFD
             self.writeFD = writeFD
+            self.afterServe = afterServe
+        }
+
+        /// Serves what is ready (waiting up to `timeoutMs` for something), unless another
+        /// thread is serving; false if it was.
+        func serveIfIdle(_ handle: OpaquePointer, timeoutMs: Int32 = 0) -> Bool {
+            let served: Bool? = serving.withLockIfAvailable { _ in
+                rd_kafka_poll(handle, timeoutMs)
+                afterServe()
+                return true
+            }
+            return served != nil
         }
     }
 
@@ -32,7 +51,7 @@ final class PollThread: Sendable {
     /// The main queue, as a bit pattern (OpaquePointer is not Sendable); set once.
     private let queueBits: Int
 
-    init(handleBits: Int, name: String) {
+    init(handleBits: Int, name: String, afterServe: @escaping @Sendable () -> Void = {}) {
         var fds: [Int32] = [-1, -1]
         // Non-blocking both ways: librdkafka must never block writing the wake-up byte.
         if pipe(&fds) == 0 {
@@ -43,7 +62,7 @@ final class PollThread: Sendable {
         } else {
             fds = [-1, -1]
         }
-        let control = Control(readFD: fds[0], writeFD: fds[1])
+        let control = Control(readFD: fds[0], writeFD: fds[1], afterServe: afterServe)
         self.control = control
         self.handleBits = handleBits
         let handle = OpaquePointer(bitPattern: handleBits)!
@@ -65,7 +84,9 @@ final class PollThread: Sendable {
                 } else {
                     usleep(50_000)
                 }
-                _ = control.serving.withLock { _ in rd_kafka_poll(handle, 0) }
+                while !control.serveIfIdle(handle), control.running.load(ordering: .acquiring) {
+                    usleep(1000)
+                }
             }
             control.finished.signal()
         }
@@ -76,7 +97,17 @@ final class PollThread: Sendable {
     /// Serves whatever is ready, unless another thread is serving right now. Never waits.
     func serveIfIdle() {
         guard let handle = OpaquePointer(bitPattern: handleBits) else { return }
-        _ = control.serving.withLockIfAvailable { _ in rd_kafka_poll(handle, 0) }
+        _ = control.serveIfIdle(handle)
+    }
+
+    /// Serves, waiting up to `timeoutMs` for something to serve (after ``stop()``, when the
+    /// owner drains the queue itself).
+    func serve(timeoutMs: Int32) {
+        guard let handle = OpaquePointer(bitPattern: handleBits) else { return }
+        control.serving.withLock { _ in
+            rd_kafka_poll(handle, timeoutMs)
+            control.afterServe()
+        }
     }
 
     /// Stops the thread and waits for its last poll to return; the queue stops signalling.

@@ -49,7 +49,7 @@ final class ProducerBuffer: Sendable {
     }
 
     /// Takes room for one message of `bytes`, a message larger than the whole buffer aside.
-    func acquire(bytes: Int) async throws {
+    nonisolated(nonsending) func acquire(bytes: Int) async throws {
         if bytes > maxBytes { throw KafkaError.messageTooLargeForBuffer(bytes: bytes, limit: maxBytes) }
         if closed.load(ordering: .acquiring) { throw KafkaError.shutDown }
         if waiting.load(ordering: .sequentiallyConsistent) == 0, tryReserve(bytes) { return }
@@ -89,9 +89,9 @@ final class ProducerBuffer: Sendable {
         }
     }
 
-    /// Gives back the room of one settled message of `bytes`.
-    func release(bytes: Int) {
-        occupancy.subtract((1 << Self.byteBits) | UInt64(bytes), ordering: .sequentiallyConsistent)
+    /// Gives back the room of `messages` settled messages weighing `bytes` in all.
+    func release(messages: Int, bytes: Int) {
+        occupancy.subtract(UInt64(messages) << Self.byteBits + UInt64(bytes), ordering: .sequentiallyConsistent)
         if waiting.load(ordering: .sequentiallyConsistent) > 0 { admitWaiters() }
     }
 

@@ -103,7 +103,7 @@ struct KafkaProducerTests {
         var delivered = 0, failed = 0
         for await event in producer.events {
             switch event {
-            case .delivered(let report): delivered += 1; #expect(report.topic == "events")
+            case .delivered(let reports): delivered += reports.count; #expect(reports.allSatisfy { $0.topic == "events" })
             case .failed(let message, _): failed += 1; #expect(message.value.count == 4000)
             }
             if delivered + failed == 11 { break }

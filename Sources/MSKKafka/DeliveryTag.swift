@@ -1,0 +1,58 @@
+/// What a message carries through librdkafka as its per-message opaque, read back in its
+/// delivery report.
+///
+/// The throughput path (``KafkaProducer/enqueue(_:)``, outcomes on ``KafkaProducer/events``)
+/// allocates nothing per message: a first attempt is described by its buffer weight and a flag
+/// packed into the opaque itself. Everything else — retries, ``KafkaProducer/send(_:)``,
+/// completion handlers, messages with an explicit timestamp — travels as a retained
+/// ``PendingMessage``.
+enum DeliveryTag {
+    /// A first attempt whose outcome goes to the event stream.
+    case firstEventAttempt(FirstEventAttempt)
+    /// Any other attempt.
+    case pending(PendingMessage)
+
+    /// What a first attempt on the event path needs to be settled: its weight in the buffer,
+    /// and whether the caller chose its partition (librdkafka's copy cannot tell a partition
+    /// the caller chose from one its partitioner chose, and a retry must not pin the latter).
+    ///
+    /// A message with an explicit timestamp never takes this path: a failed delivery report
+    /// does not give the timestamp back (`rd_kafka_message_timestamp` answers "not available"
+    /// for a message in error).
+    struct FirstEventAttempt: Equatable {
+        var byteCount: Int
+        var explicitPartition: Bool
+    }
+
+    // Bit 0 marks a packed attempt: a Swift object's address never has it (objects are at
+    // least 8-byte aligned). Bit 1 is the flag; the weight (at most 2^40, the buffer's byte
+    // limit) is above it.
+    private static let packedBit = 1
+    private static let partitionBit = 2
+    private static let weightShift = 2
+
+    /// The opaque to hand to librdkafka; for `.pending`, a +1 reference that
+    /// ``init(consuming:)`` takes back (or the caller releases when librdkafka refuses the message).
+    func retainedOpaque() -> UnsafeMutableRawPointer {
+        switch self {
+        case .firstEventAttempt(let attempt):
+            let bits = attempt.byteCount << Self.weightShift | (attempt.explicitPartition ? Self.partitionBit : 0) | Self.packedBit
+            return UnsafeMutableRawPointer(bitPattern: bits)!
+        case .pending(let pending):
+            return Unmanaged.passRetained(pending).toOpaque()
+        }
+    }
+
+    /// Reads an opaque made by ``retainedOpaque()``, taking back its reference.
+    init(consuming opaque: UnsafeMutableRawPointer) {
+        let bits = Int(bitPattern: opaque)
+        if bits & Self.packedBit != 0 {
+            self = .firstEventAttempt(FirstEventAttempt(
+                byteCount: bits >> Self.weightShift,
+                explicitPartition: bits & Self.partitionBit != 0
+            ))
+        } else {
+            self = .pending(Unmanaged<PendingMessage>.fromOpaque(opaque).takeRetainedValue())
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import CRdKafka
+import Foundation
+
+/// The producer's ``KafkaProducer/events`` stream, fed in batches: delivery reports are
+/// gathered while librdkafka's queue is served and yielded as one event when the serve ends
+/// (``flush()``), as are their counter increments and the buffer room they give back — so
+/// that the per-message cost is an append, not a stream yield, a counter update and an atomic
+/// release apiece.
+///
+/// `@unchecked Sendable`: the batch (`reports`, `settled`, `topicName`) is touched only by the
+/// thread that holds ``PollThread``'s serving lock — the delivery-report callback, then
+/// ``flush()`` right after `rd_kafka_poll` returns, both under that lock. Everything else is the
+/// `AsyncStream` continuation, which is thread-safe, and `let`s.
+final class ProducerEventSink: @unchecked Sendable {
+    let stream: AsyncStream<KafkaProducerEvent>
+    private let continuation: AsyncStream<KafkaProducerEvent>.Continuation
+    private let buffer: ProducerBuffer
+    private let counters: KafkaClientCounters
+
+    private var reports: [KafkaDeliveryReport] = []
+    /// Messages and bytes settled in this serve, given back to the buffer in ``flush()``.
+    private var settled = (messages: 0, bytes: 0)
+    /// The last topic seen, so that a batch to one topic makes its name once.
+    private var topicName: (cString: [CChar], name: String)?
+
+    /// Keeps the newest `bufferingNewest` events if nobody reads them.
+    init(buffer: ProducerBuffer, counters: KafkaClientCounters, bufferingNewest: Int) {
+        (stream, continuation) = AsyncStream.makeStream(of: KafkaProducerEvent.self, bufferingPolicy: .bufferingNewest(bufferingNewest))
+        self.buffer = buffer
+        self.counters = counters
+    }
+
+    /// A delivered first attempt, straight from librdkafka's report. Serving thread only.
+    func delivered(_ message: UnsafePointer<rd_kafka_message_t>, byteCount: Int) {
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        let report = KafkaDeliveryReport(
+            topic: name(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
+            timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp, attempts: 1
+        )
+        delivered(report, byteCount: byteCount)
+    }
+
+    /// A delivered message (any attempt). Serving thread only.
+    func delivered(_ report: KafkaDeliveryReport, byteCount: Int) {
+        reports.append(report)
+        settled.messages += 1
+        settled.bytes += byteCount
+    }
+
+    /// A message that finally failed. From the serving thread (`inDeliveryReport`), the reports
+    /// gathered so far go first, so that the stream keeps librdkafka's order; from elsewhere
+    /// (a refused produce, shutdown) the failure is yielded and its room given back at once.
+    func failed(_ message: KafkaProducerMessage, _ error: KafkaError, byteCount: Int, inDeliveryReport: Bool) {
+        if inDeliveryReport { flush() }
+        continuation.yield(.failed(message, error))
+        buffer.release(messages: 1, bytes: byteCount)
+    }
+
+    /// Yields the gathered reports as one event, then counts them and gives back their room —
+    /// in that order, so that a ``KafkaProducer/flush(timeout:)`` that sees an empty buffer
+    /// finds every event already yielded. Serving thread only.
+    func flush() {
+        guard settled.messages > 0 else { return }
+        if !reports.isEmpty {
+            let capacity = reports.count
+            continuation.yield(.delivered(reports))
+            reports = []
+            reports.reserveCapacity(capacity)
+        }
+        counters.delivered.increment(by: settled.messages)
+        buffer.release(messages: settled.messages, bytes: settled.bytes)
+        settled = (0, 0)
+    }
+
+    /// Ends the stream (after the last serve).
+    func finish() {
+        continuation.finish()
+    }
+
+    private func name(of topic: OpaquePointer?) -> String {
+        guard let topic, let cName = rd_kafka_topic_name(topic) else { return "" }
+        // librdkafka may reuse a topic object's address for another topic: compare the name.
+        if let cached = topicName, strcmp(cached.cString, cName) == 0 { return cached.name }
+        let name = String(cString: cName)
+        topicName = (Array(UnsafeBufferPointer(start: cName, count: strlen(cName) + 1)), name)
+        return name
+    }
+}

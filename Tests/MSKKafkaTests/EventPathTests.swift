@@ -1,0 +1,100 @@
+import CRdKafka
+import Foundation
+import Testing
+import TestSupport
+@testable import MSKKafka
+
+/// The throughput path — ``KafkaProducer/enqueue(_:)`` with outcomes on ``KafkaProducer/events``
+/// — sends a first attempt with no copy of the message on the Swift side: a retry or a failure
+/// rebuilds it from librdkafka's copy. These tests check that nothing of the message is lost on
+/// the way, and that the buffer's accounting comes back to zero.
+@Suite(.timeLimit(.minutes(2)))
+struct EventPathTests {
+    static let timestamp = Date(timeIntervalSince1970: 1_700_000_000.123)
+
+    static func message(_ index: Int, topic: String) -> KafkaProducerMessage {
+        KafkaProducerMessage(
+            topic: topic, partition: index.isMultiple(of: 2) ? 1 : nil, key: Array("key-\(index)".utf8), value: Array("value-\(index)".utf8),
+            headers: [("h1", Array("a\(index)".utf8)), ("h2", [])], timestamp: index.isMultiple(of: 3) ? timestamp : nil
+        )
+    }
+
+    /// Collects events until `count` messages are settled.
+    static func outcomes(of producer: KafkaProducer, count: Int) async -> (delivered: [KafkaDeliveryReport], failed: [(KafkaProducerMessage, KafkaError)]) {
+        var delivered: [KafkaDeliveryReport] = [], failed: [(KafkaProducerMessage, KafkaError)] = []
+        for await event in producer.events {
+            switch event {
+            case .delivered(let reports): delivered += reports
+            case .failed(let message, let error): failed.append((message, error))
+            }
+            if delivered.count + failed.count >= count { break }
+        }
+        return (delivered, failed)
+    }
+
+    @Test func messagesRetriedThroughAnOutageKeepKeyValueHeadersPartitionAndTimestamp() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        cluster.createTopic("event-outage", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, messageTimeout: .milliseconds(800)), logger: KafkaProducerTests.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "event-outage", value: "warm-up"))
+        cluster.setBroker(1, up: false)
+        for index in 0..<20 { try await producer.enqueue(Self.message(index, topic: "event-outage")) }
+        try await Task.sleep(for: .seconds(2))  // past the message timeout: the retry layer takes over
+        #expect(producer.counters.retries.value > 0)
+        cluster.setBroker(1, up: true)
+        #expect(await producer.flush(timeout: .seconds(60)))
+        let (delivered, failed) = await Self.outcomes(of: producer, count: 20)
+        #expect(failed.isEmpty, "\(failed.map { "\($0.1)" }.prefix(3))")
+        #expect(delivered.count == 20)
+        #expect(delivered.contains { $0.attempts > 1 })
+        #expect(delivered.allSatisfy { $0.topic == "event-outage" })
+        #expect(producer.bufferDepth == (0, 0))
+        await producer.shutdown()
+
+        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "event-outage", count: 21, format: "%p|%k|%s|%h|%T\\n")
+        for index in 0..<20 {
+            let line = lines.first { $0.contains("|key-\(index)|value-\(index)|") }
+            guard let fields = line?.split(separator: "|", omittingEmptySubsequences: false).map(String.init), fields.count == 5 else {
+                Issue.record("message \(index) not read back: \(lines.prefix(3))")
+                continue
+            }
+            if index.isMultiple(of: 2) { #expect(fields[0] == "1", "explicit partition of message \(index)") }
+            #expect(fields[3] == "h1=a\(index),h2=", "headers of message \(index)")
+            if index.isMultiple(of: 3) { #expect(fields[4] == "1700000000123", "explicit timestamp of message \(index)") }
+        }
+    }
+
+    @Test func aFailureInADeliveryReportCarriesTheWholeMessageAndIsDeadLettered() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("event-denied", partitions: 2)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("event-path-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let deadLetters = directory.appendingPathComponent("dead.jsonl").path
+        let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "event-denied", value: "warm-up"))
+        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        let original = Self.message(0, topic: "event-denied")
+        try await producer.enqueue(original)
+        let (delivered, failed) = await Self.outcomes(of: producer, count: 1)
+        #expect(delivered.isEmpty)
+        guard let (message, error) = failed.first else { Issue.record("no failure event"); return }
+        guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
+        #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+        #expect(message.topic == original.topic)
+        #expect(message.partition == original.partition)
+        #expect(message.key == original.key)
+        #expect(message.value == original.value)
+        #expect(message.headers.map(\.name) == original.headers.map(\.name))
+        #expect(message.headers.map(\.value) == original.headers.map(\.value))
+        #expect(message.timestamp.map { Int64($0.timeIntervalSince1970 * 1000) } == 1_700_000_000_123)
+        #expect(producer.bufferDepth == (0, 0))
+        await producer.shutdown()
+
+        let letters = try DeadLetterFile.read(path: deadLetters)
+        #expect(letters.count == 1)
+        #expect(letters.first?.message.value == original.value)
+        #expect(letters.first?.message.key == original.key)
+    }
+}
