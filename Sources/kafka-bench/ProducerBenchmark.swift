@@ -11,16 +11,19 @@ import Synchronization
 struct ProducerBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "producer",
-        abstract: "msgs/s and MB/s of the Swift producer vs raw librdkafka (C) on librdkafka's mock cluster, plus peak memory of each."
+        abstract: "msgs/s and MB/s of the Swift producer (both APIs) vs raw librdkafka (C) on librdkafka's mock cluster, plus peak memory of each."
     )
 
     @Option(help: "Messages per run.")
     var messages = 300_000
 
+    @Option(help: "Rounds per size; each implementation runs once per round, and medians are reported.")
+    var rounds = 3
+
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c or swift.")
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c, swift (enqueue, outcomes on the events stream) or swift-completion (enqueue with a completion handler per message).")
     var only: String?
 
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
@@ -37,7 +40,13 @@ struct ProducerBenchmark: AsyncParsableCommand {
             let ownCluster = bootstrap == nil ? try BenchCluster() : nil
             let bootstrap = bootstrap ?? ownCluster!.bootstrap
             let size = sizes.first ?? 100
-            let (seconds, delivered) = only == "c" ? try runC(bootstrap: bootstrap, size: size) : try await runSwift(bootstrap: bootstrap, size: size)
+            let (seconds, delivered): (Double, Int)
+            switch only {
+            case "c": (seconds, delivered) = try runC(bootstrap: bootstrap, size: size)
+            case "swift": (seconds, delivered) = try await runSwift(bootstrap: bootstrap, size: size, completionHandlers: false)
+            case "swift-completion": (seconds, delivered) = try await runSwift(bootstrap: bootstrap, size: size, completionHandlers: true)
+            default: throw ValidationError("--only takes c, swift or swift-completion")
+            }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print("\(seconds) \(delivered) \(usage.ru_maxrss)")
@@ -47,14 +56,33 @@ struct ProducerBenchmark: AsyncParsableCommand {
         let cluster = try BenchCluster()
         print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), mock cluster \(cluster.bootstrap)")
         print("settings: " + Self.settings.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
         for size in sizes {
-            let c = try child("c", bootstrap: cluster.bootstrap, size: size)
-            let swift = try child("swift", bootstrap: cluster.bootstrap, size: size)
-            for (name, run) in [("c    ", c), ("swift", swift)] {
-                let rate = Double(messages) / run.seconds
-                print(String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  peak RSS %6.1f MiB  (%d delivered)", name, size, rate, rate * Double(size) / 1e6, Double(run.maxRSSKiB) / 1024, run.delivered))
+            let names = ["c", "swift", "swift-completion"]
+            var runs: [String: [Run]] = [:]
+            for round in 0..<rounds {
+                // Rotate who goes first: the mock cluster warms up over a run.
+                for offset in 0..<names.count {
+                    let name = names[(round + offset) % names.count]
+                    runs[name, default: []].append(try child(name, bootstrap: cluster.bootstrap, size: size))
+                }
             }
-            print(String(format: "ratio swift/c %5d B: throughput %.3f, peak RSS %.2f", size, c.seconds / swift.seconds, Double(swift.maxRSSKiB) / Double(c.maxRSSKiB)))
+            func median(_ name: String, _ value: (Run) -> Double) -> Double {
+                let values = runs[name, default: []].map(value).sorted()
+                return values[values.count / 2]
+            }
+            let cSeconds = median("c") { $0.seconds }, cRSS = median("c") { Double($0.maxRSSKiB) }
+            for (name, label) in [("c", "c               "), ("swift", "swift (events)  "), ("swift-completion", "swift-completion")] {
+                let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }
+                let rate = Double(messages) / seconds
+                let delivered = runs[name, default: []].map(\.delivered).min() ?? 0
+                var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  peak RSS %6.1f MiB  (min delivered %d)", label, size, rate, rate * Double(size) / 1e6, rss / 1024, delivered)
+                if name != "c" {
+                    let each = zip(runs["c", default: []], runs[name, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
+                    line += String(format: "  ratio to c: throughput %.3f [%@], peak RSS %.2f", cSeconds / seconds, each.joined(separator: " "), rss / cRSS)
+                }
+                print(line)
+            }
         }
     }
 
@@ -95,7 +123,9 @@ struct ProducerBenchmark: AsyncParsableCommand {
         return (result.seconds, result.delivered)
     }
 
-    private func runSwift(bootstrap: String, size: Int) async throws -> (Double, Int) {
+    /// The producing loop, with outcomes read from the events stream by a task of their own
+    /// (as a service would), or counted by a completion handler per message.
+    private func runSwift(bootstrap: String, size: Int, completionHandlers: Bool) async throws -> (Double, Int) {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = .error
         let configuration = KafkaProducerConfiguration(
@@ -106,15 +136,26 @@ struct ProducerBenchmark: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
         let delivered = Mutex(0)
+        let reader = Task {
+            for await event in producer.events {
+                if case .delivered(let reports) = event { delivered.withLock { $0 += reports.count } }
+            }
+        }
         let start = ContinuousClock.now
         for _ in 0..<messages {
-            try await producer.enqueue(KafkaProducerMessage(topic: "bench", value: payload)) { result in
-                if case .success = result { delivered.withLock { $0 += 1 } }
+            let message = KafkaProducerMessage(topic: "bench", value: payload)
+            if completionHandlers {
+                try await producer.enqueue(message) { result in
+                    if case .success = result { delivered.withLock { $0 += 1 } }
+                }
+            } else {
+                try await producer.enqueue(message)
             }
         }
         _ = await producer.flush(timeout: .seconds(600))
         let elapsed = ContinuousClock.now - start
         await producer.shutdown()
+        await reader.value
         return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, delivered.withLock { $0 })
     }
 }
