@@ -105,7 +105,7 @@ public final class KafkaProducer: Service, Sendable {
     ///   `delivery` (non-retriable), `shutDown`.
     public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
         let bytes = message.byteCount
-        try await buffer.acquire(bytes: bytes)
+        if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) in
             let pending = PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .completion { continuation.resume(with: $0.mapError { $0 }) })
             produce(.pending(pending), message, handleBits: handleBits)
@@ -116,9 +116,32 @@ public final class KafkaProducer: Service, Sendable {
     /// Suspends only while the buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
     ///
     /// The fastest way to send: nothing is allocated per message beyond librdkafka's own copy.
+    @inlinable
     nonisolated(nonsending) public func enqueue(_ message: KafkaProducerMessage) async throws {
+        // Inlined into the caller, so that the common case — there is room — costs no async
+        // call of its own (a task-allocator frame and a task switch check per message).
+        if enqueueIfRoom(message) { return }
+        try await enqueueWhenRoom(message)
+    }
+
+    /// The common case of ``enqueue(_:)``: there is room now and nobody waits for it.
+    @usableFromInline
+    func enqueueIfRoom(_ message: KafkaProducerMessage) -> Bool {
+        let bytes = message.byteCount
+        guard buffer.tryAcquire(bytes: bytes) else { return false }
+        produceEventAttempt(message, bytes: bytes)
+        return true
+    }
+
+    /// The rest of ``enqueue(_:)``: waits for room, or fails, as the backpressure policy says.
+    @usableFromInline
+    nonisolated(nonsending) func enqueueWhenRoom(_ message: KafkaProducerMessage) async throws {
         let bytes = message.byteCount
         try await buffer.acquire(bytes: bytes)
+        produceEventAttempt(message, bytes: bytes)
+    }
+
+    private func produceEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
         let tag: DeliveryTag = message.timestamp == nil
             ? .firstEventAttempt(.init(byteCount: bytes, explicitPartition: message.partition != nil))
             : .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
@@ -130,7 +153,7 @@ public final class KafkaProducer: Service, Sendable {
     /// buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
     nonisolated(nonsending) public func enqueue(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
         let bytes = message.byteCount
-        try await buffer.acquire(bytes: bytes)
+        if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }
         produce(.pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .completion(completion))), message, handleBits: handleBits)
     }
 

@@ -48,6 +48,12 @@ final class ProducerBuffer: Sendable {
         return (Int(word >> Self.byteBits), Int(word & Self.byteMask))
     }
 
+    /// Takes room for one message of `bytes` if there is some now and nobody is waiting — the
+    /// common case, without the cost of an async call; false otherwise (call ``acquire(bytes:)``).
+    func tryAcquire(bytes: Int) -> Bool {
+        bytes <= maxBytes && !closed.load(ordering: .acquiring) && waiting.load(ordering: .sequentiallyConsistent) == 0 && tryReserve(bytes)
+    }
+
     /// Takes room for one message of `bytes`, a message larger than the whole buffer aside.
     nonisolated(nonsending) func acquire(bytes: Int) async throws {
         if bytes > maxBytes { throw KafkaError.messageTooLargeForBuffer(bytes: bytes, limit: maxBytes) }

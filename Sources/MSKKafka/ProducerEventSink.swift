@@ -7,7 +7,7 @@ import Foundation
 /// that the per-message cost is an append, not a stream yield, a counter update and an atomic
 /// release apiece.
 ///
-/// `@unchecked Sendable`: the batch (`reports`, `settled`, `topicName`) is touched only by the
+/// `@unchecked Sendable`: the batch (`reports`, `settled`, the last topic) is touched only by the
 /// thread that holds ``PollThread``'s serving lock — the delivery-report callback, then
 /// ``flush()`` right after `rd_kafka_poll` returns, both under that lock. Everything else is the
 /// `AsyncStream` continuation, which is thread-safe, and `let`s.
@@ -20,8 +20,10 @@ final class ProducerEventSink: @unchecked Sendable {
     private var reports: [KafkaDeliveryReport] = []
     /// Messages and bytes settled in this serve, given back to the buffer in ``flush()``.
     private var settled = (messages: 0, bytes: 0)
-    /// The last topic seen, so that a batch to one topic makes its name once.
-    private var topicName: (cString: [CChar], name: String)?
+    /// The last topic seen (our own copy of its C string, and its name), so that a batch to one
+    /// topic makes its name once.
+    private var lastTopicCString: UnsafeMutablePointer<CChar>?
+    private var lastTopicName = ""
 
     /// Keeps the newest `bufferingNewest` events if nobody reads them.
     init(buffer: ProducerBuffer, counters: KafkaClientCounters, bufferingNewest: Int) {
@@ -73,6 +75,10 @@ final class ProducerEventSink: @unchecked Sendable {
         settled = (0, 0)
     }
 
+    deinit {
+        free(lastTopicCString)
+    }
+
     /// Ends the stream (after the last serve).
     func finish() {
         continuation.finish()
@@ -81,9 +87,10 @@ final class ProducerEventSink: @unchecked Sendable {
     private func name(of topic: OpaquePointer?) -> String {
         guard let topic, let cName = rd_kafka_topic_name(topic) else { return "" }
         // librdkafka may reuse a topic object's address for another topic: compare the name.
-        if let cached = topicName, strcmp(cached.cString, cName) == 0 { return cached.name }
-        let name = String(cString: cName)
-        topicName = (Array(UnsafeBufferPointer(start: cName, count: strlen(cName) + 1)), name)
-        return name
+        if let lastTopicCString, strcmp(lastTopicCString, cName) == 0 { return lastTopicName }
+        free(lastTopicCString)
+        lastTopicCString = strdup(cName)
+        lastTopicName = String(cString: cName)
+        return lastTopicName
     }
 }
