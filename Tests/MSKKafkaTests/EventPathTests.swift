@@ -39,7 +39,9 @@ struct EventPathTests {
         _ = try await producer.send(KafkaProducerMessage(topic: "event-outage", value: "warm-up"))
         cluster.setBroker(1, up: false)
         for index in 0..<20 { try await producer.enqueue(Self.message(index, topic: "event-outage")) }
-        try await Task.sleep(for: .seconds(2))  // past the message timeout: the retry layer takes over
+        // Past the message timeout (librdkafka scans for it once a second), the retry layer takes over.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while producer.counters.retries.value == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(producer.counters.retries.value > 0)
         cluster.setBroker(1, up: true)
         #expect(await producer.flush(timeout: .seconds(60)))
