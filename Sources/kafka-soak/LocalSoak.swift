@@ -45,7 +45,10 @@ struct LocalSoak: AsyncParsableCommand {
             delivery: .init(maxRetries: 50, retryBackoff: .milliseconds(200), maxRetryBackoff: .seconds(2))
         ), logger: logger)
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "kafka-soak"), logger: logger)
-        try consumer.subscribe(topics: ["soak"])
+        // Assigned, not subscribed: a group join whose coordinator is taken down waits out the
+        // 45 s session timeout, which made this run's length a matter of luck (see `drive`'s
+        // `--partitions` for the mock's group bug after dropped connections).
+        try consumer.assign((0..<6).map { (topic: "soak", partition: Int32($0), offset: KafkaConsumer.beginning) })
 
         let state = SoakState(producers: producers)
         let start = ContinuousClock.now
