@@ -81,6 +81,7 @@ struct ProduceCommand: AsyncParsableCommand {
             let interval = (now - previous.at) / .seconds(1)
             let depth = producer.bufferDepth
             let status = credentials?.status
+            let heap = HeapUsage.current()
             let result = ProducerRecord(
                 type: type, elapsedS: (now - start) / .seconds(1), sent: state.sent, delivered: state.delivered, failed: state.failed,
                 deadLettered: producer.counters.deadLettered.value, rate: interval > 0 ? Double(state.delivered - previous.delivered) / interval : 0,
@@ -88,7 +89,8 @@ struct ProduceCommand: AsyncParsableCommand {
                 retries: producer.counters.retries.value, requestRetries: state.requestRetries, tokenRefreshes: producer.counters.tokenRefreshes.value,
                 tokenRefreshFailures: producer.counters.tokenRefreshFailures.value, credentialRefreshes: status?.refreshCount ?? 0,
                 credentialRefreshFailures: status?.failureCount ?? 0, authenticationFailures: producer.counters.authenticationFailures.value,
-                reconnects: producer.counters.reconnects.value, rssBytes: residentMemoryBytes()
+                reconnects: producer.counters.reconnects.value, rssBytes: residentMemoryBytes(),
+                heapInUseBytes: heap?.inUseBytes, heapFreeBytes: heap?.freeBytes
             )
             previous = (state.delivered, now)
             return result
@@ -98,9 +100,9 @@ struct ProduceCommand: AsyncParsableCommand {
             while (try? await Task.sleep(for: .milliseconds(Int64(progressEvery * 1000)))) != nil {
                 let line = record("progress", previous: &previous)
                 emitJSONLine(line)
-                emitText(String(format: "[%6.1fs] sent %d delivered %d (%.0f/s) failed %d in-flight %d buffer %d retries %d token-refreshes %d credential-refreshes %d reconnects %d rss %d MiB",
+                emitText(String(format: "[%6.1fs] sent %d delivered %d (%.0f/s) failed %d in-flight %d buffer %d retries %d token-refreshes %d credential-refreshes %d reconnects %d rss %d MiB (heap in use %d, free %d)",
                                 line.elapsedS, line.sent, line.delivered, line.rate, line.failed, line.inFlight, line.bufferMessages, line.retries,
-                                line.tokenRefreshes, line.credentialRefreshes, line.reconnects, line.rssBytes >> 20))
+                                line.tokenRefreshes, line.credentialRefreshes, line.reconnects, line.rssBytes >> 20, (line.heapInUseBytes ?? 0) >> 20, (line.heapFreeBytes ?? 0) >> 20))
             }
         }
 

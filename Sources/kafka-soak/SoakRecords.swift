@@ -26,6 +26,9 @@ struct ProducerRecord: Codable {
     /// Broker connections beyond the first per broker (from librdkafka's statistics).
     var reconnects: Int
     var rssBytes: Int
+    /// glibc's heap: in use, and freed but kept (absent in reports from before it was recorded).
+    var heapInUseBytes: Int?
+    var heapFreeBytes: Int?
 }
 
 struct ConsumerRecord: Codable {

@@ -37,7 +37,9 @@ struct SoakReportPage {
             SVGLineChart(title: "Resident memory", unit: "MiB", series: [
                 .init(name: "producer", color: "#1f77b4", points: progress.map { ($0.t, Double($0.record.rssBytes) / 1_048_576) }),
                 .init(name: "consumer", color: "#ff7f0e", points: consumed.map { ($0.t, Double($0.record.rssBytes) / 1_048_576) }),
-            ], markers: refreshMarkers, xMax: xMax),
+                .init(name: "producer heap in use", color: "#2ca02c", points: progress.compactMap { p in p.record.heapInUseBytes.map { (p.t, Double($0) / 1_048_576) } }),
+                .init(name: "producer heap free, kept", color: "#9467bd", points: progress.compactMap { p in p.record.heapFreeBytes.map { (p.t, Double($0) / 1_048_576) } }),
+            ], markers: faultMarkers, xMax: xMax),
             SVGLineChart(title: "Gateway (cumulative)", unit: "count", series: [
                 .init(name: "sessions expired", color: "#1f77b4", points: report.broker.map { ($0.t, Double($0.record.sessionsExpired)) }),
                 .init(name: "authentications", color: "#2ca02c", points: report.broker.map { ($0.t, Double($0.record.authenticationsSucceeded)) }),
