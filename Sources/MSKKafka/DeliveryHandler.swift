@@ -14,7 +14,21 @@ final class DeliveryHandler: Sendable {
     private let deadLetters: DeadLetterFile?
     private let logger: Logger
     /// Produces an attempt again; nil once the producer is gone.
-    private let reproduce = Mutex<(@Sendable (PendingMessage) -> Void)?>(nil)
+    ///
+    /// Boxed in a class, not held as a bare closure: a function value in a generic container
+    /// (`Mutex<(...) -> Void>`) is re-abstracted on every `withLock` access, and the write-back
+    /// wraps the stored closure in two more thunks each time. Read once per retry, a bare
+    /// closure grew by some 64 bytes of call depth per read until, after ~130,000 retries, a
+    /// call overflowed the thread's stack (SIGSEGV in hour-long soaks).
+    private let reproduce = Mutex<Reproducer?>(nil)
+
+    /// The current way to produce an attempt again (nil once the producer is gone).
+    var reproducer: Reproducer? { reproduce.withLock { $0 } }
+
+    final class Reproducer: Sendable {
+        let call: @Sendable (PendingMessage) -> Void
+        init(_ call: @escaping @Sendable (PendingMessage) -> Void) { self.call = call }
+    }
     /// Attempts waiting for their backoff.
     private let retries = Mutex<RetryScheduler?>(nil)
 
@@ -30,7 +44,7 @@ final class DeliveryHandler: Sendable {
     /// Installs how attempts are produced again — or, with `nil` (shutdown), fails every attempt
     /// still waiting for its backoff at once with ``KafkaError/shutDown``.
     func setReproduce(_ reproduce: (@Sendable (PendingMessage) -> Void)?) {
-        self.reproduce.withLock { $0 = reproduce }
+        self.reproduce.withLock { $0 = reproduce.map(Reproducer.init) }
         if reproduce == nil {
             let waiting = retries.withLock { scheduler -> [PendingMessage] in
                 defer { scheduler = nil }
@@ -43,8 +57,8 @@ final class DeliveryHandler: Sendable {
             // calls `setReproduce(nil)`, which drops the scheduler.
             let scheduler = RetryScheduler { pending in
                 // Re-read: the producer may have shut down while this attempt waited.
-                if let reproduce = self.reproduce.withLock({ $0 }) {
-                    reproduce(pending)
+                if let reproducer = self.reproducer {
+                    reproducer.call(pending)
                 } else {
                     self.finallyFail(pending, .shutDown)
                 }
@@ -96,7 +110,7 @@ final class DeliveryHandler: Sendable {
             finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason), inDeliveryReport: inDeliveryReport)
             return
         }
-        guard pending.attempt <= policy.maxRetries, reproduce.withLock({ $0 }) != nil else {
+        guard pending.attempt <= policy.maxRetries, reproducer != nil else {
             let error: KafkaError = pending.attempt > policy.maxRetries ? .retriesExhausted(attempts: pending.attempt, last: failure) : .shutDown
             finallyFail(pending, error, inDeliveryReport: inDeliveryReport)
             return
