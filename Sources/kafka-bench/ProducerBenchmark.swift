@@ -49,7 +49,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            print("\(seconds) \(delivered) \(usage.ru_maxrss)")
+            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            print("\(seconds) \(delivered) \(usage.ru_maxrss) \(cpu)")
             withExtendedLifetime(ownCluster) {}
             return
         }
@@ -71,22 +72,24 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 let values = runs[name, default: []].map(value).sorted()
                 return values[values.count / 2]
             }
-            let cSeconds = median("c") { $0.seconds }, cRSS = median("c") { Double($0.maxRSSKiB) }
+            let cSeconds = median("c") { $0.seconds }, cRSS = median("c") { Double($0.maxRSSKiB) }, cCPU = median("c") { $0.cpuSeconds }
             for (name, label) in [("c", "c               "), ("swift", "swift (events)  "), ("swift-completion", "swift-completion")] {
-                let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }
+                let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }, cpu = median(name) { $0.cpuSeconds }
                 let rate = Double(messages) / seconds
                 let delivered = runs[name, default: []].map(\.delivered).min() ?? 0
-                var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  peak RSS %6.1f MiB  (min delivered %d)", label, size, rate, rate * Double(size) / 1e6, rss / 1024, delivered)
+                var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  CPU %5.0f ns/msg  peak RSS %6.1f MiB  (min delivered %d)", label, size, rate, rate * Double(size) / 1e6, cpu / Double(messages) * 1e9, rss / 1024, delivered)
                 if name != "c" {
                     let each = zip(runs["c", default: []], runs[name, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
-                    line += String(format: "  ratio to c: throughput %.3f [%@], peak RSS %.2f", cSeconds / seconds, each.joined(separator: " "), rss / cRSS)
+                    line += String(format: "  ratio to c: throughput %.3f [%@], CPU %.2f, peak RSS %.2f", cSeconds / seconds, each.joined(separator: " "), cpu / cCPU, rss / cRSS)
                 }
                 print(line)
             }
         }
     }
 
-    private struct Run { var seconds: Double; var delivered: Int; var maxRSSKiB: Int }
+    /// One child's run: wall time from the first produce to the last report, peak RSS, and
+    /// the CPU time of the whole process (librdkafka's threads included).
+    private struct Run { var seconds: Double; var delivered: Int; var maxRSSKiB: Int; var cpuSeconds: Double }
 
     /// Runs one implementation in a child process of this executable, so each one's peak
     /// memory is its own.
@@ -103,10 +106,11 @@ struct ProducerBenchmark: AsyncParsableCommand {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
-        guard process.terminationStatus == 0, fields.count == 3, let seconds = Double(fields[0]), let delivered = Int(fields[1]), let rss = Int(fields[2]) else {
+        guard process.terminationStatus == 0, fields.count == 4, let seconds = Double(fields[0]), let delivered = Int(fields[1]), let rss = Int(fields[2]),
+              let cpu = Double(fields[3]) else {
             throw ValidationError("the \(implementation) run failed: \(String(decoding: data, as: UTF8.self))")
         }
-        return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss)
+        return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss, cpuSeconds: cpu)
     }
 
     private func runC(bootstrap: String, size: Int) throws -> (Double, Int) {
