@@ -19,7 +19,8 @@ final class DeliveryHandler: Sendable {
     /// (`Mutex<(...) -> Void>`) is re-abstracted on every `withLock` access, and the write-back
     /// wraps the stored closure in two more thunks each time. Read once per retry, a bare
     /// closure grew by some 64 bytes of call depth per read until, after ~130,000 retries, a
-    /// call overflowed the thread's stack (SIGSEGV in hour-long soaks).
+    /// call overflowed the thread's stack (SIGSEGV in hour-long soaks). swiftlang/swift#91348
+    /// describes it for -Onone; Swift 6.3.1 does it in release builds too.
     private let reproduce = Mutex<Reproducer?>(nil)
 
     /// The current way to produce an attempt again (nil once the producer is gone).
