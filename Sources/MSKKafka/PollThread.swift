@@ -34,11 +34,10 @@ final class PollThread: Sendable {
             self.afterServe = afterServe
         }
 
-        /// Serves what is ready (waiting up to `timeoutMs` for something), unless another
-        /// thread is serving; false if it was.
-        func serveIfIdle(_ handle: OpaquePointer, timeoutMs: Int32 = 0) -> Bool {
+        /// Serves what is ready, unless another thread is serving; false if it was.
+        func serveIfIdle(_ handle: OpaquePointer) -> Bool {
             let served: Bool? = serving.withLockIfAvailable { _ in
-                rd_kafka_poll(handle, timeoutMs)
+                rd_kafka_poll(handle, 0)
                 afterServe()
                 return true
             }
