@@ -6,14 +6,8 @@ import Synchronization
 /// wait at once, and a task (with its timer) apiece would cost memory that the allocator keeps
 /// long after the outage.
 final class RetryScheduler: Sendable {
-    private struct Entry {
-        var due: ContinuousClock.Instant
-        var pending: PendingMessage
-    }
-
     private struct State {
-        /// Sorted by `due`, earliest last (so that popping is cheap).
-        var entries: [Entry] = []
+        var waiting = DueQueue<PendingMessage>()
         var idle: CheckedContinuation<Void, Never>?
         var runner: Task<Void, Never>?
         var closed = false
@@ -29,16 +23,10 @@ final class RetryScheduler: Sendable {
 
     /// Releases `pending` to `fire` after `delay`; returns false (and keeps nothing) once closed.
     func schedule(_ pending: PendingMessage, after delay: Duration) -> Bool {
-        let entry = Entry(due: .now + delay, pending: pending)
+        let due = ContinuousClock.now + delay
         let (accepted, wake, start) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Bool) in
             guard !state.closed else { return (false, nil, false) }
-            // Binary search for the insertion point (descending by due).
-            var low = 0, high = state.entries.count
-            while low < high {
-                let middle = (low + high) / 2
-                if state.entries[middle].due > entry.due { low = middle + 1 } else { high = middle }
-            }
-            state.entries.insert(entry, at: low)
+            state.waiting.insert(pending, due: due)
             defer { state.idle = nil }
             return (true, state.idle, state.runner == nil)
         }
@@ -49,20 +37,17 @@ final class RetryScheduler: Sendable {
 
     /// Stops; returns every message still waiting (the caller reports them).
     func close() -> [PendingMessage] {
-        let (entries, runner, idle) = state.withLock { state in
+        let (waiting, runner, idle) = state.withLock { state in
             state.closed = true
-            defer {
-                state.entries = []
-                state.idle = nil
-            }
-            return (state.entries, state.runner, state.idle)
+            defer { state.idle = nil }
+            return (state.waiting.removeAll(), state.runner, state.idle)
         }
         runner?.cancel()
         idle?.resume()
-        return entries.reversed().map(\.pending)
+        return waiting
     }
 
-    var waiting: Int { state.withLock { $0.entries.count } }
+    var waiting: Int { state.withLock { $0.waiting.count } }
 
     private func startRunner() {
         let task = Task { [weak self] in
@@ -82,11 +67,8 @@ final class RetryScheduler: Sendable {
             let now = ContinuousClock.now
             let (due, next) = state.withLock { state -> ([PendingMessage], ContinuousClock.Instant?) in
                 var due: [PendingMessage] = []
-                while let last = state.entries.last, last.due <= now {
-                    due.append(last.pending)
-                    state.entries.removeLast()
-                }
-                return (due, state.entries.last?.due)
+                while let pending = state.waiting.popDue(at: now) { due.append(pending) }
+                return (due, state.waiting.earliestDue)
             }
             for pending in due { fire(pending) }
             if let next {
@@ -95,7 +77,7 @@ final class RetryScheduler: Sendable {
             } else {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
-                        if state.closed || !state.entries.isEmpty { return true }
+                        if state.closed || !state.waiting.isEmpty { return true }
                         state.idle = continuation
                         return false
                     }
