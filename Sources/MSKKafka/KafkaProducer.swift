@@ -71,7 +71,11 @@ public final class KafkaProducer: Service, Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         }
         handleBits = created.handleBits
-        poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll") { events.flush() }
+        let memoryRelease = delivery.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
+        poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll") { [buffer] in
+            events.flush()
+            memoryRelease?.observe(depth: buffer.depth.messages)
+        }
         let bits = handleBits
         // `unowned`, not `weak`: the handler owns this closure, so it is alive whenever the
         // closure runs — and a weak reference would give the handler a side table, making every

@@ -63,10 +63,17 @@ public struct KafkaProducerConfiguration: Sendable {
         /// When set, every message that finally fails is appended (and fsynced) here as one
         /// JSON line; see ``DeadLetterFile``.
         public var deadLetterPath: String?
+        /// After a backlog of at least this many messages has drained, ask the allocator to give
+        /// the memory it held back to the system (glibc's `malloc_trim`, on a background queue),
+        /// so that a service's memory does not keep the high-water mark of its worst outage.
+        /// `nil` turns it off (it is process-wide: the whole heap is trimmed, not only ours).
+        public var releaseMemoryAfterBacklog: Int?
 
-        /// Defaults: 100,000 messages, 64 MiB, suspend, 10 retries, 1 s doubling to 30 s.
+        /// Defaults: 100,000 messages, 64 MiB, suspend, 10 retries, 1 s doubling to 30 s, memory
+        /// given back after a backlog of 2,000 messages.
         public init(maxBufferedMessages: Int = 100_000, maxBufferedBytes: Int = 64 << 20, backpressure: Backpressure = .suspend,
-                    maxRetries: Int = 10, retryBackoff: Duration = .seconds(1), maxRetryBackoff: Duration = .seconds(30), deadLetterPath: String? = nil) {
+                    maxRetries: Int = 10, retryBackoff: Duration = .seconds(1), maxRetryBackoff: Duration = .seconds(30), deadLetterPath: String? = nil,
+                    releaseMemoryAfterBacklog: Int? = 2_000) {
             self.maxBufferedMessages = maxBufferedMessages
             self.maxBufferedBytes = maxBufferedBytes
             self.backpressure = backpressure
@@ -74,6 +81,7 @@ public struct KafkaProducerConfiguration: Sendable {
             self.retryBackoff = retryBackoff
             self.maxRetryBackoff = maxRetryBackoff
             self.deadLetterPath = deadLetterPath
+            self.releaseMemoryAfterBacklog = releaseMemoryAfterBacklog
         }
     }
 
