@@ -121,6 +121,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         if let expectStreams, summary.endedStreams < expectStreams { problems.append("\(summary.endedStreams) of \(expectStreams) streams ended") }
         if !problems.isEmpty {
             emitText("FAILED: " + problems.joined(separator: ", "))
+            for line in shared.state.withLock({ $0.verifier.gapSummary() }) { emitText("missing \(line)") }
             throw ExitCode(1)
         }
     }

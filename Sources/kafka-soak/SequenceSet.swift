@@ -31,4 +31,21 @@ struct SequenceSet {
         }
         return total
     }
+
+    /// The runs of `0..<limit` that are absent, at most `maxRuns` of them, in order.
+    func gaps(below limit: Int, maxRuns: Int) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start: Int?
+        for sequence in 0..<limit {
+            if !contains(sequence) {
+                if start == nil { start = sequence }
+            } else if let first = start {
+                runs.append(first..<sequence)
+                start = nil
+                if runs.count == maxRuns { return runs }
+            }
+        }
+        if let first = start { runs.append(first..<limit) }
+        return runs
+    }
 }

@@ -64,6 +64,17 @@ struct SoakVerifier {
         }
     }
 
+    /// The first runs of missing sequences per stream, as `stream: a..<b, ...` (for a failure
+    /// message: where the gaps are says more than how many there are).
+    func gapSummary(maxRunsPerStream: Int = 5) -> [String] {
+        streams.sorted().compactMap { stream in
+            let expected = ends[stream] ?? ((lastSequence[stream] ?? -1) + 1)
+            let runs = (seen[stream] ?? SequenceSet()).gaps(below: expected, maxRuns: maxRunsPerStream)
+            guard !runs.isEmpty else { return nil }
+            return "\(stream): " + runs.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)..<\($0.upperBound)" }.joined(separator: ", ")
+        }
+    }
+
     /// Whether `stream` ended and every one of its messages arrived.
     func isComplete(_ stream: String) -> Bool {
         guard let total = ends[stream] else { return false }
