@@ -106,21 +106,10 @@ public final class KafkaConsumer: Sendable {
 
     private static func copy(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
         let message = raw.pointee
-        let topic = String(cString: rd_kafka_topic_name(message.rkt))
-        let value = message.payload.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
-        let key = message.key.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
-        var headers: [(name: String, value: [UInt8])] = []
-        var list: OpaquePointer?
-        if rd_kafka_message_headers(raw, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
-            var index = 0
-            var name: UnsafePointer<CChar>?
-            var headerValue: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(list, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append((name.map { String(cString: $0) } ?? "", headerValue.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
-                index += 1
-            }
-        }
+        let topic = RdKafkaMessageCopy.topic(raw)
+        let value = RdKafkaMessageCopy.value(raw)
+        let key = RdKafkaMessageCopy.key(raw)
+        let headers = RdKafkaMessageCopy.headers(raw)
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
         return KafkaConsumerMessage(topic: topic, partition: message.partition, offset: message.offset, key: key, value: value, headers: headers,
