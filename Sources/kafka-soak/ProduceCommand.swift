@@ -90,7 +90,7 @@ struct ProduceCommand: AsyncParsableCommand {
                 tokenRefreshFailures: producer.counters.tokenRefreshFailures.value, credentialRefreshes: status?.refreshCount ?? 0,
                 credentialRefreshFailures: status?.failureCount ?? 0, authenticationFailures: producer.counters.authenticationFailures.value,
                 reconnects: producer.counters.reconnects.value, rssBytes: residentMemoryBytes(),
-                heapInUseBytes: heap?.inUseBytes, heapFreeBytes: heap?.freeBytes
+                heapInUseBytes: heap?.inUseBytes, heapFreeBytes: heap?.freeBytes, deliveredWithoutOffset: state.deliveredWithoutOffset
             )
             previous = (state.delivered, now)
             return result
@@ -118,7 +118,11 @@ struct ProduceCommand: AsyncParsableCommand {
             try await producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(streamID.utf8), value: payload.encoded(size: size))) { result in
                 tally.state.withLock { state in
                     switch result {
-                    case .success: state.delivered += 1
+                    case .success(let report):
+                        state.delivered += 1
+                        // librdkafka reports a batch the broker called a duplicate
+                        // (DUPLICATE_SEQUENCE_NUMBER) as delivered, with no offset.
+                        if report.offset < 0 { state.deliveredWithoutOffset += 1 }
                     case .failure: state.failed += 1
                     }
                 }
@@ -156,6 +160,7 @@ final class ProduceTally: Sendable {
         var delivered = 0
         var failed = 0
         var requestRetries = 0
+        var deliveredWithoutOffset = 0
     }
 
     let state = Mutex(State())

@@ -29,6 +29,8 @@ struct ProducerRecord: Codable {
     /// glibc's heap: in use, and freed but kept (absent in reports from before it was recorded).
     var heapInUseBytes: Int?
     var heapFreeBytes: Int?
+    /// Delivery reports with no offset (the broker took the batch for a duplicate).
+    var deliveredWithoutOffset: Int?
 }
 
 struct ConsumerRecord: Codable {
