@@ -87,11 +87,9 @@ final class DeliveryHandler: Sendable {
                 failed(pending, KafkaDeliveryFailure(error), inDeliveryReport: true)
                 return
             }
-            var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-            let timestamp = rd_kafka_message_timestamp(message, &timestampType)
             let report = KafkaDeliveryReport(
                 topic: pending.message.topic, partition: message.pointee.partition, offset: message.pointee.offset,
-                timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp, attempts: pending.attempt
+                timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: pending.attempt
             )
             switch pending.target {
             case .events:

@@ -110,10 +110,8 @@ public final class KafkaConsumer: Sendable {
         let value = RdKafkaMessageCopy.value(raw)
         let key = RdKafkaMessageCopy.key(raw)
         let headers = RdKafkaMessageCopy.headers(raw)
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
         return KafkaConsumerMessage(topic: topic, partition: message.partition, offset: message.offset, key: key, value: value, headers: headers,
-                                    timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+                                    timestampMs: RdKafkaMessageCopy.timestampMs(raw))
     }
 
 }

@@ -34,11 +34,9 @@ final class ProducerEventSink: @unchecked Sendable {
 
     /// A delivered first attempt, straight from librdkafka's report. Serving thread only.
     func delivered(_ message: UnsafePointer<rd_kafka_message_t>, byteCount: Int) {
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         let report = KafkaDeliveryReport(
             topic: name(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
-            timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp, attempts: 1
+            timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1
         )
         delivered(report, byteCount: byteCount)
     }

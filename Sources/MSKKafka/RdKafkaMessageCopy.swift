@@ -15,6 +15,14 @@ enum RdKafkaMessageCopy {
         message.pointee.key.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.pointee.key_len)) }
     }
 
+    /// The message's timestamp in milliseconds since the epoch, or nil where librdkafka has
+    /// none (it has none for a message in error).
+    static func timestampMs(_ message: UnsafePointer<rd_kafka_message_t>) -> Int64? {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &type)
+        return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
+    }
+
     /// Headers in order; names may repeat.
     static func headers(_ message: UnsafePointer<rd_kafka_message_t>) -> [(name: String, value: [UInt8])] {
         var headers: [(name: String, value: [UInt8])] = []
