@@ -55,7 +55,7 @@ struct EventPathTests {
         #expect(producer.bufferDepth == (0, 0))
         await producer.shutdown()
 
-        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "event-outage", count: 21, format: "%p|%k|%s|%h|%T\\n")
+        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "event-outage", format: "%p|%k|%s|%h|%T\\n")
         for index in 0..<20 {
             let line = lines.first { $0.contains("|key-\(index)|value-\(index)|") }
             guard let fields = line?.split(separator: "|", omittingEmptySubsequences: false).map(String.init), fields.count == 5 else {

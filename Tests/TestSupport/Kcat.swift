@@ -3,8 +3,13 @@ import Foundation
 /// Reads a topic back with kcat, an independent Kafka client, over PLAINTEXT.
 public enum Kcat {
     /// One line per message in kcat's `-f` `format`; the default is `partition|key|value|headers`.
-    public static func consume(bootstrap: String, topic: String, count: Int, format: String = "%p|%k|%s|%h\\n") async throws -> [String] {
-        let outcome = try await ChildProcess.run("kcat", ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-c", String(count), "-e", "-q", "-f", format])
+    ///
+    /// Reads from the beginning to the end of every partition, or stops after `count` messages.
+    /// Pass no `count` where retries may have written duplicates: a count would stop short of the
+    /// last messages by as many duplicates as came before them.
+    public static func consume(bootstrap: String, topic: String, count: Int? = nil, format: String = "%p|%k|%s|%h\\n") async throws -> [String] {
+        let limit = count.map { ["-c", String($0)] } ?? []
+        let outcome = try await ChildProcess.run("kcat", ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning"] + limit + ["-e", "-q", "-f", format])
         return outcome.stdoutText.split(separator: "\n").map(String.init)
     }
 
