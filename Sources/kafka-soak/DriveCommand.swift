@@ -111,13 +111,15 @@ struct DriveCommand: AsyncParsableCommand {
         let producerExit = await producer.wait(timeout: .seconds(Int64(duration) + 600))
         let consumerExit = await consumer.wait(timeout: .seconds(300))
         sampler.cancel()
+        let audit = try await auditLog(local, executable: executable, environment: environment)
         let finalCounters = local.counters.snapshot
         let beginMs = startedAt.timeIntervalSince1970 * 1000
         let faults = local.events.events().map { SoakReport.Timed(t: (Double($0.timeMs) - beginMs) / 1000, record: $0) }
         await local.shutdown()
 
         let series = collected.state.withLock { $0 }
-        let report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit, consumerExit: consumerExit)
+        let report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
+                                consumerExit: consumerExit, audit: audit)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -130,7 +132,7 @@ struct DriveCommand: AsyncParsableCommand {
     }
 
     private func makeReport(startedAt: Date, series: Collected.State, final: MSKLocalCountersSnapshot, faults: [SoakReport.Timed<MSKLocalEvent>],
-                            producerExit: Int32, consumerExit: Int32) -> SoakReport {
+                            producerExit: Int32, consumerExit: Int32, audit: ConsumerRecord?) -> SoakReport {
         let producerSummary = series.producer.last(where: { $0.record.type == "summary" })?.record ?? series.producer.last?.record
         let consumerSummary = series.consumer.last(where: { $0.record.type == "summary" })?.record ?? series.consumer.last?.record
         let rss = series.producer.map { Double($0.record.rssBytes) / 1_048_576 }
@@ -143,7 +145,8 @@ struct DriveCommand: AsyncParsableCommand {
             credentialRotations: final.distinctAccessKeys, forcedDisconnects: final.connectionsDropped, sessionsExpired: final.sessionsExpired,
             authenticationsSucceeded: final.authenticationsSucceeded, authenticationsRefused: final.authenticationsFailed,
             latencyP50Ms: consumerSummary?.p50Ms ?? 0, latencyP99Ms: consumerSummary?.p99Ms ?? 0, latencyMaxMs: consumerSummary?.maxMs ?? 0,
-            producerRSSStartMiB: rss.dropFirst(rss.count / 4).first ?? 0, producerRSSEndMiB: rss.last ?? 0
+            producerRSSStartMiB: rss.dropFirst(rss.count / 4).first ?? 0, producerRSSEndMiB: rss.last ?? 0,
+            inLogUnique: audit?.unique, inLogMissing: audit?.missing, inLogDuplicates: audit?.duplicates
         )
         var problems: [String] = []
         if producerExit != 0 { problems.append("producer exited with \(producerExit)") }
@@ -152,10 +155,23 @@ struct DriveCommand: AsyncParsableCommand {
         if totals.missing > 0 { problems.append("\(totals.missing) messages lost") }
         if totals.corrupted > 0 { problems.append("\(totals.corrupted) messages corrupted") }
         if totals.consumedUnique < totals.delivered { problems.append("consumed \(totals.consumedUnique) of \(totals.delivered) delivered") }
+        if let audit {
+            // Whether what the consumer missed is stored at all tells a client that lost messages
+            // from a consumer that skipped them.
+            if audit.missing > 0 || audit.unique < totals.delivered {
+                problems.append("the partition logs hold \(audit.unique) of \(totals.delivered) delivered messages (\(audit.missing) missing there)")
+            } else if totals.missing > 0 {
+                problems.append("the partition logs hold every delivered message: the consumer skipped \(totals.missing)")
+            }
+        } else {
+            problems.append("the audit read of the partition logs did not finish")
+        }
         // A duplicate needs a produce that was sent twice: a message re-produced by the retry
         // layer after a timeout, or a request librdkafka sent again after a lost connection.
-        if totals.duplicates > 0, totals.retries == 0, totals.requestRetries == 0 {
-            problems.append("\(totals.duplicates) duplicates without any retried produce: unexplained")
+        // Duplicates the log does not hold were read twice by the consumer, not produced twice.
+        let storedDuplicates = totals.inLogDuplicates ?? totals.duplicates
+        if storedDuplicates > 0, totals.retries == 0, totals.requestRetries == 0 {
+            problems.append("\(storedDuplicates) messages stored twice without any retried produce: unexplained")
         }
         var notes: [String] = []
         if totals.duplicates > 0 {
@@ -177,6 +193,26 @@ struct DriveCommand: AsyncParsableCommand {
             totals: totals, producerExit: producerExit, consumerExit: consumerExit, producer: series.producer, consumer: series.consumer,
             broker: series.broker, faults: faults
         )
+    }
+}
+
+extension DriveCommand {
+    /// Reads the whole topic again over msk-local's raw listeners (no gateway, no IAM) once the
+    /// run is over: the broker's own account of what it stored. Its summary, or nil when the
+    /// reader printed none.
+    func auditLog(_ local: MSKLocalServer, executable: URL, environment: [String: String]) async throws -> ConsumerRecord? {
+        let summary = Mutex<ConsumerRecord?>(nil)
+        let reader = try ChildRun(name: "audit", executable: executable,
+                                  arguments: ["consume", "--bootstrap-servers", local.endpoints.rawBootstrapServers, "--auth", "none", "--topic", "soak",
+                                              "--group-id", "kafka-soak-audit", "--partitions", String(partitions), "--expect-streams", String(streams),
+                                              "--idle-timeout", "20", "--duration", "600", "--progress-every", "30"],
+                                  environment: environment) { line in
+            if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)), record.type == "summary" {
+                summary.withLock { $0 = record }
+            }
+        }
+        _ = await reader.wait(timeout: .seconds(630))
+        return summary.withLock { $0 }
     }
 }
 

@@ -72,7 +72,10 @@ struct ProduceCommand: AsyncParsableCommand {
         let statistics = Task {
             for await snapshot in producer.statistics {
                 let requestRetries = (snapshot.brokers ?? [:]).values.reduce(0) { $0 + ($1.txretries ?? 0) }
-                tally.state.withLock { $0.requestRetries = requestRetries }
+                tally.state.withLock {
+                    $0.requestRetries = requestRetries
+                    $0.statisticsSeen += 1
+                }
             }
         }
         func record(_ type: String, previous: inout (delivered: Int, at: ContinuousClock.Instant)) -> ProducerRecord {
@@ -140,6 +143,13 @@ struct ProduceCommand: AsyncParsableCommand {
             let marker = SoakPayload(streamID: streamID, sequence: sequences[stream], sentMs: Int64(Date().timeIntervalSince1970 * 1000), isEnd: true)
             _ = try? await producer.send(KafkaProducerMessage(topic: topic, key: Array(streamID.utf8), value: marker.encoded(size: size)))
         }
+        // The request retries come from librdkafka's statistics: wait for a document emitted after
+        // the flush, so a retry in the last second is counted too.
+        let seen = tally.state.withLock { $0.statisticsSeen }
+        let statisticsDeadline = ContinuousClock.now + .seconds(3)
+        while tally.state.withLock({ $0.statisticsSeen }) < seen + 2, ContinuousClock.now < statisticsDeadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         progress.cancel()
         var previous = (delivered: 0, at: start)
         let summary = record("summary", previous: &previous)
@@ -161,6 +171,7 @@ final class ProduceTally: Sendable {
         var failed = 0
         var requestRetries = 0
         var deliveredWithoutOffset = 0
+        var statisticsSeen = 0
     }
 
     let state = Mutex(State())

@@ -51,6 +51,12 @@ struct SoakReport: Codable {
         var latencyMaxMs: Int64
         var producerRSSStartMiB: Double
         var producerRSSEndMiB: Double
+        /// Distinct messages found by reading the partition logs again after the run, over the
+        /// raw listeners, how many of the sent ones were not there and how many were stored twice
+        /// (nil: not read).
+        var inLogUnique: Int?
+        var inLogMissing: Int?
+        var inLogDuplicates: Int?
     }
 
     var startedAt: String

@@ -50,6 +50,7 @@ struct SoakReportPage {
         let rows: [(String, String)] = [
             ("sent / delivered / failed", "\(totals.sent) / \(totals.delivered) / \(totals.failed)"),
             ("consumed (unique) / missing / corrupted", "\(totals.consumedUnique) / \(totals.missing) / \(totals.corrupted)"),
+            ("in the partition logs after the run (unique) / missing", totals.inLogUnique.map { "\($0) / \(totals.inLogMissing ?? 0)" } ?? "not read"),
             ("duplicates / re-produced / requests retried / out of order", "\(totals.duplicates) / \(totals.retries) / \(totals.requestRetries) / \(totals.outOfOrder)"),
             ("token refreshes (producer + consumer)", "\(totals.tokenRefreshes)"),
             ("credential rotations (distinct access keys)", "\(totals.credentialRotations)"),
