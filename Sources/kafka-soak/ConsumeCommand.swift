@@ -63,6 +63,7 @@ struct ConsumeCommand: AsyncParsableCommand {
                 shared.state.withLock { state in
                     state.verifier.record(message.value, receivedMs: now)
                     state.lastMessage = ContinuousClock.now
+                    if state.firstOffsets[message.partition] == nil { state.firstOffsets[message.partition] = message.offset }
                 }
             }
         }
@@ -82,7 +83,8 @@ struct ConsumeCommand: AsyncParsableCommand {
                     p50Ms: Self.percentile(verifier.latency, 50), p90Ms: Self.percentile(verifier.latency, 90),
                     p99Ms: Self.percentile(verifier.latency, 99), p999Ms: Self.percentile(verifier.latency, 99.9),
                     maxMs: verifier.latency.totalCount == 0 ? 0 : Int64(verifier.latency.max),
-                    tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: consumer.counters.reconnects.value, rssBytes: residentMemoryBytes()
+                    tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: consumer.counters.reconnects.value, rssBytes: residentMemoryBytes(),
+                    truncatedPartitions: state.firstOffsets.values.filter { $0 > 0 }.count
                 )
             }
             previous = (result.consumed, now)
@@ -136,6 +138,8 @@ final class ConsumeShared: Sendable {
     struct State {
         var verifier = SoakVerifier()
         var lastMessage: ContinuousClock.Instant?
+        /// The offset of the first message read from each partition.
+        var firstOffsets: [Int32: Int64] = [:]
     }
 
     let state = Mutex(State())

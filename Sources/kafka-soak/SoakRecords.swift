@@ -59,4 +59,8 @@ struct ConsumerRecord: Codable {
     var tokenRefreshes: Int
     var reconnects: Int
     var rssBytes: Int
+    /// Partitions whose first message read had an offset above 0: read from the beginning, that
+    /// means the log had already dropped its oldest messages (librdkafka's mock cluster keeps
+    /// 5 MiB per partition).
+    var truncatedPartitions: Int?
 }

@@ -57,6 +57,9 @@ struct SoakReport: Codable {
         var inLogUnique: Int?
         var inLogMissing: Int?
         var inLogDuplicates: Int?
+        /// Partitions whose oldest messages the mock cluster had dropped before the audit read
+        /// them (it keeps 5 MiB per partition): then the audit covers only what is left.
+        var inLogTruncatedPartitions: Int?
     }
 
     var startedAt: String
