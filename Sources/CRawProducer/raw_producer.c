@@ -13,6 +13,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void 
     if (message->err) result->failed++; else result->delivered++;
 }
 
+static double thread_cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -42,6 +48,7 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
     char *payload = malloc(size);
     memset(payload, 'x', size);
     double start = now_seconds();
+    double cpu_start = thread_cpu_seconds();
     for (long i = 0; i < count; i++) {
         for (;;) {
             rd_kafka_resp_err_t err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
@@ -52,6 +59,7 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
         }
         rd_kafka_poll(rk, 0);
     }
+    result.loop_cpu_seconds = thread_cpu_seconds() - cpu_start;
     while (result.delivered + result.failed < count) rd_kafka_poll(rk, 10);
     result.seconds = now_seconds() - start;
     free(payload);

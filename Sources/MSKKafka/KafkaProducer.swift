@@ -22,9 +22,10 @@ public final class KafkaProducer: Service, Sendable {
     /// The library's counters (also exported through swift-metrics).
     public let counters: KafkaClientCounters
     /// Outcomes of messages sent with ``enqueue(_:)``, in the order they are known: delivery
-    /// reports in batches (one event per serve of librdkafka's queue), final failures one by
-    /// one. Keeps the newest 100,000 events if nobody reads it (the messages themselves are
-    /// never dropped).
+    /// reports in batches (one event per serve of librdkafka's queue; none when
+    /// ``KafkaProducerConfiguration/DeliveryPolicy/reportsDeliveries`` is off), final failures
+    /// one by one. Keeps the newest 100,000 events if nobody reads it (the messages themselves
+    /// are never dropped).
     public var events: AsyncStream<KafkaProducerEvent> { delivery.events.stream }
 
     /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
@@ -57,7 +58,7 @@ public final class KafkaProducer: Service, Sendable {
         let delivery = configuration.delivery
         buffer = ProducerBuffer(maxMessages: delivery.maxBufferedMessages, maxBytes: delivery.maxBufferedBytes, backpressure: delivery.backpressure)
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
-        let events = ProducerEventSink(buffer: buffer, counters: counters, bufferingNewest: 100_000)
+        let events = ProducerEventSink(buffer: buffer, counters: counters, bufferingNewest: 100_000, reportsDeliveries: delivery.reportsDeliveries)
         let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, events: events, counters: counters, logger: logger)
         self.delivery = deliveryHandler
         context = KafkaCallbackContext(
@@ -121,20 +122,24 @@ public final class KafkaProducer: Service, Sendable {
     ///
     /// The fastest way to send: nothing is allocated per message beyond librdkafka's own copy.
     @inlinable
-    nonisolated(nonsending) public func enqueue(_ message: KafkaProducerMessage) async throws {
+    nonisolated(nonsending) public func enqueue(_ message: consuming KafkaProducerMessage) async throws {
         // Inlined into the caller, so that the common case — there is room — costs no async
         // call of its own (a task-allocator frame and a task switch check per message).
-        if enqueueIfRoom(message) { return }
-        try await enqueueWhenRoom(message)
+        // The message is moved in and on (`consuming`), and comes back only when there is no
+        // room: kept in the caller's async frame across the call instead, it would be copied
+        // there — a retain and a release of each of its arrays per message.
+        guard let waiting = enqueueIfRoom(message) else { return }
+        try await enqueueWhenRoom(waiting)
     }
 
-    /// The common case of ``enqueue(_:)``: there is room now and nobody waits for it.
+    /// The common case of ``enqueue(_:)``: there is room now and nobody waits for it. Returns
+    /// the message if there was no room.
     @usableFromInline
-    func enqueueIfRoom(_ message: KafkaProducerMessage) -> Bool {
+    func enqueueIfRoom(_ message: consuming KafkaProducerMessage) -> KafkaProducerMessage? {
         let bytes = message.byteCount
-        guard buffer.tryAcquire(bytes: bytes) else { return false }
+        guard buffer.tryAcquire(bytes: bytes) else { return message }
         produceEventAttempt(message, bytes: bytes)
-        return true
+        return nil
     }
 
     /// The rest of ``enqueue(_:)``: waits for room, or fails, as the backpressure policy says.

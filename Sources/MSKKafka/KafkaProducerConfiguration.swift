@@ -68,12 +68,18 @@ public struct KafkaProducerConfiguration: Sendable {
         /// so that a service's memory does not keep the high-water mark of its worst outage.
         /// `nil` turns it off (it is process-wide: the whole heap is trimmed, not only ours).
         public var releaseMemoryAfterBacklog: Int?
+        /// Whether ``KafkaProducer/events`` carries a ``KafkaDeliveryReport`` for each message
+        /// sent with ``KafkaProducer/enqueue(_:)`` that was stored. Off, only final failures
+        /// arrive there and deliveries are only counted (``KafkaClientCounters/delivered``): the
+        /// fastest way to send, for callers that act on failures alone. ``KafkaProducer/send(_:)``
+        /// and completion handlers get their outcome either way.
+        public var reportsDeliveries: Bool
 
         /// Defaults: 100,000 messages, 64 MiB, suspend, 10 retries, 1 s doubling to 30 s, memory
-        /// given back after a backlog of 2,000 messages.
+        /// given back after a backlog of 2,000 messages, a report per delivered message.
         public init(maxBufferedMessages: Int = 100_000, maxBufferedBytes: Int = 64 << 20, backpressure: Backpressure = .suspend,
                     maxRetries: Int = 10, retryBackoff: Duration = .seconds(1), maxRetryBackoff: Duration = .seconds(30), deadLetterPath: String? = nil,
-                    releaseMemoryAfterBacklog: Int? = 2_000) {
+                    releaseMemoryAfterBacklog: Int? = 2_000, reportsDeliveries: Bool = true) {
             self.maxBufferedMessages = maxBufferedMessages
             self.maxBufferedBytes = maxBufferedBytes
             self.backpressure = backpressure
@@ -82,6 +88,7 @@ public struct KafkaProducerConfiguration: Sendable {
             self.maxRetryBackoff = maxRetryBackoff
             self.deadLetterPath = deadLetterPath
             self.releaseMemoryAfterBacklog = releaseMemoryAfterBacklog
+            self.reportsDeliveries = reportsDeliveries
         }
     }
 

@@ -38,7 +38,8 @@ public struct KafkaProducerMessage: Sendable {
 
     /// Bytes this message holds in the local buffer.
     var byteCount: Int {
-        value.count + (key?.count ?? 0) + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+        let bodies = value.count + (key?.count ?? 0)
+        return headers.isEmpty ? bodies : headers.reduce(bodies) { $0 + $1.name.utf8.count + $1.value.count }
     }
 }
 

@@ -16,6 +16,7 @@ final class ProducerEventSink: @unchecked Sendable {
     private let continuation: AsyncStream<KafkaProducerEvent>.Continuation
     private let buffer: ProducerBuffer
     private let counters: KafkaClientCounters
+    private let reportsDeliveries: Bool
 
     private var reports: [KafkaDeliveryReport] = []
     /// Messages and bytes settled in this serve, given back to the buffer in ``flush()``.
@@ -25,15 +26,21 @@ final class ProducerEventSink: @unchecked Sendable {
     private var lastTopicCString: UnsafeMutablePointer<CChar>?
     private var lastTopicName = ""
 
-    /// Keeps the newest `bufferingNewest` events if nobody reads them.
-    init(buffer: ProducerBuffer, counters: KafkaClientCounters, bufferingNewest: Int) {
+    /// Keeps the newest `bufferingNewest` events if nobody reads them; with `reportsDeliveries`
+    /// off, deliveries are settled and counted without a report.
+    init(buffer: ProducerBuffer, counters: KafkaClientCounters, bufferingNewest: Int, reportsDeliveries: Bool = true) {
         (stream, continuation) = AsyncStream.makeStream(of: KafkaProducerEvent.self, bufferingPolicy: .bufferingNewest(bufferingNewest))
         self.buffer = buffer
         self.counters = counters
+        self.reportsDeliveries = reportsDeliveries
     }
 
     /// A delivered first attempt, straight from librdkafka's report. Serving thread only.
     func delivered(_ message: UnsafePointer<rd_kafka_message_t>, byteCount: Int) {
+        guard reportsDeliveries else {
+            settle(byteCount: byteCount)
+            return
+        }
         let report = KafkaDeliveryReport(
             topic: name(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
             timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1
@@ -43,7 +50,11 @@ final class ProducerEventSink: @unchecked Sendable {
 
     /// A delivered message (any attempt). Serving thread only.
     func delivered(_ report: KafkaDeliveryReport, byteCount: Int) {
-        reports.append(report)
+        if reportsDeliveries { reports.append(report) }
+        settle(byteCount: byteCount)
+    }
+
+    private func settle(byteCount: Int) {
         settled.messages += 1
         settled.bytes += byteCount
     }

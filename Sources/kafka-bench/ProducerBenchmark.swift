@@ -23,7 +23,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c, swift (enqueue, outcomes on the events stream) or swift-completion (enqueue with a completion handler per message).")
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c, swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted) or swift-completion (enqueue with a completion handler per message).")
     var only: String?
 
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
@@ -40,17 +40,18 @@ struct ProducerBenchmark: AsyncParsableCommand {
             let ownCluster = bootstrap == nil ? try BenchCluster() : nil
             let bootstrap = bootstrap ?? ownCluster!.bootstrap
             let size = sizes.first ?? 100
-            let (seconds, delivered): (Double, Int)
+            let outcome: Outcome
             switch only {
-            case "c": (seconds, delivered) = try runC(bootstrap: bootstrap, size: size)
-            case "swift": (seconds, delivered) = try await runSwift(bootstrap: bootstrap, size: size, completionHandlers: false)
-            case "swift-completion": (seconds, delivered) = try await runSwift(bootstrap: bootstrap, size: size, completionHandlers: true)
-            default: throw ValidationError("--only takes c, swift or swift-completion")
+            case "c": outcome = try runC(bootstrap: bootstrap, size: size)
+            case "swift": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events)
+            case "swift-failures": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .failuresOnly)
+            case "swift-completion": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .completion)
+            default: throw ValidationError("--only takes c, swift, swift-failures or swift-completion")
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-            print("\(seconds) \(delivered) \(usage.ru_maxrss) \(cpu)")
+            print("\(outcome.seconds) \(outcome.delivered) \(usage.ru_maxrss) \(cpu) \(outcome.loopCPUSeconds)")
             withExtendedLifetime(ownCluster) {}
             return
         }
@@ -59,7 +60,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         print("settings: " + Self.settings.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
         for size in sizes {
-            let names = ["c", "swift", "swift-completion"]
+            let names = ["c", "swift", "swift-failures", "swift-completion"]
             var runs: [String: [Run]] = [:]
             for round in 0..<rounds {
                 // Rotate who goes first: the mock cluster warms up over a run.
@@ -69,27 +70,36 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 }
             }
             func median(_ name: String, _ value: (Run) -> Double) -> Double {
-                let values = runs[name, default: []].map(value).sorted()
-                return values[values.count / 2]
+                let values = runs[name, default: []].map(value).filter { !$0.isNaN }.sorted()
+                return values.isEmpty ? .nan : values[values.count / 2]
             }
             let cSeconds = median("c") { $0.seconds }, cRSS = median("c") { Double($0.maxRSSKiB) }, cCPU = median("c") { $0.cpuSeconds }
-            for (name, label) in [("c", "c               "), ("swift", "swift (events)  "), ("swift-completion", "swift-completion")] {
+            let cLoop = median("c") { $0.loopCPUSeconds }
+            for (name, label) in [("c", "c               "), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion")] {
                 let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }, cpu = median(name) { $0.cpuSeconds }
+                let loop = median(name) { $0.loopCPUSeconds }
                 let rate = Double(messages) / seconds
                 let delivered = runs[name, default: []].map(\.delivered).min() ?? 0
-                var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  CPU %5.0f ns/msg  peak RSS %6.1f MiB  (min delivered %d)", label, size, rate, rate * Double(size) / 1e6, cpu / Double(messages) * 1e9, rss / 1024, delivered)
+                var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  CPU %5.0f ns/msg (producing thread %4.0f)  peak RSS %6.1f MiB  (min delivered %d)",
+                                  label, size, rate, rate * Double(size) / 1e6, cpu / Double(messages) * 1e9, loop / Double(messages) * 1e9, rss / 1024, delivered)
                 if name != "c" {
                     let each = zip(runs["c", default: []], runs[name, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
-                    line += String(format: "  ratio to c: throughput %.3f [%@], CPU %.2f, peak RSS %.2f", cSeconds / seconds, each.joined(separator: " "), cpu / cCPU, rss / cRSS)
+                    line += String(format: "  ratio to c: throughput %.3f [%@], CPU %.2f, producing thread %.2f, peak RSS %.2f",
+                                   cSeconds / seconds, each.joined(separator: " "), cpu / cCPU, loop / cLoop, rss / cRSS)
                 }
                 print(line)
             }
         }
     }
 
-    /// One child's run: wall time from the first produce to the last report, peak RSS, and
-    /// the CPU time of the whole process (librdkafka's threads included).
-    private struct Run { var seconds: Double; var delivered: Int; var maxRSSKiB: Int; var cpuSeconds: Double }
+    /// One child's run: wall time from the first produce to the last report, peak RSS, the CPU
+    /// time of the whole process (librdkafka's threads included) and of the producing thread
+    /// during its loop (what the caller pays, delivery reports served in between included: a
+    /// figure the mock cluster's ups and downs barely touch).
+    private struct Run { var seconds: Double; var delivered: Int; var maxRSSKiB: Int; var cpuSeconds: Double; var loopCPUSeconds: Double }
+
+    /// What one implementation's run measured.
+    private struct Outcome { var seconds: Double; var delivered: Int; var loopCPUSeconds: Double }
 
     /// Runs one implementation in a child process of this executable, so each one's peak
     /// memory is its own.
@@ -106,14 +116,14 @@ struct ProducerBenchmark: AsyncParsableCommand {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
-        guard process.terminationStatus == 0, fields.count == 4, let seconds = Double(fields[0]), let delivered = Int(fields[1]), let rss = Int(fields[2]),
-              let cpu = Double(fields[3]) else {
+        guard process.terminationStatus == 0, fields.count == 5, let seconds = Double(fields[0]), let delivered = Int(fields[1]), let rss = Int(fields[2]),
+              let cpu = Double(fields[3]), let loop = Double(fields[4]) else {
             throw ValidationError("the \(implementation) run failed: \(String(decoding: data, as: UTF8.self))")
         }
-        return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss, cpuSeconds: cpu)
+        return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss, cpuSeconds: cpu, loopCPUSeconds: loop)
     }
 
-    private func runC(bootstrap: String, size: Int) throws -> (Double, Int) {
+    private func runC(bootstrap: String, size: Int) throws -> Outcome {
         let properties = [("bootstrap.servers", bootstrap)] + Self.settings
         let strings: [String] = properties.flatMap { [$0.0, $0.1] }
         let flat = strings.map { strdup($0) }
@@ -124,17 +134,28 @@ struct ProducerBenchmark: AsyncParsableCommand {
         }
         let error = withUnsafeBytes(of: &result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard error.isEmpty else { throw ValidationError("raw producer: \(error)") }
-        return (result.seconds, result.delivered)
+        return Outcome(seconds: result.seconds, delivered: result.delivered, loopCPUSeconds: result.loop_cpu_seconds)
     }
 
     /// The producing loop, with outcomes read from the events stream by a task of their own
     /// (as a service would), or counted by a completion handler per message.
-    private func runSwift(bootstrap: String, size: Int, completionHandlers: Bool) async throws -> (Double, Int) {
+    /// How the Swift run learns its outcomes.
+    private enum Mode {
+        /// ``KafkaProducer/enqueue(_:)``; a report per delivered message on the events stream.
+        case events
+        /// ``KafkaProducer/enqueue(_:)`` with `reportsDeliveries` off: the stream carries failures
+        /// only and deliveries are counted — what the C program does.
+        case failuresOnly
+        /// ``KafkaProducer/enqueue(_:completion:)``.
+        case completion
+    }
+
+    private func runSwift(bootstrap: String, size: Int, mode: Mode) async throws -> Outcome {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = .error
         let configuration = KafkaProducerConfiguration(
             bootstrapServers: [bootstrap], clientID: "kafka-bench", linger: .milliseconds(5), batchSize: 1_000_000,
-            delivery: .init(maxBufferedMessages: 900_000, maxBufferedBytes: 1 << 30),
+            delivery: .init(maxBufferedMessages: 900_000, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
             additionalProperties: ["log_level": "3"]
         )
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -146,9 +167,10 @@ struct ProducerBenchmark: AsyncParsableCommand {
             }
         }
         let start = ContinuousClock.now
+        let loopThread = pthread_self(), loopStart = Self.threadCPUSeconds()
         // Two loops rather than a branch per message: the message is built in the call, as a
         // service would write it (a branch made the compiler copy it).
-        if completionHandlers {
+        if mode == .completion {
             for _ in 0..<messages {
                 try await producer.enqueue(KafkaProducerMessage(topic: "bench", value: payload)) { result in
                     if case .success = result { delivered.withLock { $0 += 1 } }
@@ -159,11 +181,21 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 try await producer.enqueue(KafkaProducerMessage(topic: "bench", value: payload))
             }
         }
+        // A loop that suspended (the buffer was full) may have moved to another thread: then
+        // its thread's CPU time is unknown.
+        let loopCPU = pthread_equal(loopThread, pthread_self()) != 0 ? Self.threadCPUSeconds() - loopStart : .nan
         _ = await producer.flush(timeout: .seconds(600))
         let elapsed = ContinuousClock.now - start
         await producer.shutdown()
         await reader.value
-        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, delivered.withLock { $0 })
+        let count = mode == .failuresOnly ? producer.counters.delivered.value : delivered.withLock { $0 }
+        return Outcome(seconds: elapsed / .seconds(1), delivered: count, loopCPUSeconds: loopCPU)
+    }
+
+    private static func threadCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
 

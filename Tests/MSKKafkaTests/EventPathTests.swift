@@ -104,4 +104,28 @@ struct EventPathTests {
         #expect(letters.first?.message.value == original.value)
         #expect(letters.first?.message.key == original.key)
     }
+
+    @Test func withDeliveryReportsOffOnlyFailuresArriveAndDeliveriesAreCounted() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("event-counted", partitions: 2)
+        let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), reportsDeliveries: false)
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "event-counted", value: "warm-up"))
+        let deliveredBefore = producer.counters.delivered.value
+        // Plain first attempts and boxed ones (an explicit timestamp) both settle without a report.
+        for index in 0..<40 { try await producer.enqueue(Self.message(index, topic: "event-counted")) }
+        #expect(await producer.flush(timeout: .seconds(30)))
+        #expect(producer.counters.delivered.value - deliveredBefore == 40)
+        #expect(producer.bufferDepth == (0, 0))
+        // A failure still arrives, and is the first event: no delivery came before it.
+        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        try await producer.enqueue(Self.message(40, topic: "event-counted"))
+        var iterator = producer.events.makeAsyncIterator()
+        guard case .failed(let message, _) = await iterator.next() else { Issue.record("the first event was not the failure"); return }
+        #expect(message.value == Array("value-40".utf8))
+        await producer.shutdown()
+
+        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "event-counted", format: "%s\\n")
+        #expect(Set(lines).isSuperset(of: (0..<40).map { "value-\($0)" }))
+    }
 }

@@ -8,6 +8,7 @@ typedef struct raw_producer_result {
     long delivered;      ///< successful delivery reports
     long failed;         ///< failed delivery reports
     double seconds;      ///< wall time from first produce to last delivery report
+    double loop_cpu_seconds; ///< CPU time of the producing thread during the produce loop
     char error[256];     ///< set when the run could not start
 } raw_producer_result;
 
