@@ -22,7 +22,7 @@ public final class KafkaProducer: Service, Sendable {
     /// The library's counters (also exported through swift-metrics).
     public let counters: KafkaClientCounters
     /// Outcomes of messages sent with ``enqueue(_:)``, in the order they are known: delivery
-    /// reports in batches (one event per serve of librdkafka's queue; none when
+    /// reports in batches (up to 1,024 per event, from one serve of librdkafka's queue; none when
     /// ``KafkaProducerConfiguration/DeliveryPolicy/reportsDeliveries`` is off), final failures
     /// one by one. Keeps the newest 100,000 events if nobody reads it (the messages themselves
     /// are never dropped).

@@ -1,6 +1,7 @@
 /// The outcome of messages handed to ``KafkaProducer/enqueue(_:)``.
 public enum KafkaProducerEvent: Sendable {
-    /// Stored by the broker: the reports of one serve of librdkafka's queue, in its order.
+    /// Stored by the broker: up to 1,024 reports, from one serve of librdkafka's queue, in its
+    /// order.
     case delivered([KafkaDeliveryReport])
     /// Finally failed (after retries, if retriable); dead-lettered when configured.
     case failed(KafkaProducerMessage, KafkaError)

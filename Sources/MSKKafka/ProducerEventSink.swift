@@ -50,8 +50,26 @@ final class ProducerEventSink: @unchecked Sendable {
 
     /// A delivered message (any attempt). Serving thread only.
     func delivered(_ report: KafkaDeliveryReport, byteCount: Int) {
-        if reportsDeliveries { reports.append(report) }
+        if reportsDeliveries {
+            reports.append(report)
+            if reports.count == Self.reportsPerEvent { yieldReports() }
+        }
         settle(byteCount: byteCount)
+    }
+
+    /// At most this many reports go in one event: one serve can bring tens of thousands, and
+    /// an array that large is a fresh mmap (and page faults, and an munmap on the reading
+    /// thread) each time, where 1,024 reports (48 KiB) stay in malloc's reused memory.
+    static let reportsPerEvent = 1_024
+
+    /// Yields the reports gathered so far as one event. Serving thread only.
+    private func yieldReports() {
+        let count = reports.count
+        continuation.yield(.delivered(reports))
+        // Room for as many as last time: events kept for a slow reader stay as small as their
+        // reports.
+        reports = []
+        reports.reserveCapacity(count)
     }
 
     private func settle(byteCount: Int) {
@@ -73,12 +91,7 @@ final class ProducerEventSink: @unchecked Sendable {
     /// finds every event already yielded. Serving thread only.
     func flush() {
         guard settled.messages > 0 else { return }
-        if !reports.isEmpty {
-            let capacity = reports.count
-            continuation.yield(.delivered(reports))
-            reports = []
-            reports.reserveCapacity(capacity)
-        }
+        if !reports.isEmpty { yieldReports() }
         counters.delivered.increment(by: settled.messages)
         buffer.release(messages: settled.messages, bytes: settled.bytes)
         settled = (0, 0)

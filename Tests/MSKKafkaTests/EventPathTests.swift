@@ -128,4 +128,23 @@ struct EventPathTests {
         let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "event-counted", format: "%s\\n")
         #expect(Set(lines).isSuperset(of: (0..<40).map { "value-\($0)" }))
     }
+
+    @Test func deliveryReportsArriveInEventsOfAtMost1024() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("event-batches", partitions: 1)
+        // A long linger: the 5,000 reports come back in one or two serves of librdkafka's queue.
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+            bootstrapServers: [cluster.bootstrapServers], linger: .milliseconds(200), batchSize: 1 << 24
+        ), logger: KafkaProducerTests.quiet)
+        for index in 0..<5_000 { try await producer.enqueue(KafkaProducerMessage(topic: "event-batches", value: Array("\(index)".utf8))) }
+        var sizes: [Int] = []
+        for await event in producer.events {
+            if case .delivered(let reports) = event { sizes.append(reports.count) }
+            if sizes.reduce(0, +) >= 5_000 { break }
+        }
+        #expect(sizes.reduce(0, +) == 5_000)
+        #expect(sizes.allSatisfy { $0 <= ProducerEventSink.reportsPerEvent }, "\(sizes)")
+        #expect(sizes.contains(ProducerEventSink.reportsPerEvent), "a serve brought more than 1,024 reports: \(sizes)")
+        await producer.shutdown()
+    }
 }
