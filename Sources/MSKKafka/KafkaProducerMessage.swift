@@ -3,27 +3,30 @@ import Foundation
 /// A message to produce. Values and keys are bytes; `String` and `Data` convert without
 /// surprises.
 public struct KafkaProducerMessage: Sendable {
+    // Declared value first so that the synthesized memberwise initializer,
+    // `init(value:topic:partition:key:headers:timestamp:)`, does not clash with the public one,
+    // which calls it: built by field assignments instead, a message is assembled, copied and
+    // the original destroyed at every call site (Swift 6.3) — two retains and releases of each
+    // of its arrays per message sent.
+
+    /// The value.
+    public var value: [UInt8]
     /// The topic.
     public var topic: String
     /// An explicit partition, or `nil` for the partitioner's choice (by key).
     public var partition: Int32?
     /// The key, if any.
     public var key: [UInt8]?
-    /// The value.
-    public var value: [UInt8]
     /// Headers, in order; names may repeat.
     public var headers: [(name: String, value: [UInt8])]
     /// The message timestamp, or `nil` for the producer's clock.
     public var timestamp: Date?
+}
 
+extension KafkaProducerMessage {
     /// Creates a message from bytes.
     public init(topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8], headers: [(name: String, value: [UInt8])] = [], timestamp: Date? = nil) {
-        self.topic = topic
-        self.partition = partition
-        self.key = key
-        self.value = value
-        self.headers = headers
-        self.timestamp = timestamp
+        self.init(value: value, topic: topic, partition: partition, key: key, headers: headers, timestamp: timestamp)
     }
 
     /// Creates a message from UTF-8 text.
