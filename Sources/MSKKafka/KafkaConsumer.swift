@@ -10,14 +10,18 @@ public final class KafkaConsumer: Sendable {
     public let configuration: KafkaConsumerConfiguration
     /// The library's counters.
     public let counters: KafkaClientCounters
-    /// Every message, in order per partition. Ends when the consumer is closed.
-    public let messages: AsyncStream<KafkaConsumerMessage>
+    /// Every message, in order per partition. Ends when the consumer is closed. A slow reader
+    /// makes the consumer fetch less; no message is ever dropped for it.
+    public let messages: KafkaConsumerMessages
+    /// How many messages the consumer reads ahead of the application, at most.
+    public static let readAhead = 10_000
     /// Decoded statistics documents, every ``KafkaConsumerConfiguration/statisticsInterval``.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
     private let created: RdKafkaHandle.Created
     private let context: KafkaCallbackContext
     private let continuation: AsyncStream<KafkaConsumerMessage>.Continuation
+    private let window = ReadAheadWindow(size: KafkaConsumer.readAhead)
     private let reader = ReaderControl()
     private let logger: Logger
 
@@ -34,7 +38,10 @@ public final class KafkaConsumer: Sendable {
         created = try RdKafkaHandle.make(RD_KAFKA_CONSUMER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
         // One queue for everything: errors, statistics and messages are all served by our reader.
         rd_kafka_poll_set_consumer(OpaquePointer(bitPattern: created.handleBits)!)
-        (messages, continuation) = AsyncStream.makeStream(of: KafkaConsumerMessage.self, bufferingPolicy: .bufferingOldest(10_000))
+        // Unbounded here: the read-ahead window is what bounds it, and it waits rather than drops.
+        let (stream, continuation) = AsyncStream.makeStream(of: KafkaConsumerMessage.self, bufferingPolicy: .unbounded)
+        self.continuation = continuation
+        messages = KafkaConsumerMessages(stream: stream, window: window)
         startReader()
     }
 
@@ -87,14 +94,22 @@ public final class KafkaConsumer: Sendable {
         let continuation = self.continuation
         let logger = self.logger
         let reader = self.reader
+        let window = self.window
         // The thread holds only what it needs, never the consumer itself, so that releasing
         // the consumer (whose deinit waits for this thread) can never happen on this thread.
         Thread {
             while reader.isRunning {
-                guard let handle = OpaquePointer(bitPattern: handleBits), let raw = rd_kafka_consumer_poll(handle, 100) else { continue }
+                // A place for the next message first: while the application is behind, nothing
+                // is taken from librdkafka (and nothing has to be dropped).
+                guard window.acquire(timeoutMs: 100) else { continue }
+                guard let handle = OpaquePointer(bitPattern: handleBits), let raw = rd_kafka_consumer_poll(handle, 100) else {
+                    window.release()
+                    continue
+                }
                 defer { rd_kafka_message_destroy(raw) }
                 let message = raw.pointee
                 guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    window.release()
                     logger.warning("consumer error", metadata: ["code": "\(String(cString: rd_kafka_err2name(message.err)))"])
                     continue
                 }

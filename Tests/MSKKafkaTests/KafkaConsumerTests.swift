@@ -50,4 +50,43 @@ struct KafkaConsumerTests {
         #expect(values == ["m7", "m8", "m9"])
         consumer.close()
     }
+
+    /// A reader that falls behind — here, one that does not read at all for a while, then reads
+    /// everything — gets every message: the consumer stops taking messages from librdkafka while
+    /// ``KafkaConsumer/readAhead`` of them wait, rather than dropping the rest. (It used to drop
+    /// them: the soak consumer lost thousands after an outage released a burst.)
+    @Test func aReaderThatFallsBehindLosesNothing() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("backlog", partitions: 2)
+        let count = KafkaConsumer.readAhead * 2 + 5_000
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: KafkaProducerTests.quiet)
+        for index in 0..<count { try await producer.enqueue(KafkaProducerMessage(topic: "backlog", value: "\(index)")) }
+        #expect(await producer.flush(timeout: .seconds(60)))
+        await producer.shutdown()
+
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "slow"),
+                                         logger: KafkaProducerTests.quiet)
+        try consumer.assign([(topic: "backlog", partition: 0, offset: KafkaConsumer.beginning), (topic: "backlog", partition: 1, offset: KafkaConsumer.beginning)])
+        // Time enough for librdkafka to fetch everything, and for the consumer to take all of it.
+        try await Task.sleep(for: .seconds(3))
+        let reading = Task {
+            var values: [String] = []
+            for await message in consumer.messages {
+                values.append(message.valueString)
+                if values.count == count { break }
+            }
+            return values
+        }
+        // Should messages stop coming, closing the consumer ends the stream, and the checks
+        // below say how many are missing.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            consumer.close()
+        }
+        let values = await reading.value
+        watchdog.cancel()
+        #expect(values.count == count)
+        #expect(Set(values).count == count, "\(count - Set(values).count) messages missing")
+        consumer.close()
+    }
 }
