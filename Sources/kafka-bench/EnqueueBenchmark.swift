@@ -23,8 +23,9 @@ struct EnqueueBenchmark: AsyncParsableCommand {
     @Option(help: "Message size in bytes.")
     var size = 100
 
-    /// Nothing listens on port 1: the messages wait in librdkafka's queue for metadata.
-    static let settings: [(String, String)] = ProducerBenchmark.settings + [
+    /// Nothing listens on port 1: the messages wait in librdkafka's queue for metadata (room
+    /// for all of them).
+    static let settings: [(String, String)] = ProducerBenchmark.settings(inFlight: 10_000_000) + [
         ("bootstrap.servers", "127.0.0.1:1"), ("message.timeout.ms", "300000"), ("log_level", "0"),
     ]
 
@@ -61,7 +62,7 @@ struct EnqueueBenchmark: AsyncParsableCommand {
         logger.logLevel = .critical
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
             bootstrapServers: ["127.0.0.1:1"], clientID: "kafka-bench", linger: .milliseconds(5), batchSize: 1_000_000,
-            messageTimeout: .seconds(300), delivery: .init(maxBufferedMessages: 900_000, maxBufferedBytes: 1 << 30),
+            messageTimeout: .seconds(300), delivery: .init(maxBufferedMessages: 10_000_000, maxBufferedBytes: 1 << 34),
             additionalProperties: ["log_level": "0"]
         ), logger: logger)
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)

@@ -29,10 +29,17 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
     var bootstrap: String?
 
-    static let settings: [(String, String)] = [
-        ("linger.ms", "5"), ("batch.size", "1000000"), ("acks", "-1"), ("enable.idempotence", "true"),
-        ("queue.buffering.max.messages", "1000000"), ("queue.buffering.max.kbytes", "1048576"), ("log_level", "3"),
-    ]
+    @Option(help: "Messages in flight at most, for both: librdkafka's queue.buffering.max.messages for C, the buffer bound for Swift (which sets librdkafka's queue a little above it). With a million, whichever producer runs ahead can pile up that many on the mock brokers, which then slow down 2-4×; 100,000 (the library's default buffer) avoids that, and makes both wait for room.")
+    var inFlight = 1_000_000
+
+    /// What both implementations are configured with; in-flight messages are bounded the same
+    /// way for both (C waits on QUEUE_FULL, Swift's `enqueue` suspends).
+    static func settings(inFlight: Int) -> [(String, String)] {
+        [
+            ("linger.ms", "5"), ("batch.size", "1000000"), ("acks", "-1"), ("enable.idempotence", "true"),
+            ("queue.buffering.max.messages", String(inFlight)), ("queue.buffering.max.kbytes", "1048576"), ("log_level", "3"),
+        ]
+    }
 
     func run() async throws {
         if let only {
@@ -57,7 +64,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         }
         let cluster = try BenchCluster()
         print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), mock cluster \(cluster.bootstrap)")
-        print("settings: " + Self.settings.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        print("settings: " + Self.settings(inFlight: inFlight).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
         for size in sizes {
             let names = ["c", "swift", "swift-failures", "swift-completion"]
@@ -109,7 +116,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = Bundle.main.executableURL
         }
-        process.arguments = ["producer", "--only", implementation, "--bootstrap", bootstrap, "--messages", String(messages), "--sizes", String(size)]
+        process.arguments = ["producer", "--only", implementation, "--bootstrap", bootstrap, "--messages", String(messages), "--sizes", String(size),
+                             "--in-flight", String(inFlight)]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -124,7 +132,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     }
 
     private func runC(bootstrap: String, size: Int) throws -> Outcome {
-        let properties = [("bootstrap.servers", bootstrap)] + Self.settings
+        let properties = [("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight)
         let strings: [String] = properties.flatMap { [$0.0, $0.1] }
         let flat = strings.map { strdup($0) }
         defer { flat.forEach { free($0) } }
@@ -155,7 +163,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         logger.logLevel = .error
         let configuration = KafkaProducerConfiguration(
             bootstrapServers: [bootstrap], clientID: "kafka-bench", linger: .milliseconds(5), batchSize: 1_000_000,
-            delivery: .init(maxBufferedMessages: 900_000, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
+            delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
             additionalProperties: ["log_level": "3"]
         )
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
