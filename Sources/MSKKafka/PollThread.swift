@@ -6,12 +6,15 @@ import Synchronization
 /// application never has to poll — and without occupying one of Swift concurrency's few
 /// cooperative threads with a blocking call.
 ///
-/// A dedicated thread sleeps on a pipe that librdkafka writes to when the queue gets work
-/// (`rd_kafka_queue_io_event_enable`), then serves it. A busy producing task serves it too,
-/// between messages, when no one else is (``serveIfIdle()``), as a C program calling
-/// `rd_kafka_poll(rk, 0)` after each produce does: the reports — and the frees of what the
-/// producing thread allocated — then happen on that thread, instead of two threads fighting
-/// over malloc's locks. One thread serves at a time, so reports keep their order.
+/// librdkafka calls back when the queue gets work (`rd_kafka_queue_cb_event_enable`, on the
+/// empty-to-non-empty transition): the callback raises a flag and, the first time, wakes a
+/// dedicated thread through a pipe; that thread serves the queue. A busy producing task serves
+/// it too, between messages, when the flag is up and no one else is serving
+/// (``serveIfIdle()``) — where a C program calls `rd_kafka_poll(rk, 0)` after every produce,
+/// a queue lock and two clock reads each time, this is one atomic load while nothing waits.
+/// The reports — and the frees of what the producing thread allocated — then happen on that
+/// thread, instead of two threads fighting over malloc's locks. One thread serves at a time,
+/// so reports keep their order.
 ///
 /// The thread never blocks on the serving lock: when the producing task holds it, the thread
 /// naps for a millisecond and tries again. (Swift's `Mutex` is a priority-inheritance futex on
@@ -19,6 +22,9 @@ import Synchronization
 final class PollThread: Sendable {
     private final class Control: Sendable {
         let running = Atomic<Bool>(true)
+        /// Raised by librdkafka's queue callback, lowered just before each serve (so that work
+        /// arriving during a serve raises it again).
+        let pending = Atomic<Bool>(false)
         let finished = DispatchSemaphore(value: 0)
         /// Held while serving: at most one thread calls into the queue's callbacks.
         let serving = Mutex(())
@@ -37,11 +43,20 @@ final class PollThread: Sendable {
         /// Serves what is ready, unless another thread is serving; false if it was.
         func serveIfIdle(_ handle: OpaquePointer) -> Bool {
             let served: Bool? = serving.withLockIfAvailable { _ in
+                pending.store(false, ordering: .sequentiallyConsistent)
                 rd_kafka_poll(handle, 0)
                 afterServe()
                 return true
             }
             return served != nil
+        }
+
+        /// librdkafka's queue has work (called on one of its threads, under the queue's lock:
+        /// no librdkafka call here, and nothing slow).
+        func queueHasWork() {
+            guard !pending.exchange(true, ordering: .sequentiallyConsistent), writeFD >= 0 else { return }
+            var wake: UInt8 = 1
+            _ = write(writeFD, &wake, 1)
         }
     }
 
@@ -67,10 +82,11 @@ final class PollThread: Sendable {
         let handle = OpaquePointer(bitPattern: handleBits)!
         let queue = rd_kafka_queue_get_main(handle)
         queueBits = Int(bitPattern: UnsafeRawPointer(queue))
-        if control.writeFD >= 0 {
-            var wake: UInt8 = 1
-            rd_kafka_queue_io_event_enable(queue, control.writeFD, &wake, 1)
-        }
+        // The control outlives the callback: `stop()` removes it before anything is released.
+        rd_kafka_queue_cb_event_enable(queue, { _, opaque in
+            guard let opaque else { return }
+            Unmanaged<Control>.fromOpaque(opaque).takeUnretainedValue().queueHasWork()
+        }, Unmanaged.passUnretained(control).toOpaque())
         let thread = Thread {
             let handle = OpaquePointer(bitPattern: handleBits)!
             var pending = pollfd(fd: control.readFD, events: Int16(POLLIN), revents: 0)
@@ -93,9 +109,10 @@ final class PollThread: Sendable {
         thread.start()
     }
 
-    /// Serves whatever is ready, unless another thread is serving right now. Never waits.
+    /// Serves whatever is ready, unless nothing is or another thread is serving right now.
+    /// Never waits.
     func serveIfIdle() {
-        guard let handle = OpaquePointer(bitPattern: handleBits) else { return }
+        guard control.pending.load(ordering: .relaxed), let handle = OpaquePointer(bitPattern: handleBits) else { return }
         _ = control.serveIfIdle(handle)
     }
 
@@ -118,7 +135,7 @@ final class PollThread: Sendable {
         }
         control.finished.wait()
         if let queue = OpaquePointer(bitPattern: queueBits) {
-            rd_kafka_queue_io_event_enable(queue, -1, nil, 0)
+            rd_kafka_queue_cb_event_enable(queue, nil, nil)
             rd_kafka_queue_destroy(queue)
         }
         if control.readFD >= 0 { close(control.readFD) }
