@@ -95,9 +95,9 @@ final class DeliveryHandler: Sendable {
             case .events:
                 events.delivered(report, byteCount: pending.byteCount)
             case .completion(let completion):
-                counters.delivered.increment()
                 completion(.success(report))
-                buffer.release(messages: 1, bytes: pending.byteCount)
+                // Counted and its room given back with the rest of this serve, after the call.
+                events.settle(byteCount: pending.byteCount)
             }
         }
     }

@@ -72,7 +72,9 @@ final class ProducerEventSink: @unchecked Sendable {
         reports.reserveCapacity(count)
     }
 
-    private func settle(byteCount: Int) {
+    /// A delivered message whose report went elsewhere (or nowhere): counted, and its room
+    /// given back, in ``flush()``. Serving thread only.
+    func settle(byteCount: Int) {
         settled.messages += 1
         settled.bytes += byteCount
     }
