@@ -18,13 +18,16 @@ final class ProducerEventSink: @unchecked Sendable {
     private let counters: KafkaClientCounters
     private let reportsDeliveries: Bool
 
-    private var reports: [KafkaDeliveryReport] = []
+    // `@exclusivity(unchecked)`: one thread at a time touches these (see above), so the
+    // runtime's dynamic exclusivity checks — two calls per access, several accesses per
+    // delivered message — guard against nothing here.
+    @exclusivity(unchecked) private var reports: [KafkaDeliveryReport] = []
     /// Messages and bytes settled in this serve, given back to the buffer in ``flush()``.
-    private var settled = (messages: 0, bytes: 0)
+    @exclusivity(unchecked) private var settled = (messages: 0, bytes: 0)
     /// The last topic seen (our own copy of its C string, and its name), so that a batch to one
     /// topic makes its name once.
-    private var lastTopicCString: UnsafeMutablePointer<CChar>?
-    private var lastTopicName = ""
+    @exclusivity(unchecked) private var lastTopicCString: UnsafeMutablePointer<CChar>?
+    @exclusivity(unchecked) private var lastTopicName = ""
 
     /// Keeps the newest `bufferingNewest` events if nobody reads them; with `reportsDeliveries`
     /// off, deliveries are settled and counted without a report.
