@@ -29,6 +29,9 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
     var bootstrap: String?
 
+    @Flag(help: "Give every run a mock cluster of its own, started fresh inside the child process, instead of one shared cluster for all runs (whose logs and connections carry over from run to run).")
+    var freshCluster = false
+
     @Option(help: "Messages in flight at most, for both: librdkafka's queue.buffering.max.messages for C, the buffer bound for Swift (which sets librdkafka's queue a little above it). With a million, whichever producer runs ahead can pile up that many on the mock brokers, which then slow down 2-4×; 100,000 (the library's default buffer) avoids that, and makes both wait for room.")
     var inFlight = 1_000_000
 
@@ -63,7 +66,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
             return
         }
         let cluster = try BenchCluster()
-        print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), mock cluster \(cluster.bootstrap)")
+        print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), "
+              + (freshCluster ? "a fresh mock cluster in each run's process" : "mock cluster \(cluster.bootstrap), shared by all runs"))
         print("settings: " + Self.settings(inFlight: inFlight).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
         for size in sizes {
@@ -116,8 +120,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = Bundle.main.executableURL
         }
-        process.arguments = ["producer", "--only", implementation, "--bootstrap", bootstrap, "--messages", String(messages), "--sizes", String(size),
-                             "--in-flight", String(inFlight)]
+        process.arguments = ["producer", "--only", implementation, "--messages", String(messages), "--sizes", String(size), "--in-flight", String(inFlight)]
+            + (freshCluster ? [] : ["--bootstrap", bootstrap])
         let output = Pipe()
         process.standardOutput = output
         try process.run()
