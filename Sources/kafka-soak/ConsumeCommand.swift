@@ -121,6 +121,11 @@ struct ConsumeCommand: AsyncParsableCommand {
         if summary.missing > 0 { problems.append("\(summary.missing) missing") }
         if summary.corrupted > 0 { problems.append("\(summary.corrupted) corrupted") }
         if let expectStreams, summary.endedStreams < expectStreams { problems.append("\(summary.endedStreams) of \(expectStreams) streams ended") }
+        if summary.missing > 0, let truncated = summary.truncatedPartitions, truncated > 0 {
+            // A partition whose first message read is above offset 0 had (read from the
+            // beginning) lost its oldest messages to retention before this reader came.
+            problems.append("the first message read from \(truncated) partitions was above offset 0: retention may account for missing ones")
+        }
         if !problems.isEmpty {
             emitText("FAILED: " + problems.joined(separator: ", "))
             for line in shared.state.withLock({ $0.verifier.gapSummary() }) { emitText("missing \(line)") }
