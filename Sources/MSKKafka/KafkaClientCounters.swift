@@ -43,6 +43,10 @@ public struct KafkaClientCounters: Sendable {
     public let deadLettered: Tally
     /// Statistics documents that could not be decoded.
     public let malformedStatistics: Tally
+    /// Events the application did not read in time, dropped from ``KafkaProducer/events`` (the
+    /// oldest go first). A dropped failure is still counted in ``failed`` and dead-lettered
+    /// when configured; the message itself is never dropped.
+    public let eventsDropped: Tally
 
     init(clientID: String) {
         tokenRefreshes = Tally("msk_kafka_token_refreshes_total", clientID: clientID)
@@ -55,5 +59,6 @@ public struct KafkaClientCounters: Sendable {
         failed = Tally("msk_kafka_failed_total", clientID: clientID)
         deadLettered = Tally("msk_kafka_dead_lettered_total", clientID: clientID)
         malformedStatistics = Tally("msk_kafka_malformed_statistics_total", clientID: clientID)
+        eventsDropped = Tally("msk_kafka_events_dropped_total", clientID: clientID)
     }
 }

@@ -24,8 +24,9 @@ public final class KafkaProducer: Service, Sendable {
     /// Outcomes of messages sent with ``enqueue(_:)``, in the order they are known: delivery
     /// reports in batches (up to 1,024 per event, from one serve of librdkafka's queue; none when
     /// ``KafkaProducerConfiguration/DeliveryPolicy/reportsDeliveries`` is off), final failures
-    /// one by one. Keeps the newest 100,000 events if nobody reads it (the messages themselves
-    /// are never dropped).
+    /// one by one. Keeps the newest 100,000 events if nobody reads it; the ones pushed out are
+    /// counted (``KafkaClientCounters/eventsDropped``), and the messages themselves are never
+    /// dropped.
     public var events: AsyncStream<KafkaProducerEvent> { delivery.events.stream }
 
     /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.

@@ -68,7 +68,7 @@ final class ProducerEventSink: @unchecked Sendable {
     /// Yields the reports gathered so far as one event. Serving thread only.
     private func yieldReports() {
         let count = reports.count
-        continuation.yield(.delivered(reports))
+        yield(.delivered(reports))
         // Room for as many as last time: events kept for a slow reader stay as small as their
         // reports.
         reports = []
@@ -87,7 +87,7 @@ final class ProducerEventSink: @unchecked Sendable {
     /// (a refused produce, shutdown) the failure is yielded and its room given back at once.
     func failed(_ message: KafkaProducerMessage, _ error: KafkaError, byteCount: Int, inDeliveryReport: Bool) {
         if inDeliveryReport { flush() }
-        continuation.yield(.failed(message, error))
+        yield(.failed(message, error))
         buffer.release(messages: 1, bytes: byteCount)
     }
 
@@ -100,6 +100,11 @@ final class ProducerEventSink: @unchecked Sendable {
         counters.delivered.increment(by: settled.messages)
         buffer.release(messages: settled.messages, bytes: settled.bytes)
         settled = (0, 0)
+    }
+
+    /// Yields `event`; an event pushed out of a full stream is counted, never lost silently.
+    private func yield(_ event: KafkaProducerEvent) {
+        if case .dropped = continuation.yield(event) { counters.eventsDropped.increment() }
     }
 
     deinit {
