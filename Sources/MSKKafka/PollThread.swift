@@ -16,9 +16,11 @@ import Synchronization
 /// thread, instead of two threads fighting over malloc's locks. One thread serves at a time,
 /// so reports keep their order.
 ///
-/// The thread never blocks on the serving lock: when the producing task holds it, the thread
-/// naps for a millisecond and tries again. (Swift's `Mutex` is a priority-inheritance futex on
-/// Linux: a waiter would make every unlock by the producing task a system call.)
+/// Nobody ever waits for the serving lock: when the producing task holds it, the thread naps
+/// for a millisecond and tries again. It is an atomic flag, not a `Mutex`: on Linux a `Mutex`
+/// is a priority-inheritance futex, where a waiter makes every unlock a system call and even a
+/// failed try-lock is one (`FUTEX_TRYLOCK_PI`) — and the producing task tries once per message
+/// while the queue has work.
 final class PollThread: Sendable {
     private final class Control: Sendable {
         let running = Atomic<Bool>(true)
@@ -26,8 +28,10 @@ final class PollThread: Sendable {
         /// arriving during a serve raises it again).
         let pending = Atomic<Bool>(false)
         let finished = DispatchSemaphore(value: 0)
-        /// Held while serving: at most one thread calls into the queue's callbacks.
-        let serving = Mutex(())
+        /// Up while a thread serves: at most one thread calls into the queue's callbacks.
+        /// Taken with acquire and given back with release ordering, so whatever the previous
+        /// server wrote (the event sink's batch) is seen by the next.
+        let serving = Atomic<Bool>(false)
         let readFD: Int32
         let writeFD: Int32
         /// Run after each serve, under the serving lock (the producer yields the delivery
@@ -42,13 +46,18 @@ final class PollThread: Sendable {
 
         /// Serves what is ready, unless another thread is serving; false if it was.
         func serveIfIdle(_ handle: OpaquePointer) -> Bool {
-            let served: Bool? = serving.withLockIfAvailable { _ in
-                pending.store(false, ordering: .sequentiallyConsistent)
-                rd_kafka_poll(handle, 0)
-                afterServe()
-                return true
-            }
-            return served != nil
+            serve(handle, timeoutMs: 0)
+        }
+
+        /// Serves, waiting up to `timeoutMs` for work, unless another thread is serving; false
+        /// if it was.
+        func serve(_ handle: OpaquePointer, timeoutMs: Int32) -> Bool {
+            guard serving.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+            defer { serving.store(false, ordering: .releasing) }
+            pending.store(false, ordering: .sequentiallyConsistent)
+            rd_kafka_poll(handle, timeoutMs)
+            afterServe()
+            return true
         }
 
         /// librdkafka's queue has work (called on one of its threads, under the queue's lock:
@@ -120,10 +129,7 @@ final class PollThread: Sendable {
     /// owner drains the queue itself).
     func serve(timeoutMs: Int32) {
         guard let handle = OpaquePointer(bitPattern: handleBits) else { return }
-        control.serving.withLock { _ in
-            rd_kafka_poll(handle, timeoutMs)
-            control.afterServe()
-        }
+        while !control.serve(handle, timeoutMs: timeoutMs) { usleep(100) }
     }
 
     /// Stops the thread and waits for its last poll to return; the queue stops signalling.
