@@ -48,11 +48,7 @@ struct EnqueueBenchmark: AsyncParsableCommand {
     }
 
     private func runC() throws -> Double {
-        let strings: [String] = Self.settings.flatMap { [$0.0, $0.1] }
-        let flat = strings.map { strdup($0) }
-        defer { flat.forEach { free($0) } }
-        let pointers: [UnsafePointer<CChar>?] = flat.map { $0.map { UnsafePointer($0) } }
-        let seconds = pointers.withUnsafeBufferPointer { raw_producer_enqueue_only($0.baseAddress, $0.count, "bench", messages, size) }
+        let seconds = withCProperties(Self.settings) { raw_producer_enqueue_only($0.baseAddress, $0.count, "bench", messages, size) }
         guard seconds >= 0 else { throw ValidationError("the C producer could not start or enqueue") }
         return seconds
     }

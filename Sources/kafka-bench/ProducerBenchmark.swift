@@ -136,13 +136,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
     }
 
     private func runC(bootstrap: String, size: Int) throws -> Outcome {
-        let properties = [("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight)
-        let strings: [String] = properties.flatMap { [$0.0, $0.1] }
-        let flat = strings.map { strdup($0) }
-        defer { flat.forEach { free($0) } }
-        var pointers: [UnsafePointer<CChar>?] = flat.map { $0.map { UnsafePointer($0) } }
-        var result = pointers.withUnsafeMutableBufferPointer { buffer in
-            raw_producer_run(buffer.baseAddress, buffer.count, "bench", messages, size)
+        var result = withCProperties([("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight)) {
+            raw_producer_run($0.baseAddress, $0.count, "bench", messages, size)
         }
         let error = withUnsafeBytes(of: &result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard error.isEmpty else { throw ValidationError("raw producer: \(error)") }
