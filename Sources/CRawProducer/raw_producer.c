@@ -66,39 +66,3 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
     rd_kafka_destroy(rk);
     return result;
 }
-
-double raw_producer_enqueue_only(const char *const *properties, size_t property_count,
-                                 const char *topic, long count, size_t size) {
-    char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i + 1 < property_count; i += 2) {
-        if (rd_kafka_conf_set(conf, properties[i], properties[i + 1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            return -1;
-        }
-    }
-    raw_producer_result result;
-    memset(&result, 0, sizeof result);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_opaque(conf, &result);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    if (!rk) return -1;
-    char *payload = malloc(size);
-    memset(payload, 'x', size);
-    double start = now_seconds();
-    for (long i = 0; i < count; i++) {
-        if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            free(payload);
-            rd_kafka_destroy(rk);
-            return -1;
-        }
-        rd_kafka_poll(rk, 0);
-    }
-    double seconds = now_seconds() - start;
-    free(payload);
-    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
-    rd_kafka_poll(rk, 0);
-    rd_kafka_destroy(rk);
-    return seconds;
-}

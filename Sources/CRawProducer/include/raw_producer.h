@@ -17,10 +17,4 @@ typedef struct raw_producer_result {
 raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
                                      const char *topic, long count, size_t size);
 
-/// Times `count` produce calls alone (no broker: `properties` point at nothing listening, so
-/// the messages stay queued and no delivery report comes) — the per-message cost of the
-/// producing side. Returns the seconds, or a negative number if the producer could not start.
-double raw_producer_enqueue_only(const char *const *properties, size_t property_count,
-                                 const char *topic, long count, size_t size);
-
 #endif
