@@ -37,6 +37,7 @@ public final class KafkaProducer: Service, Sendable {
     private let context: KafkaCallbackContext
     private let delivery: DeliveryHandler
     private let buffer: ProducerBuffer
+    private let topics: ProducerTopics
     private let poller: PollThread
     private let logger: Logger
     private let lifecycle = Mutex(Lifecycle.running)
@@ -51,7 +52,13 @@ public final class KafkaProducer: Service, Sendable {
     /// Creates the producer and connects in the background.
     /// - Throws: ``KafkaError/invalidConfiguration(property:reason:)`` with librdkafka's own
     ///   text, or ``KafkaError/clientCreation(reason:)``.
-    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "swift-msk-kafka.producer")) throws {
+    public convenience init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "swift-msk-kafka.producer")) throws {
+        try self.init(configuration: configuration, logger: logger, topicHandleLimit: ProducerTopics.defaultLimit)
+    }
+
+    /// With `topicHandleLimit`, the topics it keeps a librdkafka handle for (tests lower it to
+    /// reach the topics past it).
+    init(configuration: KafkaProducerConfiguration, logger: Logger, topicHandleLimit: Int) throws {
         self.configuration = configuration
         self.logger = logger
         let counters = KafkaClientCounters(clientID: configuration.clientID)
@@ -59,7 +66,9 @@ public final class KafkaProducer: Service, Sendable {
         let delivery = configuration.delivery
         buffer = ProducerBuffer(maxMessages: delivery.maxBufferedMessages, maxBytes: delivery.maxBufferedBytes, backpressure: delivery.backpressure)
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
-        let events = ProducerEventSink(buffer: buffer, counters: counters, bufferingNewest: 100_000, reportsDeliveries: delivery.reportsDeliveries)
+        let topics = ProducerTopics(limit: topicHandleLimit)
+        self.topics = topics
+        let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, bufferingNewest: 100_000, reportsDeliveries: delivery.reportsDeliveries)
         let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, events: events, counters: counters, logger: logger)
         self.delivery = deliveryHandler
         context = KafkaCallbackContext(
@@ -73,6 +82,7 @@ public final class KafkaProducer: Service, Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         }
         handleBits = created.handleBits
+        topics.attach(clientBits: handleBits)
         let memoryRelease = delivery.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
         poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll") { [buffer] in
             events.flush()
@@ -222,6 +232,7 @@ public final class KafkaProducer: Service, Sendable {
         repeat {
             poller.serve(timeoutMs: 10)
         } while rd_kafka_outq_len(handle) > 0 && ContinuousClock.now < deadline
+        topics.destroyAll()
         RdKafkaHandle.destroy(created)
         context.statistics.finish()
         delivery.events.finish()
@@ -235,7 +246,7 @@ public final class KafkaProducer: Service, Sendable {
                 return
             }
             let opaque = tag.retainedOpaque()
-            let error = RdKafkaProduce.produce(handle, message, opaque: opaque)
+            let error = RdKafkaProduce.produce(handle, message, topic: topics.handle(named: message.topic), opaque: opaque)
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
                 // librdkafka did not take it: no delivery report will come, so decide here.
                 _ = DeliveryTag(consuming: opaque)

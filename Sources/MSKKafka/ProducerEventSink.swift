@@ -7,7 +7,7 @@ import Foundation
 /// that the per-message cost is an append, not a stream yield, a counter update and an atomic
 /// release apiece.
 ///
-/// `@unchecked Sendable`: the batch (`reports`, `settled`, the last topic) is touched only by the
+/// `@unchecked Sendable`: the batch (`reports`, `settled`, `lastTopic`) is touched only by the
 /// thread that holds ``PollThread``'s serving lock — the delivery-report callback, then
 /// ``flush()`` right after `rd_kafka_poll` returns, both under that lock. Everything else is the
 /// `AsyncStream` continuation, which is thread-safe, and `let`s.
@@ -17,6 +17,7 @@ final class ProducerEventSink: @unchecked Sendable {
     private let buffer: ProducerBuffer
     private let counters: KafkaClientCounters
     private let reportsDeliveries: Bool
+    private let topics: ProducerTopics
 
     // `@exclusivity(unchecked)`: one thread at a time touches these (see above), so the
     // runtime's dynamic exclusivity checks — two calls per access, several accesses per
@@ -24,18 +25,20 @@ final class ProducerEventSink: @unchecked Sendable {
     @exclusivity(unchecked) private var reports: [KafkaDeliveryReport] = []
     /// Messages and bytes settled in this serve, given back to the buffer in ``flush()``.
     @exclusivity(unchecked) private var settled = (messages: 0, bytes: 0)
-    /// The last topic seen (our own copy of its C string, and its name), so that a batch to one
-    /// topic makes its name once.
-    @exclusivity(unchecked) private var lastTopicCString: UnsafeMutablePointer<CChar>?
-    @exclusivity(unchecked) private var lastTopicName = ""
+    /// The topic of the last report, so that a batch to one topic finds its name by comparing
+    /// one address; and the topics seen so far, by address, so that interleaved topics find
+    /// theirs without taking ``ProducerTopics``' lock.
+    @exclusivity(unchecked) private var lastTopic: ProducerTopics.Topic?
+    @exclusivity(unchecked) private var seenTopics: [Int: ProducerTopics.Topic] = [:]
 
     /// Keeps the newest `bufferingNewest` events if nobody reads them; with `reportsDeliveries`
     /// off, deliveries are settled and counted without a report.
-    init(buffer: ProducerBuffer, counters: KafkaClientCounters, bufferingNewest: Int, reportsDeliveries: Bool = true) {
+    init(buffer: ProducerBuffer, counters: KafkaClientCounters, topics: ProducerTopics, bufferingNewest: Int, reportsDeliveries: Bool = true) {
         (stream, continuation) = AsyncStream.makeStream(of: KafkaProducerEvent.self, bufferingPolicy: .bufferingNewest(bufferingNewest))
         self.buffer = buffer
         self.counters = counters
         self.reportsDeliveries = reportsDeliveries
+        self.topics = topics
     }
 
     /// A delivered first attempt, straight from librdkafka's report. Serving thread only.
@@ -107,22 +110,27 @@ final class ProducerEventSink: @unchecked Sendable {
         if case .dropped = continuation.yield(event) { counters.eventsDropped.increment() }
     }
 
-    deinit {
-        free(lastTopicCString)
-    }
-
     /// Ends the stream (after the last serve).
     func finish() {
         continuation.finish()
     }
 
-    private func name(of topic: OpaquePointer?) -> String {
-        guard let topic, let cName = rd_kafka_topic_name(topic) else { return "" }
-        // librdkafka may reuse a topic object's address for another topic: compare the name.
-        if let lastTopicCString, strcmp(lastTopicCString, cName) == 0 { return lastTopicName }
-        free(lastTopicCString)
-        lastTopicCString = strdup(cName)
-        lastTopicName = String(cString: cName)
-        return lastTopicName
+    private func name(of handle: OpaquePointer?) -> String {
+        guard let handle else { return "" }
+        // Safe to compare addresses: ``ProducerTopics`` holds every handle it made, so no other
+        // topic can be at this one's address.
+        let bits = Int(bitPattern: handle)
+        if let lastTopic, lastTopic.handleBits == bits { return lastTopic.name }
+        if let topic = seenTopics[bits] {
+            lastTopic = topic
+            return topic.name
+        }
+        if let topic = topics.topic(handle: handle) {
+            seenTopics[bits] = topic
+            lastTopic = topic
+            return topic.name
+        }
+        // Produced by name (past the handle limit): no handle of ours to compare with.
+        return String(cString: rd_kafka_topic_name(handle))
     }
 }

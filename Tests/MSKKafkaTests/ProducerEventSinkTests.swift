@@ -7,7 +7,7 @@ struct ProducerEventSinkTests {
     @Test func eventsPushedOutOfAFullStreamAreCounted() async throws {
         let buffer = ProducerBuffer(maxMessages: 10, maxBytes: 1_000, backpressure: .failFast)
         let counters = KafkaClientCounters(clientID: "sink-test")
-        let sink = ProducerEventSink(buffer: buffer, counters: counters, bufferingNewest: 2)
+        let sink = ProducerEventSink(buffer: buffer, counters: counters, topics: ProducerTopics(), bufferingNewest: 2)
         for index in 0..<5 {
             #expect(buffer.tryAcquire(bytes: 1))
             sink.failed(KafkaProducerMessage(topic: "t", value: "\(index)"), .shutDown, byteCount: 1, inDeliveryReport: false)

@@ -1,0 +1,71 @@
+import CRdKafka
+import Logging
+import Testing
+@testable import MSKKafka
+
+/// Topic handles: one per topic, found again by name and by address, none past the limit, all
+/// given back at shutdown — and delivery reports name the right topic whichever way a message
+/// went.
+@Suite(.timeLimit(.minutes(1)))
+struct ProducerTopicsTests {
+    @Test func handlesAreMadeOncePerTopicUpToTheLimitAndGivenBack() throws {
+        let cluster = try MockKafkaCluster()
+        let conf = rd_kafka_conf_new()
+        var error = [CChar](repeating: 0, count: 256)
+        #expect(rd_kafka_conf_set(conf, "bootstrap.servers", cluster.bootstrapServers, &error, error.count) == RD_KAFKA_CONF_OK)
+        let client = try #require(rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count))
+        defer { rd_kafka_destroy(client) }
+        let topics = ProducerTopics(limit: 2)
+        #expect(topics.handle(named: "north") == nil, "no handle before the client is attached")
+        topics.attach(clientBits: Int(bitPattern: client))
+
+        let north = try #require(topics.handle(named: "north"))
+        let south = try #require(topics.handle(named: "south"))
+        #expect(north != south)
+        #expect(topics.handle(named: "north") == north)
+        #expect(topics.handle(named: "south") == south)
+        #expect(String(cString: rd_kafka_topic_name(north)) == "north")
+        #expect(topics.topic(handle: south)?.name == "south")
+        #expect(topics.handle(named: "east") == nil, "past the limit, messages go by name")
+        #expect(topics.handle(named: String(repeating: "x", count: 513)) == nil, "librdkafka makes no handle for a name over 512 bytes")
+
+        topics.destroyAll()
+        #expect(topics.handle(named: "north") == nil)
+        #expect(topics.handle(named: "south") == nil)
+    }
+
+    @Test(arguments: [ProducerTopics.defaultLimit, 1])
+    func reportsNameTheirTopicWhenTopicsInterleave(topicHandleLimit: Int) async throws {
+        let cluster = try MockKafkaCluster()
+        let names = ["north", "south", "east"]
+        for name in names { cluster.createTopic(name, partitions: 2) }
+        var logger = Logger(label: "test.topics")
+        logger.logLevel = .critical
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: logger, topicHandleLimit: topicHandleLimit)
+        let perTopic = 300
+        for index in 0..<perTopic * names.count {
+            // Headers on some, to take rd_kafka_produceva as well as rd_kafka_produce.
+            let headers: [(name: String, value: [UInt8])] = index % 5 == 0 ? [("h", [1])] : []
+            try await producer.enqueue(KafkaProducerMessage(topic: names[index % names.count], value: Array("\(index)".utf8), headers: headers))
+        }
+        // A name librdkafka refuses (over 512 bytes) fails at once, typed, whichever path it takes.
+        try await producer.enqueue(KafkaProducerMessage(topic: String(repeating: "x", count: 513), value: "nowhere"))
+        var counts: [String: Int] = [:]
+        var failures: [KafkaError] = []
+        for await event in producer.events {
+            switch event {
+            case .delivered(let reports): for report in reports { counts[report.topic, default: 0] += 1 }
+            case .failed(_, let error): failures.append(error)
+            }
+            if counts.values.reduce(0, +) + failures.count == perTopic * names.count + 1 { break }
+        }
+        #expect(counts == Dictionary(uniqueKeysWithValues: names.map { ($0, perTopic) }))
+        #expect(failures.count == 1)
+        if case .delivery(_, let name, _) = failures.first {
+            #expect(name == "_INVALID_ARG")
+        } else {
+            Issue.record("expected a delivery error, got \(failures)")
+        }
+        await producer.shutdown()
+    }
+}
