@@ -23,7 +23,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c, swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted) or swift-completion (enqueue with a completion handler per message).")
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted) or swift-completion (enqueue with a completion handler per message).")
     var only: String?
 
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
@@ -52,11 +52,12 @@ struct ProducerBenchmark: AsyncParsableCommand {
             let size = sizes.first ?? 100
             let outcome: Outcome
             switch only {
-            case "c": outcome = try runC(bootstrap: bootstrap, size: size)
+            case "c": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: false)
+            case "c-handle": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: true)
             case "swift": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events)
             case "swift-failures": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .failuresOnly)
             case "swift-completion": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .completion)
-            default: throw ValidationError("--only takes c, swift, swift-failures or swift-completion")
+            default: throw ValidationError("--only takes c, c-handle, swift, swift-failures or swift-completion")
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -71,7 +72,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         print("settings: " + Self.settings(inFlight: inFlight).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
         for size in sizes {
-            let names = ["c", "swift", "swift-failures", "swift-completion"]
+            let names = ["c", "c-handle", "swift", "swift-failures", "swift-completion"]
             var runs: [String: [Run]] = [:]
             for round in 0..<rounds {
                 // Rotate who goes first: the mock cluster warms up over a run.
@@ -84,20 +85,25 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 let values = runs[name, default: []].map(value).filter { !$0.isNaN }.sorted()
                 return values.isEmpty ? .nan : values[values.count / 2]
             }
-            let cSeconds = median("c") { $0.seconds }, cRSS = median("c") { Double($0.maxRSSKiB) }, cCPU = median("c") { $0.cpuSeconds }
-            let cLoop = median("c") { $0.loopCPUSeconds }
-            for (name, label) in [("c", "c               "), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion")] {
+            /// `name`'s throughput ratio to `reference` (median runs, then each round's own), and its
+            /// CPU, producing thread's CPU and peak memory as multiples of the reference's.
+            func ratios(_ name: String, to reference: String) -> String {
+                let each = zip(runs[reference, default: []], runs[name, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
+                return String(format: "throughput %.3f [%@], CPU %.2f, producing thread %.2f, peak RSS %.2f",
+                              median(reference) { $0.seconds } / median(name) { $0.seconds }, each.joined(separator: " "),
+                              median(name) { $0.cpuSeconds } / median(reference) { $0.cpuSeconds },
+                              median(name) { $0.loopCPUSeconds } / median(reference) { $0.loopCPUSeconds },
+                              median(name) { Double($0.maxRSSKiB) } / median(reference) { Double($0.maxRSSKiB) })
+            }
+            for (name, label) in [("c", "c               "), ("c-handle", "c (topic handle)"), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion")] {
                 let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }, cpu = median(name) { $0.cpuSeconds }
                 let loop = median(name) { $0.loopCPUSeconds }
                 let rate = Double(messages) / seconds
                 let delivered = runs[name, default: []].map(\.delivered).min() ?? 0
                 var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  CPU %5.0f ns/msg (producing thread %4.0f)  peak RSS %6.1f MiB  (min delivered %d)",
                                   label, size, rate, rate * Double(size) / 1e6, cpu / Double(messages) * 1e9, loop / Double(messages) * 1e9, rss / 1024, delivered)
-                if name != "c" {
-                    let each = zip(runs["c", default: []], runs[name, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
-                    line += String(format: "  ratio to c: throughput %.3f [%@], CPU %.2f, producing thread %.2f, peak RSS %.2f",
-                                   cSeconds / seconds, each.joined(separator: " "), cpu / cCPU, loop / cLoop, rss / cRSS)
-                }
+                if name != "c" { line += "\n    to c:                  " + ratios(name, to: "c") }
+                if name.hasPrefix("swift") { line += "\n    to c (topic handle):   " + ratios(name, to: "c-handle") }
                 print(line)
             }
         }
@@ -135,9 +141,9 @@ struct ProducerBenchmark: AsyncParsableCommand {
         return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss, cpuSeconds: cpu, loopCPUSeconds: loop)
     }
 
-    private func runC(bootstrap: String, size: Int) throws -> Outcome {
+    private func runC(bootstrap: String, size: Int, topicHandle: Bool) throws -> Outcome {
         var result = withCProperties([("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight)) {
-            raw_producer_run($0.baseAddress, $0.count, "bench", messages, size)
+            raw_producer_run($0.baseAddress, $0.count, "bench", messages, size, topicHandle ? 1 : 0)
         }
         let error = withUnsafeBytes(of: &result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard error.isEmpty else { throw ValidationError("raw producer: \(error)") }

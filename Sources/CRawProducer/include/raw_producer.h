@@ -14,7 +14,9 @@ typedef struct raw_producer_result {
 
 /// Produces `count` messages of `size` bytes to `topic` with plain librdkafka (the reference
 /// the Swift producer is measured against), using `properties` (name, value, name, value, ...).
+/// With `topic_handle` 0, each message names its topic (`rd_kafka_producev`, as librdkafka's
+/// examples do); otherwise they go to one topic handle made up front (`rd_kafka_produce`).
 raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
-                                     const char *topic, long count, size_t size);
+                                     const char *topic, long count, size_t size, int topic_handle);
 
 #endif
