@@ -98,6 +98,7 @@ public final class KafkaConsumer: Sendable {
         // The thread holds only what it needs, never the consumer itself, so that releasing
         // the consumer (whose deinit waits for this thread) can never happen on this thread.
         Thread {
+            crdkafka_name_this_thread("msk-kafka-read")
             while reader.isRunning {
                 // A place for the next message first: while the application is behind, nothing
                 // is taken from librdkafka (and nothing has to be dropped).

@@ -97,6 +97,7 @@ final class PollThread: Sendable {
             Unmanaged<Control>.fromOpaque(opaque).takeUnretainedValue().queueHasWork()
         }, Unmanaged.passUnretained(control).toOpaque())
         let thread = Thread {
+            crdkafka_name_this_thread(name)
             let handle = OpaquePointer(bitPattern: handleBits)!
             var pending = pollfd(fd: control.readFD, events: Int16(POLLIN), revents: 0)
             var drain = [UInt8](repeating: 0, count: 256)
@@ -114,7 +115,6 @@ final class PollThread: Sendable {
             }
             control.finished.signal()
         }
-        thread.name = name
         thread.start()
     }
 
