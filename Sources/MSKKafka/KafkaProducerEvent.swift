@@ -2,7 +2,7 @@
 public enum KafkaProducerEvent: Sendable {
     /// Stored by the broker: up to 1,024 reports, from one serve of librdkafka's queue, in its
     /// order.
-    case delivered([KafkaDeliveryReport])
+    case delivered(KafkaDeliveryReports)
     /// Finally failed (after retries, if retriable); dead-lettered when configured.
     case failed(KafkaProducerMessage, KafkaError)
 }

@@ -7,7 +7,7 @@ import Foundation
 /// that the per-message cost is an append, not a stream yield, a counter update and an atomic
 /// release apiece.
 ///
-/// `@unchecked Sendable`: the batch (`reports`, `settled`, `lastTopic`) is touched only by the
+/// `@unchecked Sendable`: the batch (`reports`, `settled`, the topics) is touched only by the
 /// thread that holds ``PollThread``'s serving lock — the delivery-report callback, then
 /// ``flush()`` right after `rd_kafka_poll` returns, both under that lock. Everything else is the
 /// `AsyncStream` continuation, which is thread-safe, and `let`s.
@@ -22,13 +22,13 @@ final class ProducerEventSink: @unchecked Sendable {
     // `@exclusivity(unchecked)`: one thread at a time touches these (see above), so the
     // runtime's dynamic exclusivity checks — two calls per access, several accesses per
     // delivered message — guard against nothing here.
-    @exclusivity(unchecked) private var reports: [KafkaDeliveryReport] = []
+    @exclusivity(unchecked) private var reports = KafkaDeliveryReports()
     /// Messages and bytes settled in this serve, given back to the buffer in ``flush()``.
     @exclusivity(unchecked) private var settled = (messages: 0, bytes: 0)
-    /// The topic of the last report, so that a batch to one topic finds its name by comparing
-    /// one address; and the topics seen so far, by address, so that interleaved topics find
-    /// theirs without taking ``ProducerTopics``' lock.
-    @exclusivity(unchecked) private var lastTopic: ProducerTopics.Topic?
+    /// The topic handle of the last report and its index in `reports`, so that a batch to one
+    /// topic finds its topic by comparing one address; and the topics seen so far, by address,
+    /// so that interleaved topics find theirs without taking ``ProducerTopics``' lock.
+    @exclusivity(unchecked) private var batchTopic: (handleBits: Int, index: UInt32)?
     @exclusivity(unchecked) private var seenTopics: [Int: ProducerTopics.Topic] = [:]
 
     /// Keeps the newest `bufferingNewest` events if nobody reads them; with `reportsDeliveries`
@@ -47,11 +47,10 @@ final class ProducerEventSink: @unchecked Sendable {
             settle(byteCount: byteCount)
             return
         }
-        let report = KafkaDeliveryReport(
-            topic: name(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
-            timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1
-        )
-        delivered(report, byteCount: byteCount)
+        reports.append(topic: topicIndex(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
+                       timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1)
+        if reports.count == Self.reportsPerEvent { yieldReports() }
+        settle(byteCount: byteCount)
     }
 
     /// A delivered message (any attempt). Serving thread only.
@@ -65,7 +64,7 @@ final class ProducerEventSink: @unchecked Sendable {
 
     /// At most this many reports go in one event: one serve can bring tens of thousands, and
     /// an array that large is a fresh mmap (and page faults, and an munmap on the reading
-    /// thread) each time, where 1,024 reports (48 KiB) stay in malloc's reused memory.
+    /// thread) each time, where 1,024 reports (32 KiB) stay in malloc's reused memory.
     static let reportsPerEvent = 1_024
 
     /// Yields the reports gathered so far as one event. Serving thread only.
@@ -74,8 +73,9 @@ final class ProducerEventSink: @unchecked Sendable {
         yield(.delivered(reports))
         // Room for as many as last time: events kept for a slow reader stay as small as their
         // reports.
-        reports = []
+        reports = KafkaDeliveryReports()
         reports.reserveCapacity(count)
+        batchTopic = nil
     }
 
     /// A delivered message whose report went elsewhere (or nowhere): counted, and its room
@@ -115,22 +115,20 @@ final class ProducerEventSink: @unchecked Sendable {
         continuation.finish()
     }
 
-    private func name(of handle: OpaquePointer?) -> String {
-        guard let handle else { return "" }
+    /// The index in `reports` of the topic whose handle is `handle`.
+    private func topicIndex(of handle: OpaquePointer?) -> UInt32 {
+        guard let handle else { return reports.topicIndex("") }
         // Safe to compare addresses: ``ProducerTopics`` holds every handle it made, so no other
         // topic can be at this one's address.
         let bits = Int(bitPattern: handle)
-        if let lastTopic, lastTopic.handleBits == bits { return lastTopic.name }
-        if let topic = seenTopics[bits] {
-            lastTopic = topic
-            return topic.name
+        if let batchTopic, batchTopic.handleBits == bits { return batchTopic.index }
+        guard let topic = seenTopics[bits] ?? topics.topic(handle: handle) else {
+            // Produced by name (past the handle limit): no handle of ours to compare with.
+            return reports.topicIndex(String(cString: rd_kafka_topic_name(handle)))
         }
-        if let topic = topics.topic(handle: handle) {
-            seenTopics[bits] = topic
-            lastTopic = topic
-            return topic.name
-        }
-        // Produced by name (past the handle limit): no handle of ours to compare with.
-        return String(cString: rd_kafka_topic_name(handle))
+        seenTopics[bits] = topic
+        let index = reports.topicIndex(topic.name)
+        batchTopic = (bits, index)
+        return index
     }
 }
