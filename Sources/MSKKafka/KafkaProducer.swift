@@ -171,9 +171,33 @@ public final class KafkaProducer: Service, Sendable {
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once
     /// with the outcome (from the producer's thread — keep it short). Suspends only while the
     /// buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
-    nonisolated(nonsending) public func enqueue(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
+    @inlinable
+    nonisolated(nonsending) public func enqueue(_ message: consuming KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
+        // As in ``enqueue(_:)``: the common case costs no async call of its own.
+        guard let waiting = enqueueIfRoom(message, completion: completion) else { return }
+        try await enqueueWhenRoom(waiting, completion: completion)
+    }
+
+    /// The common case of ``enqueue(_:completion:)``: there is room now and nobody waits for
+    /// it. Returns the message if there was no room.
+    @usableFromInline
+    func enqueueIfRoom(_ message: consuming KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) -> KafkaProducerMessage? {
         let bytes = message.byteCount
-        if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }
+        guard buffer.tryAcquire(bytes: bytes) else { return message }
+        produceCompletionAttempt(message, bytes: bytes, completion: completion)
+        return nil
+    }
+
+    /// The rest of ``enqueue(_:completion:)``: waits for room, or fails, as the backpressure
+    /// policy says.
+    @usableFromInline
+    nonisolated(nonsending) func enqueueWhenRoom(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
+        let bytes = message.byteCount
+        try await buffer.acquire(bytes: bytes)
+        produceCompletionAttempt(message, bytes: bytes, completion: completion)
+    }
+
+    private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
         produce(.pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .completion(completion))), message, handleBits: handleBits)
     }
 

@@ -66,6 +66,7 @@ public struct KafkaProducerConfiguration: Sendable {
         /// After a backlog of at least this many messages has drained, ask the allocator to give
         /// the memory it held back to the system (glibc's `malloc_trim`, on a background queue),
         /// so that a service's memory does not keep the high-water mark of its worst outage.
+        /// At most one trim per 30 seconds: a busy producer drains its buffer many times a second.
         /// `nil` turns it off (it is process-wide: the whole heap is trimmed, not only ours).
         public var releaseMemoryAfterBacklog: Int?
         /// Whether ``KafkaProducer/events`` carries a ``KafkaDeliveryReport`` for each message

@@ -39,10 +39,16 @@ extension KafkaProducerMessage {
         self.init(topic: topic, partition: partition, key: key.map { [UInt8]($0) }, value: [UInt8](value))
     }
 
-    /// Bytes this message holds in the local buffer.
+    /// Bytes this message holds in the local buffer. Inlined into every enqueue: headers, the
+    /// rare case, are summed out of line.
+    @inline(__always)
     var byteCount: Int {
         let bodies = value.count + (key?.count ?? 0)
-        return headers.isEmpty ? bodies : headers.reduce(bodies) { $0 + $1.name.utf8.count + $1.value.count }
+        return headers.isEmpty ? bodies : bodies + headerByteCount
+    }
+
+    private var headerByteCount: Int {
+        headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
     }
 }
 

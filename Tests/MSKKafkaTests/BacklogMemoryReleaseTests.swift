@@ -17,7 +17,7 @@ struct BacklogMemoryReleaseTests {
 
     @Test func releasesOnceAfterEachBacklogThatDrained() async throws {
         let releases = Releases()
-        let watch = BacklogMemoryRelease(threshold: 2_000) { releases.count.add(1, ordering: .relaxed) }
+        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .zero) { releases.count.add(1, ordering: .relaxed) }
         // A small backlog, drained: nothing to give back.
         for depth in stride(from: 0, through: 1_500, by: 100) { watch.observe(depth: depth) }
         for depth in stride(from: 1_500, through: 0, by: -100) { watch.observe(depth: depth) }
@@ -38,6 +38,25 @@ struct BacklogMemoryReleaseTests {
         for depth in stride(from: 3_000, through: 0, by: -300) { watch.observe(depth: depth) }
         try await Self.settle(releases, atLeast: 2)
         #expect(releases.count.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func backlogsThatDrainInQuickSuccessionAreReleasedAtMostOncePerInterval() async throws {
+        let releases = Releases()
+        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .milliseconds(500)) { releases.count.add(1, ordering: .relaxed) }
+        func backlog() {
+            for depth in stride(from: 0, through: 5_000, by: 1_000) { watch.observe(depth: depth) }
+            watch.observe(depth: 0)
+        }
+        backlog()
+        try await Self.settle(releases, atLeast: 1)
+        #expect(releases.count.load(ordering: .relaxed) == 1, "the first drain releases at once")
+        // A busy producer: the buffer fills and drains over and over within the interval.
+        for _ in 0..<10 { backlog() }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(releases.count.load(ordering: .relaxed) == 1, "none before the interval is up")
+        try await Self.settle(releases, atLeast: 2)
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(releases.count.load(ordering: .relaxed) == 2, "the drains within one interval share one release, when it is up")
     }
 
     @Test func theDefaultTrimRuns() {
