@@ -43,9 +43,9 @@ public struct KafkaClientCounters: Sendable {
     public let deadLettered: Tally
     /// Statistics documents that could not be decoded.
     public let malformedStatistics: Tally
-    /// Events the application did not read in time, dropped from ``KafkaProducer/events`` (the
-    /// oldest go first). A dropped failure is still counted in ``failed`` and dead-lettered
-    /// when configured; the message itself is never dropped.
+    /// Events not kept on ``KafkaProducer/events`` because the unread ones already held
+    /// ``KafkaProducer/maxUnreadEventBytes``. A dropped failure is still counted in ``failed``
+    /// and dead-lettered when configured; the message itself is never dropped.
     public let eventsDropped: Tally
 
     init(clientID: String) {

@@ -24,10 +24,14 @@ public final class KafkaProducer: Service, Sendable {
     /// Outcomes of messages sent with ``enqueue(_:)``, in the order they are known: delivery
     /// reports in batches (up to 1,024 per event, from one serve of librdkafka's queue; none when
     /// ``KafkaProducerConfiguration/DeliveryPolicy/reportsDeliveries`` is off), final failures
-    /// one by one. Keeps the newest 100,000 events if nobody reads it; the ones pushed out are
-    /// counted (``KafkaClientCounters/eventsDropped``), and the messages themselves are never
-    /// dropped.
-    public var events: AsyncStream<KafkaProducerEvent> { delivery.events.stream }
+    /// one by one. Keeps up to ``maxUnreadEventBytes`` of events nobody has read; events beyond
+    /// that are counted (``KafkaClientCounters/eventsDropped``) and not kept, and the messages
+    /// themselves are never dropped.
+    public var events: KafkaProducerEvents { delivery.events.events }
+
+    /// How much the unread ``events`` may hold, in approximate bytes (32 per delivery report, a
+    /// failed message's size per failure): 64 MiB, some two million delivery reports.
+    public static let maxUnreadEventBytes = 64 << 20
 
     /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
@@ -68,7 +72,7 @@ public final class KafkaProducer: Service, Sendable {
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
         let topics = ProducerTopics(limit: topicHandleLimit)
         self.topics = topics
-        let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, bufferingNewest: 100_000, reportsDeliveries: delivery.reportsDeliveries)
+        let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: Self.maxUnreadEventBytes, reportsDeliveries: delivery.reportsDeliveries)
         let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, events: events, counters: counters, logger: logger)
         self.delivery = deliveryHandler
         context = KafkaCallbackContext(

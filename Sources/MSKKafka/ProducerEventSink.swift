@@ -12,7 +12,8 @@ import Foundation
 /// ``flush()`` right after `rd_kafka_poll` returns, both under that lock. Everything else is the
 /// `AsyncStream` continuation, which is thread-safe, and `let`s.
 final class ProducerEventSink: @unchecked Sendable {
-    let stream: AsyncStream<KafkaProducerEvent>
+    let events: KafkaProducerEvents
+    private let unread: UnreadEventWeight
     private let continuation: AsyncStream<KafkaProducerEvent>.Continuation
     private let buffer: ProducerBuffer
     private let counters: KafkaClientCounters
@@ -31,10 +32,14 @@ final class ProducerEventSink: @unchecked Sendable {
     @exclusivity(unchecked) private var batchTopic: (handleBits: Int, index: UInt32)?
     @exclusivity(unchecked) private var seenTopics: [Int: ProducerTopics.Topic] = [:]
 
-    /// Keeps the newest `bufferingNewest` events if nobody reads them; with `reportsDeliveries`
-    /// off, deliveries are settled and counted without a report.
-    init(buffer: ProducerBuffer, counters: KafkaClientCounters, topics: ProducerTopics, bufferingNewest: Int, reportsDeliveries: Bool = true) {
-        (stream, continuation) = AsyncStream.makeStream(of: KafkaProducerEvent.self, bufferingPolicy: .bufferingNewest(bufferingNewest))
+    /// Keeps up to `maxUnreadBytes` of events nobody has read yet (see ``KafkaProducerEvents``);
+    /// with `reportsDeliveries` off, deliveries are settled and counted without a report.
+    init(buffer: ProducerBuffer, counters: KafkaClientCounters, topics: ProducerTopics, maxUnreadBytes: Int, reportsDeliveries: Bool = true) {
+        // Unbounded here: `unread` bounds it, by weight.
+        let (stream, continuation) = AsyncStream.makeStream(of: KafkaProducerEvent.self, bufferingPolicy: .unbounded)
+        unread = UnreadEventWeight(limit: maxUnreadBytes)
+        events = KafkaProducerEvents(stream: stream, unread: unread)
+        self.continuation = continuation
         self.buffer = buffer
         self.counters = counters
         self.reportsDeliveries = reportsDeliveries
@@ -105,9 +110,15 @@ final class ProducerEventSink: @unchecked Sendable {
         settled = (0, 0)
     }
 
-    /// Yields `event`; an event pushed out of a full stream is counted, never lost silently.
+    /// Yields `event`, unless the unread events are at their bound: then it is counted, never
+    /// lost silently.
     private func yield(_ event: KafkaProducerEvent) {
-        if case .dropped = continuation.yield(event) { counters.eventsDropped.increment() }
+        let weight = UnreadEventWeight.weight(of: event)
+        guard unread.admit(weight) else {
+            counters.eventsDropped.increment()
+            return
+        }
+        if case .terminated = continuation.yield(event) { unread.taken(event) }
     }
 
     /// Ends the stream (after the last serve).
