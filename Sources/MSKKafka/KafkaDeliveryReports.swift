@@ -28,9 +28,12 @@ public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
         for report in reports { append(report) }
     }
 
+    /// The first report's position (0).
     public var startIndex: Int { records.startIndex }
+    /// One past the last report's position (the count).
     public var endIndex: Int { records.endIndex }
 
+    /// The report at `position`, made from its stored numbers and its topic's name.
     public subscript(position: Int) -> KafkaDeliveryReport {
         let record = records[position]
         return KafkaDeliveryReport(
@@ -71,5 +74,6 @@ extension KafkaDeliveryReports: Equatable {
 }
 
 extension KafkaDeliveryReports: CustomStringConvertible {
+    /// The reports, as an array of ``KafkaDeliveryReport`` would print them.
     public var description: String { "\(Array(self))" }
 }

@@ -15,6 +15,7 @@ public struct KafkaProducerEvents: AsyncSequence, Sendable {
     let stream: AsyncStream<KafkaProducerEvent>
     let unread: UnreadEventWeight
 
+    /// An iterator over the events; one at a time.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: stream.makeAsyncIterator(), unread: unread)
     }
@@ -24,6 +25,7 @@ public struct KafkaProducerEvents: AsyncSequence, Sendable {
         var base: AsyncStream<KafkaProducerEvent>.Iterator
         let unread: UnreadEventWeight
 
+        /// The next event, waiting for one; nil once the producer has shut down.
         public mutating func next() async -> KafkaProducerEvent? {
             guard let event = await base.next() else { return nil }
             unread.taken(event)
