@@ -9,8 +9,8 @@ struct BacklogMemoryReleaseTests {
     }
 
     /// Waits for the background release (it runs on a global queue).
-    static func settle(_ releases: Releases, atLeast: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+    static func settle(_ releases: Releases, atLeast: Int, within: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + within
         while releases.count.load(ordering: .relaxed) < atLeast, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         try await Task.sleep(for: .milliseconds(50))
     }
@@ -42,7 +42,8 @@ struct BacklogMemoryReleaseTests {
 
     @Test func backlogsThatDrainInQuickSuccessionAreReleasedAtMostOncePerInterval() async throws {
         let releases = Releases()
-        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .milliseconds(500)) { releases.count.add(1, ordering: .relaxed) }
+        // Long enough that a loaded machine cannot blur "at once" and "after the interval".
+        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .seconds(2)) { releases.count.add(1, ordering: .relaxed) }
         func backlog() {
             for depth in stride(from: 0, through: 5_000, by: 1_000) { watch.observe(depth: depth) }
             watch.observe(depth: 0)
@@ -52,10 +53,9 @@ struct BacklogMemoryReleaseTests {
         #expect(releases.count.load(ordering: .relaxed) == 1, "the first drain releases at once")
         // A busy producer: the buffer fills and drains over and over within the interval.
         for _ in 0..<10 { backlog() }
-        try await Task.sleep(for: .milliseconds(200))
         #expect(releases.count.load(ordering: .relaxed) == 1, "none before the interval is up")
-        try await Self.settle(releases, atLeast: 2)
-        try await Task.sleep(for: .milliseconds(700))
+        try await Self.settle(releases, atLeast: 2, within: .seconds(10))
+        try await Task.sleep(for: .milliseconds(300))
         #expect(releases.count.load(ordering: .relaxed) == 2, "the drains within one interval share one release, when it is up")
     }
 
