@@ -82,6 +82,19 @@ final class DeliveryHandler: Sendable {
             // librdkafka's, which goes away when this callback returns.
             let copy = KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition)
             failed(PendingMessage(message: copy, attempt: 1, byteCount: attempt.byteCount, target: .events), KafkaDeliveryFailure(error), inDeliveryReport: true)
+        case .firstCompletionAttempt(let attempt):
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let report = KafkaDeliveryReport(
+                    topic: events.topicName(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
+                    timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1
+                )
+                attempt.completion(.success(report))
+                // Counted and its room given back with the rest of this serve, after the call.
+                events.settle(byteCount: attempt.byteCount)
+                return
+            }
+            let copy = KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition, timestamp: attempt.timestamp)
+            failed(PendingMessage(message: copy, attempt: 1, byteCount: attempt.byteCount, target: .completion(attempt.completion)), KafkaDeliveryFailure(error), inDeliveryReport: true)
         case .pending(let pending):
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 failed(pending, KafkaDeliveryFailure(error), inDeliveryReport: true)

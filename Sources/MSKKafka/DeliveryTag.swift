@@ -1,14 +1,20 @@
+import Foundation
+
 /// What a message carries through librdkafka as its per-message opaque, read back in its
 /// delivery report.
 ///
 /// The throughput path (``KafkaProducer/enqueue(_:)``, outcomes on ``KafkaProducer/events``)
 /// allocates nothing per message: a first attempt is described by its buffer weight and a flag
-/// packed into the opaque itself. Everything else — retries, ``KafkaProducer/send(_:)``,
-/// completion handlers, messages with an explicit timestamp — travels as a retained
-/// ``PendingMessage``.
+/// packed into the opaque itself. A first attempt whose outcome goes to a completion handler
+/// (``KafkaProducer/send(_:)``, ``KafkaProducer/enqueue(_:completion:)``) carries the handler
+/// and no copy of the message. Everything else — retries, event-path messages with an explicit
+/// timestamp — travels as a retained ``PendingMessage``. A failed first attempt rebuilds its
+/// message from librdkafka's copy.
 enum DeliveryTag {
     /// A first attempt whose outcome goes to the event stream.
     case firstEventAttempt(FirstEventAttempt)
+    /// A first attempt whose outcome goes to a completion handler.
+    case firstCompletionAttempt(CompletionAttempt)
     /// Any other attempt.
     case pending(PendingMessage)
 
@@ -26,18 +32,21 @@ enum DeliveryTag {
 
     // Bit 0 marks a packed attempt: a Swift object's address never has it (objects are at
     // least 8-byte aligned). Bit 1 is the flag; the weight (at most 2^40, the buffer's byte
-    // limit) is above it.
+    // limit) is above it. Without bit 0, bit 1 marks a ``CompletionAttempt``'s address.
     private static let packedBit = 1
     private static let partitionBit = 2
     private static let weightShift = 2
+    private static let completionBit = 2
 
-    /// The opaque to hand to librdkafka; for `.pending`, a +1 reference that
+    /// The opaque to hand to librdkafka; for an object, a +1 reference that
     /// ``init(consuming:)`` takes back (or the caller releases when librdkafka refuses the message).
     func retainedOpaque() -> UnsafeMutableRawPointer {
         switch self {
         case .firstEventAttempt(let attempt):
             let bits = attempt.byteCount << Self.weightShift | (attempt.explicitPartition ? Self.partitionBit : 0) | Self.packedBit
             return UnsafeMutableRawPointer(bitPattern: bits)!
+        case .firstCompletionAttempt(let attempt):
+            return UnsafeMutableRawPointer(bitPattern: Int(bitPattern: Unmanaged.passRetained(attempt).toOpaque()) | Self.completionBit)!
         case .pending(let pending):
             return Unmanaged.passRetained(pending).toOpaque()
         }
@@ -51,8 +60,29 @@ enum DeliveryTag {
                 byteCount: bits >> Self.weightShift,
                 explicitPartition: bits & Self.partitionBit != 0
             ))
+        } else if bits & Self.completionBit != 0 {
+            let address = UnsafeMutableRawPointer(bitPattern: bits & ~Self.completionBit)!
+            self = .firstCompletionAttempt(Unmanaged<CompletionAttempt>.fromOpaque(address).takeRetainedValue())
         } else {
             self = .pending(Unmanaged<PendingMessage>.fromOpaque(opaque).takeRetainedValue())
         }
+    }
+}
+
+/// A first attempt whose outcome goes to a completion handler: what it takes to report it, or
+/// to rebuild the message from librdkafka's copy when it fails — the handler, the buffer
+/// weight, whether the caller chose the partition, and the timestamp (which a failed delivery
+/// report does not give back).
+final class CompletionAttempt: Sendable {
+    let completion: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+    let byteCount: Int
+    let explicitPartition: Bool
+    let timestamp: Date?
+
+    init(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        self.completion = completion
+        self.byteCount = byteCount
+        explicitPartition = message.partition != nil
+        timestamp = message.timestamp
     }
 }

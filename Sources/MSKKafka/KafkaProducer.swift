@@ -127,8 +127,8 @@ public final class KafkaProducer: Service, Sendable {
         let bytes = message.byteCount
         if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) in
-            let pending = PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .completion { continuation.resume(with: $0.mapError { $0 }) })
-            produce(.pending(pending), message, handleBits: handleBits)
+            let attempt = CompletionAttempt(message, byteCount: bytes) { continuation.resume(with: $0.mapError { $0 }) }
+            produce(.firstCompletionAttempt(attempt), message, handleBits: handleBits)
         }
     }
 
@@ -202,7 +202,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
-        produce(.pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .completion(completion))), message, handleBits: handleBits)
+        produce(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, handleBits: handleBits)
     }
 
     /// Waits until the local buffer is empty (every accepted message delivered or failed).
@@ -289,6 +289,7 @@ public final class KafkaProducer: Service, Sendable {
         switch tag {
         case .pending(let pending): return pending
         case .firstEventAttempt(let attempt): return PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .events)
+        case .firstCompletionAttempt(let attempt): return PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .completion(attempt.completion))
         }
     }
 }

@@ -1,6 +1,7 @@
-/// One attempt at delivering a message, when it needs more than a ``DeliveryTag`` can pack:
-/// a retry, or an outcome for a completion handler. Travels through librdkafka as the
-/// per-message opaque (retained while librdkafka holds it, released in the delivery report).
+/// One attempt at delivering a message, with a copy of the message, when a first attempt's
+/// ``DeliveryTag`` is not enough: a retry, or an event-path message with an explicit timestamp.
+/// Travels through librdkafka as the per-message opaque (retained while librdkafka holds it,
+/// released in the delivery report).
 final class PendingMessage: Sendable {
     let message: KafkaProducerMessage
     /// 1 for the first attempt.

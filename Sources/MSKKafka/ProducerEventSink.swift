@@ -133,13 +133,28 @@ final class ProducerEventSink: @unchecked Sendable {
         // topic can be at this one's address.
         let bits = Int(bitPattern: handle)
         if let batchTopic, batchTopic.handleBits == bits { return batchTopic.index }
-        guard let topic = seenTopics[bits] ?? topics.topic(handle: handle) else {
+        guard let topic = knownTopic(handle) else {
             // Produced by name (past the handle limit): no handle of ours to compare with.
             return reports.topicIndex(String(cString: rd_kafka_topic_name(handle)))
         }
-        seenTopics[bits] = topic
         let index = reports.topicIndex(topic.name)
         batchTopic = (bits, index)
         return index
+    }
+
+    /// The name of the topic whose handle is `handle` (a delivery report's `rkt`), without
+    /// reading its C string when the handle is one of ours. Serving thread only.
+    func topicName(of handle: OpaquePointer?) -> String {
+        guard let handle else { return "" }
+        return knownTopic(handle)?.name ?? String(cString: rd_kafka_topic_name(handle))
+    }
+
+    /// The topic whose handle is `handle`, if ``ProducerTopics`` made it.
+    private func knownTopic(_ handle: OpaquePointer) -> ProducerTopics.Topic? {
+        let bits = Int(bitPattern: handle)
+        if let topic = seenTopics[bits] { return topic }
+        guard let topic = topics.topic(handle: handle) else { return nil }
+        seenTopics[bits] = topic
+        return topic
     }
 }
