@@ -44,49 +44,35 @@ struct CompletionPathTests {
         #expect(producer.bufferDepth == (0, 0))
         await producer.shutdown()
 
-        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "completion-outage", format: "%p|%k|%s|%h|%T\\n")
-        for index in 0...20 {
-            let line = lines.first { $0.contains("|key-\(index)|value-\(index)|") }
-            guard let fields = line?.split(separator: "|", omittingEmptySubsequences: false).map(String.init), fields.count == 5 else {
-                Issue.record("message \(index) not read back: \(lines.prefix(3))")
-                continue
-            }
-            if index.isMultiple(of: 2) { #expect(fields[0] == "1", "explicit partition of message \(index)") }
-            #expect(fields[3] == "h1=a\(index),h2=", "headers of message \(index)")
-            if index.isMultiple(of: 3) { #expect(fields[4] == "1700000000123", "explicit timestamp of message \(index)") }
-        }
+        try await EventPathTests.expectStoredWhole(cluster, topic: "completion-outage", indices: 0..<21)
     }
 
     @Test func aFailedSendCarriesTheWholeMessageToTheDeadLetters() async throws {
         let cluster = try MockKafkaCluster()
         cluster.createTopic("completion-denied", partitions: 2)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("completion-path-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let deadLetters = directory.appendingPathComponent("dead.jsonl").path
-        let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
-        _ = try await producer.send(KafkaProducerMessage(topic: "completion-denied", value: "warm-up"))
-        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
-        let original = EventPathTests.message(0, topic: "completion-denied")
-        do {
-            _ = try await producer.send(original)
-            Issue.record("expected the send to fail")
-        } catch let error as KafkaError {
-            guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
-            #expect(name == "TOPIC_AUTHORIZATION_FAILED")
-        }
-        #expect(producer.bufferDepth == (0, 0))
-        await producer.shutdown()
+        try await EventPathTests.withDeadLetteringProducer(cluster) { producer, deadLetters in
+            _ = try await producer.send(KafkaProducerMessage(topic: "completion-denied", value: "warm-up"))
+            cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+            let original = EventPathTests.message(0, topic: "completion-denied")
+            do {
+                _ = try await producer.send(original)
+                Issue.record("expected the send to fail")
+            } catch let error as KafkaError {
+                guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
+                #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+            }
+            #expect(producer.bufferDepth == (0, 0))
+            await producer.shutdown()
 
-        let letters = try DeadLetterFile.read(path: deadLetters)
-        #expect(letters.count == 1)
-        let letter = try #require(letters.first).message
-        #expect(letter.topic == original.topic)
-        #expect(letter.partition == original.partition)
-        #expect(letter.key == original.key)
-        #expect(letter.value == original.value)
-        #expect(letter.headers.map(\.name) == original.headers.map(\.name))
-        #expect(letter.headers.map(\.value) == original.headers.map(\.value))
+            let letters = try DeadLetterFile.read(path: deadLetters)
+            #expect(letters.count == 1)
+            let letter = try #require(letters.first).message
+            #expect(letter.topic == original.topic)
+            #expect(letter.partition == original.partition)
+            #expect(letter.key == original.key)
+            #expect(letter.value == original.value)
+            #expect(letter.headers.map(\.name) == original.headers.map(\.name))
+            #expect(letter.headers.map(\.value) == original.headers.map(\.value))
+        }
     }
 }

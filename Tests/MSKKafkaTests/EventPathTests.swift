@@ -55,8 +55,14 @@ struct EventPathTests {
         #expect(producer.bufferDepth == (0, 0))
         await producer.shutdown()
 
-        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "event-outage", format: "%p|%k|%s|%h|%T\\n")
-        for index in 0..<20 {
+        try await Self.expectStoredWhole(cluster, topic: "event-outage", indices: 0..<20)
+    }
+
+    /// Reads `topic` back with kcat and checks that the messages `indices` (made by
+    /// ``message(_:topic:)``) were stored with their partition, headers and timestamp.
+    static func expectStoredWhole(_ cluster: MockKafkaCluster, topic: String, indices: Range<Int>) async throws {
+        let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic, format: "%p|%k|%s|%h|%T\\n")
+        for index in indices {
             let line = lines.first { $0.contains("|key-\(index)|value-\(index)|") }
             guard let fields = line?.split(separator: "|", omittingEmptySubsequences: false).map(String.init), fields.count == 5 else {
                 Issue.record("message \(index) not read back: \(lines.prefix(3))")
@@ -68,41 +74,49 @@ struct EventPathTests {
         }
     }
 
-    @Test func aFailureInADeliveryReportCarriesTheWholeMessageAndIsDeadLettered() async throws {
-        let cluster = try MockKafkaCluster()
-        cluster.createTopic("event-denied", partitions: 2)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("event-path-\(UUID().uuidString)")
+    /// A producer on `cluster` whose final failures go to a dead-letter file in a fresh
+    /// directory (removed after `body`), and that file's path.
+    static func withDeadLetteringProducer(_ cluster: MockKafkaCluster, _ body: (KafkaProducer, String) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dead-letters-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let deadLetters = directory.appendingPathComponent("dead.jsonl").path
         let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
-        _ = try await producer.send(KafkaProducerMessage(topic: "event-denied", value: "warm-up"))
-        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
-        let original = Self.message(0, topic: "event-denied")
-        try await producer.enqueue(original)
-        let (delivered, failed) = await Self.outcomes(of: producer, count: 1)
-        #expect(delivered.isEmpty)
-        guard let (message, error) = failed.first else { Issue.record("no failure event"); return }
-        guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
-        #expect(name == "TOPIC_AUTHORIZATION_FAILED")
-        #expect(message.topic == original.topic)
-        #expect(message.partition == original.partition)
-        #expect(message.key == original.key)
-        #expect(message.value == original.value)
-        #expect(message.headers.map(\.name) == original.headers.map(\.name))
-        #expect(message.headers.map(\.value) == original.headers.map(\.value))
-        #expect(message.timestamp.map { Int64($0.timeIntervalSince1970 * 1000) } == 1_700_000_000_123)
-        // The room comes back just after the event is yielded (so that a flush that sees an
-        // empty buffer finds every event already out): wait for it.
-        #expect(await producer.flush(timeout: .seconds(10)))
-        #expect(producer.bufferDepth == (0, 0))
-        await producer.shutdown()
+        try await body(producer, deadLetters)
+    }
 
-        let letters = try DeadLetterFile.read(path: deadLetters)
-        #expect(letters.count == 1)
-        #expect(letters.first?.message.value == original.value)
-        #expect(letters.first?.message.key == original.key)
+    @Test func aFailureInADeliveryReportCarriesTheWholeMessageAndIsDeadLettered() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("event-denied", partitions: 2)
+        try await Self.withDeadLetteringProducer(cluster) { producer, deadLetters in
+            _ = try await producer.send(KafkaProducerMessage(topic: "event-denied", value: "warm-up"))
+            cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+            let original = Self.message(0, topic: "event-denied")
+            try await producer.enqueue(original)
+            let (delivered, failed) = await Self.outcomes(of: producer, count: 1)
+            #expect(delivered.isEmpty)
+            guard let (message, error) = failed.first else { Issue.record("no failure event"); return }
+            guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
+            #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+            #expect(message.topic == original.topic)
+            #expect(message.partition == original.partition)
+            #expect(message.key == original.key)
+            #expect(message.value == original.value)
+            #expect(message.headers.map(\.name) == original.headers.map(\.name))
+            #expect(message.headers.map(\.value) == original.headers.map(\.value))
+            #expect(message.timestamp.map { Int64($0.timeIntervalSince1970 * 1000) } == 1_700_000_000_123)
+            // The room comes back just after the event is yielded (so that a flush that sees an
+            // empty buffer finds every event already out): wait for it.
+            #expect(await producer.flush(timeout: .seconds(10)))
+            #expect(producer.bufferDepth == (0, 0))
+            await producer.shutdown()
+
+            let letters = try DeadLetterFile.read(path: deadLetters)
+            #expect(letters.count == 1)
+            #expect(letters.first?.message.value == original.value)
+            #expect(letters.first?.message.key == original.key)
+        }
     }
 
     @Test func withDeliveryReportsOffOnlyFailuresArriveAndDeliveriesAreCounted() async throws {
