@@ -29,11 +29,26 @@ final class BacklogMemoryRelease: Sendable {
     }
 
     private let schedule = Mutex(Schedule())
+    private let timing: Timing
+
+    /// The clock, and how to run work after a delay: a background queue, or a test's hand.
+    struct Timing: Sendable {
+        var now: @Sendable () -> ContinuousClock.Instant
+        var after: @Sendable (Duration, @escaping @Sendable () -> Void) -> Void
+
+        static let system = Timing(now: { .now }) { delay, work in
+            let (seconds, attoseconds) = delay.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .nanoseconds(nanoseconds), execute: work)
+        }
+    }
 
     /// `release` defaults to glibc's `malloc_trim(0)` (a no-op where there is none).
-    init(threshold: Int, minimumInterval: Duration = .seconds(30), release: @escaping @Sendable () -> Void = BacklogMemoryRelease.trimHeap) {
+    init(threshold: Int, minimumInterval: Duration = .seconds(30), timing: Timing = .system,
+         release: @escaping @Sendable () -> Void = BacklogMemoryRelease.trimHeap) {
         self.threshold = threshold
         self.minimumInterval = minimumInterval
+        self.timing = timing
         self.release = release
     }
 
@@ -55,15 +70,13 @@ final class BacklogMemoryRelease: Sendable {
             guard !schedule.pending else { return nil }
             schedule.pending = true
             guard let last = schedule.lastRelease else { return .zero }
-            return max(.zero, last + minimumInterval - ContinuousClock.now)
+            return max(.zero, last + minimumInterval - timing.now())
         }
         guard let delay else { return }
-        let (seconds, attoseconds) = delay.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+        timing.after(delay) { [self] in
             release()
             schedule.withLock { schedule in
-                schedule.lastRelease = .now
+                schedule.lastRelease = timing.now()
                 schedule.pending = false
             }
         }

@@ -9,8 +9,8 @@ struct BacklogMemoryReleaseTests {
     }
 
     /// Waits for the background release (it runs on a global queue).
-    static func settle(_ releases: Releases, atLeast: Int, within: Duration = .seconds(5)) async throws {
-        let deadline = ContinuousClock.now + within
+    static func settle(_ releases: Releases, atLeast: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
         while releases.count.load(ordering: .relaxed) < atLeast, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         try await Task.sleep(for: .milliseconds(50))
     }
@@ -40,23 +40,58 @@ struct BacklogMemoryReleaseTests {
         #expect(releases.count.load(ordering: .relaxed) == 2)
     }
 
-    @Test func backlogsThatDrainInQuickSuccessionAreReleasedAtMostOncePerInterval() async throws {
+    /// A clock and a delayed-work queue moved by hand, so that "at once" and "after the
+    /// interval" do not depend on how loaded the machine is.
+    final class ManualTiming: Sendable {
+        private let clock = Mutex(ContinuousClock.now)
+        private let waiting = Mutex<[(delay: Duration, work: @Sendable () -> Void)]>([])
+
+        var timing: BacklogMemoryRelease.Timing {
+            BacklogMemoryRelease.Timing(now: { self.clock.withLock { $0 } }) { delay, work in
+                self.waiting.withLock { $0.append((delay, work)) }
+            }
+        }
+
+        func advance(by duration: Duration) {
+            clock.withLock { $0 += duration }
+        }
+
+        /// Runs the work scheduled so far; returns the delays it was scheduled with.
+        func runWaiting() -> [Duration] {
+            let due = waiting.withLock { waiting in
+                defer { waiting = [] }
+                return waiting
+            }
+            for item in due { item.work() }
+            return due.map(\.delay)
+        }
+    }
+
+    @Test func backlogsThatDrainInQuickSuccessionAreReleasedAtMostOncePerInterval() {
         let releases = Releases()
-        // Long enough that a loaded machine cannot blur "at once" and "after the interval".
-        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .seconds(2)) { releases.count.add(1, ordering: .relaxed) }
+        let manual = ManualTiming()
+        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .seconds(30), timing: manual.timing) {
+            releases.count.add(1, ordering: .relaxed)
+        }
         func backlog() {
             for depth in stride(from: 0, through: 5_000, by: 1_000) { watch.observe(depth: depth) }
             watch.observe(depth: 0)
         }
         backlog()
-        try await Self.settle(releases, atLeast: 1)
-        #expect(releases.count.load(ordering: .relaxed) == 1, "the first drain releases at once")
+        #expect(manual.runWaiting() == [.zero], "the first drain releases at once")
+        #expect(releases.count.load(ordering: .relaxed) == 1)
+
         // A busy producer: the buffer fills and drains over and over within the interval.
+        manual.advance(by: .seconds(1))
         for _ in 0..<10 { backlog() }
-        #expect(releases.count.load(ordering: .relaxed) == 1, "none before the interval is up")
-        try await Self.settle(releases, atLeast: 2, within: .seconds(10))
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(releases.count.load(ordering: .relaxed) == 2, "the drains within one interval share one release, when it is up")
+        #expect(manual.runWaiting() == [.seconds(29)], "one release for them all, when the interval is up")
+        #expect(releases.count.load(ordering: .relaxed) == 2)
+
+        // Past the interval, a drain releases at once again.
+        manual.advance(by: .seconds(31))
+        backlog()
+        #expect(manual.runWaiting() == [.zero])
+        #expect(releases.count.load(ordering: .relaxed) == 3)
     }
 
     @Test func theDefaultTrimRuns() {
