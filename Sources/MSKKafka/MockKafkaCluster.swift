@@ -15,7 +15,9 @@ public final class MockKafkaCluster: Sendable {
 
     /// Starts `brokers` brokers (ids 1...brokers).
     public init(brokers: Int = 1) throws {
-        let conf = try RdKafkaConfiguration.make([("log_level", "0")])
+        // Critical lines only (to stderr): the mock says there why it could not make a broker's
+        // listener before it aborts on that (seen once, in a broker set down mid-test).
+        let conf = try RdKafkaConfiguration.make([("log_level", "2")])
         var errorBuffer = [CChar](repeating: 0, count: 256)
         guard let helper = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
             throw KafkaError.clientCreation(reason: String(errorBuffer: errorBuffer))
