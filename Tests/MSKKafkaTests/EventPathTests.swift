@@ -33,19 +33,9 @@ struct EventPathTests {
     }
 
     @Test func messagesRetriedThroughAnOutageKeepKeyValueHeadersPartitionAndTimestamp() async throws {
-        let cluster = try MockKafkaCluster(brokers: 1)
-        cluster.createTopic("event-outage", partitions: 2)
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, messageTimeout: .milliseconds(800)), logger: KafkaProducerTests.quiet)
-        _ = try await producer.send(KafkaProducerMessage(topic: "event-outage", value: "warm-up"))
-        // The warm-up itself may have been retried (the mock's leader not known yet): count from here.
-        let retriesBefore = producer.counters.retries.value
-        cluster.setBroker(1, up: false)
-        for index in 0..<20 { try await producer.enqueue(Self.message(index, topic: "event-outage")) }
-        // Past the message timeout (librdkafka scans for it once a second), the retry layer takes over.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while producer.counters.retries.value == retriesBefore, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(producer.counters.retries.value > retriesBefore)
-        cluster.setBroker(1, up: true)
+        let (cluster, producer) = try await Self.sendThroughAnOutage(topic: "event-outage") { producer in
+            for index in 0..<20 { try await producer.enqueue(Self.message(index, topic: "event-outage")) }
+        }
         #expect(await producer.flush(timeout: .seconds(60)))
         let (delivered, failed) = await Self.outcomes(of: producer, count: 20)
         #expect(failed.isEmpty, "\(failed.map { "\($0.1)" }.prefix(3))")
@@ -56,6 +46,25 @@ struct EventPathTests {
         await producer.shutdown()
 
         try await Self.expectStoredWhole(cluster, topic: "event-outage", indices: 0..<20)
+    }
+
+    /// A one-broker cluster with `topic` (2 partitions) and a producer with an 800 ms message
+    /// timeout. `send` runs while the broker is down; the broker comes back once the retry layer
+    /// has taken over (past the message timeout, which librdkafka checks once a second).
+    static func sendThroughAnOutage(topic: String, _ send: (KafkaProducer) async throws -> Void) async throws -> (MockKafkaCluster, KafkaProducer) {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        cluster.createTopic(topic, partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, messageTimeout: .milliseconds(800)), logger: KafkaProducerTests.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
+        // The warm-up itself may have been retried (the mock's leader not known yet): count from here.
+        let retriesBefore = producer.counters.retries.value
+        cluster.setBroker(1, up: false)
+        try await send(producer)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while producer.counters.retries.value == retriesBefore, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(producer.counters.retries.value > retriesBefore)
+        cluster.setBroker(1, up: true)
+        return (cluster, producer)
     }
 
     /// Reads `topic` back with kcat and checks that the messages `indices` (made by
@@ -74,24 +83,25 @@ struct EventPathTests {
         }
     }
 
-    /// A producer on `cluster` whose final failures go to a dead-letter file in a fresh
-    /// directory (removed after `body`), and that file's path.
-    static func withDeadLetteringProducer(_ cluster: MockKafkaCluster, _ body: (KafkaProducer, String) async throws -> Void) async throws {
+    /// A producer whose final failures go to a dead-letter file in a fresh directory (removed
+    /// after `body`), warmed up on `topic` and then refused: the next produce request fails
+    /// with TOPIC_AUTHORIZATION_FAILED. `body` gets the producer and the file's path.
+    static func withRefusingDeadLetteringProducer(topic: String, _ body: (KafkaProducer, String) async throws -> Void) async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic(topic, partitions: 2)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dead-letters-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let deadLetters = directory.appendingPathComponent("dead.jsonl").path
         let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
+        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
         try await body(producer, deadLetters)
     }
 
     @Test func aFailureInADeliveryReportCarriesTheWholeMessageAndIsDeadLettered() async throws {
-        let cluster = try MockKafkaCluster()
-        cluster.createTopic("event-denied", partitions: 2)
-        try await Self.withDeadLetteringProducer(cluster) { producer, deadLetters in
-            _ = try await producer.send(KafkaProducerMessage(topic: "event-denied", value: "warm-up"))
-            cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        try await Self.withRefusingDeadLetteringProducer(topic: "event-denied") { producer, deadLetters in
             let original = Self.message(0, topic: "event-denied")
             try await producer.enqueue(original)
             let (delivered, failed) = await Self.outcomes(of: producer, count: 1)
