@@ -31,6 +31,9 @@ final class ProducerEventSink: @unchecked Sendable {
     /// so that interleaved topics find theirs without taking ``ProducerTopics``' lock.
     @exclusivity(unchecked) private var batchTopic: (handleBits: Int, index: UInt32)?
     @exclusivity(unchecked) private var seenTopics: [Int: ProducerTopics.Topic] = [:]
+    /// The topic ``knownTopic(_:)`` found last: reports come in runs to one topic, and the
+    /// completion path asks once per report, where a dictionary lookup hashes every time.
+    @exclusivity(unchecked) private var lastTopic: ProducerTopics.Topic?
 
     /// Keeps up to `maxUnreadBytes` of events nobody has read yet (see ``KafkaProducerEvents``);
     /// with `reportsDeliveries` off, deliveries are settled and counted without a report.
@@ -152,9 +155,10 @@ final class ProducerEventSink: @unchecked Sendable {
     /// The topic whose handle is `handle`, if ``ProducerTopics`` made it.
     private func knownTopic(_ handle: OpaquePointer) -> ProducerTopics.Topic? {
         let bits = Int(bitPattern: handle)
-        if let topic = seenTopics[bits] { return topic }
-        guard let topic = topics.topic(handle: handle) else { return nil }
+        if let lastTopic, lastTopic.handleBits == bits { return lastTopic }
+        guard let topic = seenTopics[bits] ?? topics.topic(handle: handle) else { return nil }
         seenTopics[bits] = topic
+        lastTopic = topic
         return topic
     }
 }

@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 import Testing
 @testable import MSKKafka
 
@@ -66,6 +67,33 @@ struct ProducerTopicsTests {
         } else {
             Issue.record("expected a delivery error, got \(failures)")
         }
+        await producer.shutdown()
+    }
+
+    @Test(arguments: [ProducerTopics.defaultLimit, 1])
+    func completionReportsNameTheirMessagesTopicWhenTopicsInterleave(topicHandleLimit: Int) async throws {
+        let cluster = try MockKafkaCluster()
+        let names = ["north", "south", "east"]
+        for name in names { cluster.createTopic(name, partitions: 2) }
+        var logger = Logger(label: "test.topics")
+        logger.logLevel = .critical
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: logger, topicHandleLimit: topicHandleLimit)
+        // Each report's topic, against the topic its message went to.
+        let outcomes = Mutex<[(sent: String, reported: String?)]>([])
+        let perTopic = 300
+        for index in 0..<perTopic * names.count {
+            // Runs of two to one topic, so that a report finds the topic before it both the same
+            // and different.
+            let topic = names[index / 2 % names.count]
+            try await producer.enqueue(KafkaProducerMessage(topic: topic, value: Array("\(index)".utf8))) { result in
+                outcomes.withLock { $0.append((topic, try? result.get().topic)) }
+            }
+        }
+        #expect(await producer.flush(timeout: .seconds(30)))
+        let seen = outcomes.withLock { $0 }
+        #expect(seen.count == perTopic * names.count)
+        let misnamed = seen.filter { $0.sent != $0.reported }
+        #expect(misnamed.count == 0, "reports naming another topic than their message's, e.g. \(misnamed.prefix(3))")
         await producer.shutdown()
     }
 }
