@@ -35,11 +35,14 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(help: "Messages in flight at most, for both: librdkafka's queue.buffering.max.messages for C, the buffer bound for Swift (which sets librdkafka's queue a little above it). With a million, whichever producer runs ahead can pile up that many on the mock brokers, which then slow down 2-4×; 100,000 (the library's default buffer) avoids that, and makes both wait for room.")
     var inFlight = 1_000_000
 
+    @Option(help: "enable.idempotence for both (the library's default is true). With it on, librdkafka 2.0.2's broker threads busy-poll whenever a partition has a batch ready and 5 requests in flight (the idempotent window): on 2 cores that spin competes with both producers for CPU and decides the 1 KiB figures more than either producer does. With it off they wait in poll() instead.")
+    var idempotence = true
+
     /// What both implementations are configured with; in-flight messages are bounded the same
     /// way for both (C waits on QUEUE_FULL, Swift's `enqueue` suspends).
-    static func settings(inFlight: Int) -> [(String, String)] {
+    static func settings(inFlight: Int, idempotence: Bool) -> [(String, String)] {
         [
-            ("linger.ms", "5"), ("batch.size", "1000000"), ("acks", "-1"), ("enable.idempotence", "true"),
+            ("linger.ms", "5"), ("batch.size", "1000000"), ("acks", "-1"), ("enable.idempotence", String(idempotence)),
             ("queue.buffering.max.messages", String(inFlight)), ("queue.buffering.max.kbytes", "1048576"), ("log_level", "3"),
         ]
     }
@@ -69,7 +72,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         let cluster = try BenchCluster()
         print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), "
               + (freshCluster ? "a fresh mock cluster in each run's process" : "mock cluster \(cluster.bootstrap), shared by all runs"))
-        print("settings: " + Self.settings(inFlight: inFlight).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        print("settings: " + Self.settings(inFlight: inFlight, idempotence: idempotence).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
         for size in sizes {
             let names = ["c", "c-handle", "swift", "swift-failures", "swift-completion"]
@@ -126,7 +129,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = Bundle.main.executableURL
         }
-        process.arguments = ["producer", "--only", implementation, "--messages", String(messages), "--sizes", String(size), "--in-flight", String(inFlight)]
+        process.arguments = ["producer", "--only", implementation, "--messages", String(messages), "--sizes", String(size), "--in-flight", String(inFlight), "--idempotence", String(idempotence)]
             + (freshCluster ? [] : ["--bootstrap", bootstrap])
         let output = Pipe()
         process.standardOutput = output
@@ -142,7 +145,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     }
 
     private func runC(bootstrap: String, size: Int, topicHandle: Bool) throws -> Outcome {
-        var result = withCProperties([("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight)) {
+        var result = withCProperties([("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight, idempotence: idempotence)) {
             raw_producer_run($0.baseAddress, $0.count, "bench", messages, size, topicHandle ? 1 : 0)
         }
         let error = withUnsafeBytes(of: &result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -167,7 +170,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = .error
         let configuration = KafkaProducerConfiguration(
-            bootstrapServers: [bootstrap], clientID: "kafka-bench", linger: .milliseconds(5), batchSize: 1_000_000,
+            bootstrapServers: [bootstrap], clientID: "kafka-bench", idempotence: idempotence, linger: .milliseconds(5), batchSize: 1_000_000,
             delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
             additionalProperties: ["log_level": "3"]
         )
