@@ -2,6 +2,7 @@ import ArgumentParser
 import CRawProducer
 import CRdKafka
 import Foundation
+import KafkaCommandLine
 import Logging
 import MSKKafka
 import Synchronization
@@ -73,7 +74,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         print("kafka-bench producer: \(messages) messages per run, librdkafka \(String(cString: rd_kafka_version_str())), "
               + (freshCluster ? "a fresh mock cluster in each run's process" : "mock cluster \(cluster.bootstrap), shared by all runs"))
         print("settings: " + Self.settings(inFlight: inFlight, idempotence: idempotence).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        print("\(rounds) rounds per size, the implementations in turn; medians (a round's own ratios in brackets)")
+        print("\(rounds) rounds per size, the implementations in turn; ratios of medians, then the median of the rounds' own ratios with a 95% bootstrap interval (each round's in brackets)")
         for size in sizes {
             let names = ["c", "c-handle", "swift", "swift-failures", "swift-completion"]
             var runs: [String: [Run]] = [:]
@@ -88,12 +89,15 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 let values = runs[name, default: []].map(value).filter { !$0.isNaN }.sorted()
                 return values.isEmpty ? .nan : values[values.count / 2]
             }
-            /// `name`'s throughput ratio to `reference` (median runs, then each round's own), and its
-            /// CPU, producing thread's CPU and peak memory as multiples of the reference's.
+            /// `name`'s throughput ratio to `reference` (of the median runs; then the median of the
+            /// rounds' own ratios with its bootstrap interval, and each round's), and its CPU,
+            /// producing thread's CPU and peak memory as multiples of the reference's.
             func ratios(_ name: String, to reference: String) -> String {
                 let each = zip(runs[reference, default: []], runs[name, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
-                return String(format: "throughput %.3f [%@], CPU %.2f, producing thread %.2f, peak RSS %.2f",
-                              median(reference) { $0.seconds } / median(name) { $0.seconds }, each.joined(separator: " "),
+                let perRound = PairedRatioEstimate(reference: runs[reference, default: []].map(\.seconds), candidate: runs[name, default: []].map(\.seconds))
+                    .map { String(format: "per round %.3f, %.0f%% CI %.3f-%.3f", $0.ratio, $0.confidence * 100, $0.low, $0.high) } ?? "per round: no estimate"
+                return String(format: "throughput %.3f (%@) [%@], CPU %.2f, producing thread %.2f, peak RSS %.2f",
+                              median(reference) { $0.seconds } / median(name) { $0.seconds }, perRound, each.joined(separator: " "),
                               median(name) { $0.cpuSeconds } / median(reference) { $0.cpuSeconds },
                               median(name) { $0.loopCPUSeconds } / median(reference) { $0.loopCPUSeconds },
                               median(name) { Double($0.maxRSSKiB) } / median(reference) { Double($0.maxRSSKiB) })
