@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKLocalTests", dependencies: ["MSKLocal", "MSKKafka", "MSKAuth", "AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
-        .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine"]),
+        .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine", "AWSAuth"]),
         .testTarget(name: "MSKKafkaTests", dependencies: ["MSKKafka", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

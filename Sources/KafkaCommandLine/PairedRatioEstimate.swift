@@ -1,3 +1,5 @@
+import AWSAuth
+
 /// How much faster one program is than another, from rounds in which each ran once, and how
 /// sure that figure is.
 ///
@@ -27,7 +29,7 @@ public struct PairedRatioEstimate: Sendable, Equatable {
               (reference + candidate).allSatisfy({ $0.isFinite && $0 > 0 }) else { return nil }
         let rounds = zip(reference, candidate).map { $0 / $1 }
         ratio = Self.median(rounds)
-        var generator = SplitMix64(seed: 0x6b61_666b_612d_6265)
+        var generator = JitterGenerator(seed: 0x6b61_666b_612d_6265)
         var drawn = rounds
         var medians: [Double] = []
         medians.reserveCapacity(resamples)
@@ -47,21 +49,5 @@ public struct PairedRatioEstimate: Sendable, Equatable {
     /// The middle value (the upper middle one for an even count, as the benchmark's medians).
     static func median(_ values: [Double]) -> Double {
         values.sorted()[values.count / 2]
-    }
-}
-
-/// A small, fast generator with a fixed seed (Vigna's SplitMix64): the standard library's
-/// generator cannot be seeded.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import AWSAuth
 import Testing
 @testable import KafkaCommandLine
 
@@ -22,7 +23,7 @@ struct PairedRatioEstimateTests {
     /// and it is wider with fewer rounds.
     @Test func theIntervalHoldsTheTrueRatioAndNarrowsWithMoreRounds() throws {
         func rounds(_ count: Int) -> (reference: [Double], candidate: [Double]) {
-            var generator = SplitMix64(seed: 7)
+            var generator = JitterGenerator(seed: 7)
             var reference: [Double] = [], candidate: [Double] = []
             for _ in 0..<count {
                 let machine = 0.7 + Double(generator.next() % 1000) / 1000 * 0.6   // the round's speed

@@ -35,14 +35,22 @@ struct ProducerTopicsTests {
         #expect(topics.handle(named: "south") == nil)
     }
 
-    @Test(arguments: [ProducerTopics.defaultLimit, 1])
-    func reportsNameTheirTopicWhenTopicsInterleave(topicHandleLimit: Int) async throws {
+    static let names = ["north", "south", "east"]
+
+    /// A mock cluster with the topics ``names``, and a producer to it with `topicHandleLimit`.
+    static func producerForThreeTopics(topicHandleLimit: Int) throws -> (MockKafkaCluster, KafkaProducer) {
         let cluster = try MockKafkaCluster()
-        let names = ["north", "south", "east"]
         for name in names { cluster.createTopic(name, partitions: 2) }
         var logger = Logger(label: "test.topics")
         logger.logLevel = .critical
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: logger, topicHandleLimit: topicHandleLimit)
+        return (cluster, try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: logger, topicHandleLimit: topicHandleLimit))
+    }
+
+    @Test(arguments: [ProducerTopics.defaultLimit, 1])
+    func reportsNameTheirTopicWhenTopicsInterleave(topicHandleLimit: Int) async throws {
+        let (cluster, producer) = try Self.producerForThreeTopics(topicHandleLimit: topicHandleLimit)
+        defer { withExtendedLifetime(cluster) {} }
+        let names = Self.names
         let perTopic = 300
         for index in 0..<perTopic * names.count {
             // Headers on some, to take rd_kafka_produceva as well as rd_kafka_produce.
@@ -72,12 +80,9 @@ struct ProducerTopicsTests {
 
     @Test(arguments: [ProducerTopics.defaultLimit, 1])
     func completionReportsNameTheirMessagesTopicWhenTopicsInterleave(topicHandleLimit: Int) async throws {
-        let cluster = try MockKafkaCluster()
-        let names = ["north", "south", "east"]
-        for name in names { cluster.createTopic(name, partitions: 2) }
-        var logger = Logger(label: "test.topics")
-        logger.logLevel = .critical
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: logger, topicHandleLimit: topicHandleLimit)
+        let (cluster, producer) = try Self.producerForThreeTopics(topicHandleLimit: topicHandleLimit)
+        defer { withExtendedLifetime(cluster) {} }
+        let names = Self.names
         // Each report's topic, against the topic its message went to.
         let outcomes = Mutex<[(sent: String, reported: String?)]>([])
         let perTopic = 300

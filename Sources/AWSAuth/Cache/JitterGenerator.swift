@@ -1,22 +1,24 @@
-/// A small, fast pseudo-random generator (SplitMix64) for refresh and retry jitter.
+/// A small, fast pseudo-random generator (SplitMix64) for refresh and retry jitter — and, being
+/// seedable where the standard library's generator is not, for anything else in the package that
+/// needs a repeatable sequence (the benchmark's bootstrap).
 ///
 /// Jitter needs spread, not secrecy. Keeping the generator as a plain value inside the cache's
 /// locked state makes it Sendable for free, and a fixed seed makes a test run reproducible.
-struct JitterGenerator: RandomNumberGenerator, Sendable {
+package struct JitterGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator with a fixed seed: the same sequence every time.
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
     /// A generator seeded from the system's random source.
-    init() {
+    package init() {
         var system = SystemRandomNumberGenerator()
         state = system.next()
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -25,7 +27,7 @@ struct JitterGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A value in `0..<1` with 53 bits of precision.
-    mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 }
