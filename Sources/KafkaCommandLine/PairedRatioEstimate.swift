@@ -4,7 +4,7 @@ import AWSAuth
 /// sure that figure is.
 ///
 /// The figure is the median of the rounds' own ratios (the reference's time over the
-/// candidate's: above 1, the candidate is faster). Within a round both ran minutes apart at most,
+/// candidate's: above 1, the candidate is faster). Within a round both ran seconds apart,
 /// so how fast the machine happened to be cancels out of the round's ratio, where it would not
 /// out of a ratio of two medians taken separately. The interval is a percentile bootstrap: the
 /// rounds are drawn again with replacement and the median taken again, many times. A benchmark
