@@ -16,7 +16,7 @@ enum RdKafkaProduce {
     /// tagged values and takes and drops a reference to the topic.
     private static func produce(_ message: KafkaProducerMessage, topic: OpaquePointer, opaque: UnsafeMutableRawPointer) -> rd_kafka_resp_err_t {
         let partition = message.partition ?? RD_KAFKA_PARTITION_UA
-        let result = message.payload.withUnsafeBytes { value in
+        let result = message.withValueBytes { value in
             withKey(message.key) { key in
                 rd_kafka_produce(topic, partition, RD_KAFKA_MSG_F_COPY, UnsafeMutableRawPointer(mutating: value.baseAddress), value.count,
                                  key?.baseAddress, key?.count ?? 0, opaque)
@@ -39,7 +39,7 @@ enum RdKafkaProduce {
             }
         }
         let error: rd_kafka_resp_err_t = message.topic.withCString { topicName in
-            message.payload.withUnsafeBytes { value in
+            message.withValueBytes { value in
                 withKey(message.key) { key in
                     // On the stack: this can run once per message.
                     withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { values -> rd_kafka_resp_err_t in

@@ -13,7 +13,7 @@ struct ProducerMessagePayloadTests {
         let fromData = KafkaProducerMessage(topic: "t", value: slice)
         let fromBytes = KafkaProducerMessage(topic: "t", value: [1, 2, 3])
 
-        guard case .text = fromText.payload, case .data = fromData.payload else {
+        guard case .text = fromText.given, case .data = fromData.given else {
             Issue.record("String and Data values were converted to bytes up front")
             return
         }
@@ -21,8 +21,8 @@ struct ProducerMessagePayloadTests {
         #expect(fromText.byteCount == text.utf8.count + 1, "UTF-8 bytes, not characters, plus the key")
         #expect(fromData.value == [UInt8](slice))
         #expect(fromData.byteCount == 133)
-        #expect(fromData.payload.withUnsafeBytes { Array($0) } == [UInt8](slice), "a slice's own bytes, from its start index")
-        #expect(fromText.payload.withUnsafeBytes { Array($0) } == Array(text.utf8))
+        #expect(fromData.withValueBytes { Array($0) } == [UInt8](slice), "a slice's own bytes, from its start index")
+        #expect(fromText.withValueBytes { Array($0) } == Array(text.utf8))
         #expect(fromBytes.byteCount == 3)
 
         var changed = fromData
