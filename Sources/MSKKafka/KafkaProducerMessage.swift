@@ -61,7 +61,7 @@ public struct KafkaProducerMessage: Sendable {
                 return data.withUnsafeBytes(body)
             case .text(var text):
                 if let result = text.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
-                // A string that does not keep contiguous UTF-8 (bridged): made so once, here.
+                // A string that does not keep contiguous UTF-8 (bridged): a contiguous copy for this call.
                 text.makeContiguousUTF8()
                 return text.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) } ?? Array(text.utf8).withUnsafeBytes(body)
             }
