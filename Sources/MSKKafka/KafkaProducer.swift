@@ -127,8 +127,7 @@ public final class KafkaProducer: Service, Sendable {
         let bytes = message.byteCount
         if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) in
-            let attempt = CompletionAttempt(message, byteCount: bytes) { continuation.resume(with: $0.mapError { $0 }) }
-            produce(.firstCompletionAttempt(attempt), message, handleBits: handleBits)
+            produceCompletionAttempt(message, bytes: bytes) { continuation.resume(with: $0.mapError { $0 }) }
         }
     }
 
