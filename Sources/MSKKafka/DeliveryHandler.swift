@@ -68,20 +68,30 @@ final class DeliveryHandler: Sendable {
         }
     }
 
+    /// A first attempt on the event path: counted with the other reports of this serve, or its
+    /// first failure decided.
+    private func reportFirstEventAttempt(_ attempt: DeliveryTag.FirstEventAttempt, _ message: UnsafePointer<rd_kafka_message_t>, _ error: rd_kafka_resp_err_t) {
+        if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+            events.delivered(message, byteCount: attempt.byteCount)
+            return
+        }
+        // The first failure of a message sent without a copy of its own: make one from the
+        // message librdkafka reports, which goes away when the report has been served.
+        let copy = KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition)
+        failed(PendingMessage(message: copy, attempt: 1, byteCount: attempt.byteCount, target: .events), KafkaDeliveryFailure(error), inDeliveryReport: true)
+    }
+
     /// A delivery report from librdkafka (on the thread serving its queue).
     func report(_ message: UnsafePointer<rd_kafka_message_t>) {
         guard let opaque = message.pointee._private else { return }
         let error = message.pointee.err
         switch DeliveryTag(consuming: opaque) {
         case .firstEventAttempt(let attempt):
-            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-                events.delivered(message, byteCount: attempt.byteCount)
-                return
-            }
-            // The first failure of a message sent without a copy of its own: make one from
-            // librdkafka's, which goes away when this callback returns.
-            let copy = KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition)
-            failed(PendingMessage(message: copy, attempt: 1, byteCount: attempt.byteCount, target: .events), KafkaDeliveryFailure(error), inDeliveryReport: true)
+            reportFirstEventAttempt(attempt, message, error)
+        case .firstEventAttemptHoldingValue(let held):
+            // The report's payload is the held value: it must outlive the copy a failure makes
+            // of it (ARC could otherwise release it right after `held.attempt` is read).
+            withExtendedLifetime(held) { reportFirstEventAttempt(held.attempt, message, error) }
         case .firstCompletionAttempt(let attempt):
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
                 let report = KafkaDeliveryReport(
@@ -93,7 +103,8 @@ final class DeliveryHandler: Sendable {
                 events.settle(byteCount: attempt.byteCount)
                 return
             }
-            let copy = KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition, timestamp: attempt.timestamp)
+            // The attempt may hold the value the report points to: alive until the copy is made.
+            let copy = withExtendedLifetime(attempt) { KafkaProducerMessage(reported: message, explicitPartition: attempt.explicitPartition, timestamp: attempt.timestamp) }
             failed(PendingMessage(message: copy, attempt: 1, byteCount: attempt.byteCount, target: .completion(attempt.completion)), KafkaDeliveryFailure(error), inDeliveryReport: true)
         case .pending(let pending):
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {

@@ -4,19 +4,36 @@ import Foundation
 /// delivery report.
 ///
 /// The throughput path (``KafkaProducer/enqueue(_:)``, outcomes on ``KafkaProducer/events``)
-/// allocates nothing per message: a first attempt is described by its buffer weight and a flag
-/// packed into the opaque itself. A first attempt whose outcome goes to a completion handler
-/// (``KafkaProducer/send(_:)``, ``KafkaProducer/enqueue(_:completion:)``) carries the handler
-/// and no copy of the message. Everything else — retries, event-path messages with an explicit
-/// timestamp — travels as a retained ``PendingMessage``. A failed first attempt rebuilds its
-/// message from librdkafka's copy.
+/// allocates nothing per message for small values: a first attempt is described by its buffer
+/// weight and a flag packed into the opaque itself, and librdkafka copies the value. A byte value
+/// of ``KafkaProducerMessage/heldValueThreshold`` bytes or more is not copied: librdkafka points
+/// to it, and a small ``HeldValueAttempt`` keeps it alive until the report. A first attempt whose
+/// outcome goes to a completion handler (``KafkaProducer/send(_:)``,
+/// ``KafkaProducer/enqueue(_:completion:)``) carries the handler (and such a value) and no copy
+/// of the message. Everything else — retries, event-path messages with an explicit timestamp —
+/// travels as a retained ``PendingMessage``, whose byte value librdkafka points to. A failed
+/// first attempt rebuilds its message from the one librdkafka reports.
 enum DeliveryTag {
     /// A first attempt whose outcome goes to the event stream.
     case firstEventAttempt(FirstEventAttempt)
     /// A first attempt whose outcome goes to a completion handler.
     case firstCompletionAttempt(CompletionAttempt)
+    /// A first attempt whose outcome goes to the event stream, whose byte value librdkafka
+    /// points to instead of copying: the attempt holds the value until its report.
+    case firstEventAttemptHoldingValue(HeldValueAttempt)
     /// Any other attempt.
     case pending(PendingMessage)
+
+    /// The byte value librdkafka may point to instead of copying, if this attempt keeps one
+    /// alive until its delivery report.
+    var heldValue: [UInt8]? {
+        switch self {
+        case .firstEventAttempt: nil
+        case .firstEventAttemptHoldingValue(let attempt): attempt.value
+        case .firstCompletionAttempt(let attempt): attempt.value
+        case .pending(let pending): pending.message.given == nil ? pending.message.bytes : nil
+        }
+    }
 
     /// What a first attempt on the event path needs to be settled: its weight in the buffer,
     /// and whether the caller chose its partition (librdkafka's copy cannot tell a partition
@@ -37,6 +54,7 @@ enum DeliveryTag {
     private static let partitionBit = 2
     private static let weightShift = 2
     private static let completionBit = 2
+    private static let heldValueBit = 4
 
     /// The opaque to hand to librdkafka; for an object, a +1 reference that
     /// ``init(consuming:)`` takes back (or the caller releases when librdkafka refuses the message).
@@ -47,6 +65,8 @@ enum DeliveryTag {
             return UnsafeMutableRawPointer(bitPattern: bits)!
         case .firstCompletionAttempt(let attempt):
             return UnsafeMutableRawPointer(bitPattern: Int(bitPattern: Unmanaged.passRetained(attempt).toOpaque()) | Self.completionBit)!
+        case .firstEventAttemptHoldingValue(let attempt):
+            return UnsafeMutableRawPointer(bitPattern: Int(bitPattern: Unmanaged.passRetained(attempt).toOpaque()) | Self.heldValueBit)!
         case .pending(let pending):
             return Unmanaged.passRetained(pending).toOpaque()
         }
@@ -63,6 +83,9 @@ enum DeliveryTag {
         } else if bits & Self.completionBit != 0 {
             let address = UnsafeMutableRawPointer(bitPattern: bits & ~Self.completionBit)!
             self = .firstCompletionAttempt(Unmanaged<CompletionAttempt>.fromOpaque(address).takeRetainedValue())
+        } else if bits & Self.heldValueBit != 0 {
+            let address = UnsafeMutableRawPointer(bitPattern: bits & ~Self.heldValueBit)!
+            self = .firstEventAttemptHoldingValue(Unmanaged<HeldValueAttempt>.fromOpaque(address).takeRetainedValue())
         } else {
             self = .pending(Unmanaged<PendingMessage>.fromOpaque(opaque).takeRetainedValue())
         }
@@ -78,11 +101,26 @@ final class CompletionAttempt: Sendable {
     let byteCount: Int
     let explicitPartition: Bool
     let timestamp: Date?
+    /// The byte value, kept for librdkafka to point to, when it is large enough to be worth it.
+    let value: [UInt8]?
 
     init(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
         self.completion = completion
         self.byteCount = byteCount
         explicitPartition = message.partition != nil
         timestamp = message.timestamp
+        value = message.heldValueCandidate
+    }
+}
+
+/// A first attempt on the event path whose byte value librdkafka points to instead of copying:
+/// the value, kept alive until the delivery report, and the attempt as it would travel without it.
+final class HeldValueAttempt: Sendable {
+    let value: [UInt8]
+    let attempt: DeliveryTag.FirstEventAttempt
+
+    init(value: [UInt8], attempt: DeliveryTag.FirstEventAttempt) {
+        self.value = value
+        self.attempt = attempt
     }
 }

@@ -134,7 +134,9 @@ public final class KafkaProducer: Service, Sendable {
     /// Sends `message` without waiting for its delivery; its outcome arrives on ``events``.
     /// Suspends only while the buffer is full under the ``KafkaProducerConfiguration/Backpressure/suspend`` policy.
     ///
-    /// The fastest way to send: nothing is allocated per message beyond librdkafka's own copy.
+    /// The fastest way to send: nothing is allocated per message beyond librdkafka's own copy of
+    /// the value — or, for a byte value of 512 bytes or more, one small object that keeps the
+    /// value alive for librdkafka to read instead of a copy.
     @inlinable
     nonisolated(nonsending) public func enqueue(_ message: consuming KafkaProducerMessage) async throws {
         // Inlined into the caller, so that the common case — there is room — costs no async
@@ -165,9 +167,13 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
-        let tag: DeliveryTag = message.timestamp == nil
-            ? .firstEventAttempt(.init(byteCount: bytes, explicitPartition: message.partition != nil))
-            : .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
+        let tag: DeliveryTag
+        if message.timestamp != nil {
+            tag = .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
+        } else {
+            let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
+            tag = message.heldValueCandidate.map { .firstEventAttemptHoldingValue(HeldValueAttempt(value: $0, attempt: attempt)) } ?? .firstEventAttempt(attempt)
+        }
         produce(tag, message, handleBits: handleBits)
     }
 
@@ -273,7 +279,7 @@ public final class KafkaProducer: Service, Sendable {
                 return
             }
             let opaque = tag.retainedOpaque()
-            let error = RdKafkaProduce.produce(handle, message, topic: topics.handle(named: message.topic), opaque: opaque)
+            let error = RdKafkaProduce.produce(handle, message, heldValue: tag.heldValue, topic: topics.handle(named: message.topic), opaque: opaque)
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
                 // librdkafka did not take it: no delivery report will come, so decide here.
                 _ = DeliveryTag(consuming: opaque)
@@ -288,6 +294,7 @@ public final class KafkaProducer: Service, Sendable {
         switch tag {
         case .pending(let pending): return pending
         case .firstEventAttempt(let attempt): return PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .events)
+        case .firstEventAttemptHoldingValue(let held): return PendingMessage(message: message, attempt: 1, byteCount: held.attempt.byteCount, target: .events)
         case .firstCompletionAttempt(let attempt): return PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .completion(attempt.completion))
         }
     }
