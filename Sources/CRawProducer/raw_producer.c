@@ -26,7 +26,7 @@ static double now_seconds(void) {
 }
 
 raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
-                                     const char *topic, long count, size_t size, int topic_handle) {
+                                     const char *topic, long count, size_t size, int topic_handle, int copy) {
     raw_producer_result result;
     memset(&result, 0, sizeof result);
     char errstr[256];
@@ -53,17 +53,18 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
     }
     char *payload = malloc(size);
     memset(payload, 'x', size);
+    const int flags = copy ? RD_KAFKA_MSG_F_COPY : 0;
     double start = now_seconds();
     double cpu_start = thread_cpu_seconds();
     for (long i = 0; i < count; i++) {
         for (;;) {
             rd_kafka_resp_err_t err;
             if (rkt)
-                err = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, payload, size, NULL, 0, NULL) == 0
+                err = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, flags, payload, size, NULL, 0, NULL) == 0
                           ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_last_error();
             else
                 err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                                        RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) { result.failed++; break; }
             rd_kafka_poll(rk, 10);

@@ -24,7 +24,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted) or swift-completion (enqueue with a completion handler per message).")
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic and librdkafka copies its value, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), c-nocopy (as c, but librdkafka points to the one payload buffer instead of copying it), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted) or swift-completion (enqueue with a completion handler per message).")
     var only: String?
 
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
@@ -56,12 +56,13 @@ struct ProducerBenchmark: AsyncParsableCommand {
             let size = sizes.first ?? 100
             let outcome: Outcome
             switch only {
-            case "c": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: false)
-            case "c-handle": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: true)
+            case "c": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: false, copy: true)
+            case "c-handle": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: true, copy: true)
+            case "c-nocopy": outcome = try runC(bootstrap: bootstrap, size: size, topicHandle: false, copy: false)
             case "swift": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events)
             case "swift-failures": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .failuresOnly)
             case "swift-completion": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .completion)
-            default: throw ValidationError("--only takes c, c-handle, swift, swift-failures or swift-completion")
+            default: throw ValidationError("--only takes c, c-handle, c-nocopy, swift, swift-failures or swift-completion")
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -76,7 +77,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         print("settings: " + Self.settings(inFlight: inFlight, idempotence: idempotence).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; ratios of medians, then the median of the rounds' own ratios with a 95% bootstrap interval (each round's in brackets)")
         for size in sizes {
-            let names = ["c", "c-handle", "swift", "swift-failures", "swift-completion"]
+            let names = ["c", "c-handle", "c-nocopy", "swift", "swift-failures", "swift-completion"]
             var runs: [String: [Run]] = [:]
             for round in 0..<rounds {
                 // Rotate who goes first: the mock cluster warms up over a run.
@@ -102,7 +103,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
                               median(name) { $0.loopCPUSeconds } / median(reference) { $0.loopCPUSeconds },
                               median(name) { Double($0.maxRSSKiB) } / median(reference) { Double($0.maxRSSKiB) })
             }
-            for (name, label) in [("c", "c               "), ("c-handle", "c (topic handle)"), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion")] {
+            for (name, label) in [("c", "c               "), ("c-handle", "c (topic handle)"), ("c-nocopy", "c (no copy)     "), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion")] {
                 let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }, cpu = median(name) { $0.cpuSeconds }
                 let loop = median(name) { $0.loopCPUSeconds }
                 let rate = Double(messages) / seconds
@@ -110,7 +111,10 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 var line = String(format: "%@ %5d B: %9.0f msgs/s %7.1f MB/s  CPU %5.0f ns/msg (producing thread %4.0f)  peak RSS %6.1f MiB  (min delivered %d)",
                                   label, size, rate, rate * Double(size) / 1e6, cpu / Double(messages) * 1e9, loop / Double(messages) * 1e9, rss / 1024, delivered)
                 if name != "c" { line += "\n    to c:                  " + ratios(name, to: "c") }
-                if name.hasPrefix("swift") { line += "\n    to c (topic handle):   " + ratios(name, to: "c-handle") }
+                if name.hasPrefix("swift") {
+                    line += "\n    to c (topic handle):   " + ratios(name, to: "c-handle")
+                    line += "\n    to c (no copy):        " + ratios(name, to: "c-nocopy")
+                }
                 print(line)
             }
         }
@@ -148,9 +152,9 @@ struct ProducerBenchmark: AsyncParsableCommand {
         return Run(seconds: seconds, delivered: delivered, maxRSSKiB: rss, cpuSeconds: cpu, loopCPUSeconds: loop)
     }
 
-    private func runC(bootstrap: String, size: Int, topicHandle: Bool) throws -> Outcome {
+    private func runC(bootstrap: String, size: Int, topicHandle: Bool, copy: Bool) throws -> Outcome {
         var result = withCProperties([("bootstrap.servers", bootstrap)] + Self.settings(inFlight: inFlight, idempotence: idempotence)) {
-            raw_producer_run($0.baseAddress, $0.count, "bench", messages, size, topicHandle ? 1 : 0)
+            raw_producer_run($0.baseAddress, $0.count, "bench", messages, size, topicHandle ? 1 : 0, copy ? 1 : 0)
         }
         let error = withUnsafeBytes(of: &result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard error.isEmpty else { throw ValidationError("raw producer: \(error)") }

@@ -16,7 +16,9 @@ typedef struct raw_producer_result {
 /// the Swift producer is measured against), using `properties` (name, value, name, value, ...).
 /// With `topic_handle` 0, each message names its topic (`rd_kafka_producev`, as librdkafka's
 /// examples do); otherwise they go to one topic handle made up front (`rd_kafka_produce`).
+/// With `copy` 0, librdkafka points to the one payload buffer (which outlives the run) instead
+/// of copying it into each message (`RD_KAFKA_MSG_F_COPY`, as librdkafka's examples do).
 raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
-                                     const char *topic, long count, size_t size, int topic_handle);
+                                     const char *topic, long count, size_t size, int topic_handle, int copy);
 
 #endif
