@@ -65,6 +65,39 @@ struct HeldValueTests {
         #expect(missing.isEmpty, "values that did not arrive as given: \(missing)")
     }
 
+    /// Held values whose first attempts time out while the broker is down are produced again
+    /// (from the message librdkafka reports, which points to the held value) and arrive whole.
+    @Test func heldValuesRetriedThroughAnOutageArriveWhole() async throws {
+        let size = KafkaProducerMessage.heldValueThreshold * 2
+        let completed = Completions()
+        let (cluster, producer) = try await EventPathTests.sendThroughAnOutage(topic: "held-outage") { producer in
+            for index in 0..<10 {
+                let message = KafkaProducerMessage(topic: "held-outage", value: Self.value(index, size: size))
+                if index.isMultiple(of: 2) {
+                    try await producer.enqueue(message)
+                } else {
+                    try await producer.enqueue(message) { completed.add($0) }
+                }
+            }
+        }
+        #expect(await producer.flush(timeout: .seconds(60)))
+        #expect(completed.successes == 5)
+        #expect(producer.counters.failed.value == 0)
+        await producer.shutdown()
+
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "held-outage"),
+                                         logger: KafkaProducerTests.quiet)
+        try consumer.assign([(topic: "held-outage", partition: 0, offset: 0), (topic: "held-outage", partition: 1, offset: 0)])
+        var received: Set<[UInt8]> = []
+        for await message in consumer.messages where message.value.count == size {
+            received.insert(message.value)
+            if received.count >= 10 { break }
+        }
+        consumer.close()
+        let missing = (0..<10).filter { !received.contains(Self.value($0, size: size)) }
+        #expect(missing.isEmpty, "values that did not arrive as given: \(missing)")
+    }
+
     /// A held value's first attempt that fails in its delivery report comes back, and is
     /// dead-lettered, with the value it was given.
     @Test func aFailedHeldValueComesBackWhole() async throws {
