@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// The messages a ``KafkaConsumer`` reads, in order per partition; ends when the consumer is
 /// closed.
@@ -35,18 +36,29 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
 /// the message.
 final class ReadAheadWindow: Sendable {
     private let places: DispatchSemaphore
+    /// Places taken and not given back. libdispatch traps (SIGILL) when a semaphore is freed
+    /// holding fewer places than it was made with — here, whenever the application stops
+    /// reading with messages read ahead — so the window gives them back before it goes.
+    private let taken = Atomic<Int>(0)
 
     init(size: Int) {
         places = DispatchSemaphore(value: size)
     }
 
+    deinit {
+        for _ in 0..<max(0, taken.load(ordering: .acquiring)) { places.signal() }
+    }
+
     /// Waits up to `timeoutMs` for a place; false if none came free (the caller checks whether
     /// it should stop, then waits again).
     func acquire(timeoutMs: Int) -> Bool {
-        places.wait(timeout: .now() + .milliseconds(timeoutMs)) == .success
+        guard places.wait(timeout: .now() + .milliseconds(timeoutMs)) == .success else { return false }
+        taken.add(1, ordering: .relaxed)
+        return true
     }
 
     func release() {
+        taken.subtract(1, ordering: .relaxed)
         places.signal()
     }
 }

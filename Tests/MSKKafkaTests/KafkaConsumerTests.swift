@@ -33,6 +33,29 @@ struct KafkaConsumerTests {
         consumer.close()
     }
 
+    /// An application that stops reading while the reader thread has messages waiting for it
+    /// (read ahead, never taken) closes and drops its consumer, twice over, without a crash:
+    /// libdispatch traps when a semaphore is freed with fewer places than it started with.
+    @Test func aConsumerDroppedWithMessagesReadAheadDoesNotCrash() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("left-unread")
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: KafkaProducerTests.quiet)
+        for index in 0..<200 { try await producer.enqueue(KafkaProducerMessage(topic: "left-unread", partition: 0, value: "m\(index)")) }
+        #expect(await producer.flush(timeout: .seconds(10)))
+        await producer.shutdown()
+
+        for round in 0..<2 {
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "left-unread-\(round)"),
+                                             logger: KafkaProducerTests.quiet)
+            try consumer.assign([(topic: "left-unread", partition: 0, offset: 0)])
+            var iterator = consumer.messages.makeAsyncIterator()
+            #expect(await iterator.next()?.valueString == "m0")
+            // Give the reader time to read the rest ahead, then leave it unread.
+            try await Task.sleep(for: .milliseconds(300))
+            if round == 0 { consumer.close() }
+        }
+    }
+
     @Test func assignReadsFromAGivenOffset() async throws {
         let cluster = try MockKafkaCluster()
         cluster.createTopic("assigned")
