@@ -26,13 +26,13 @@ struct HeldValueTests {
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, extra: ["linger.ms": "300"]), logger: KafkaProducerTests.quiet)
         let count = 64
         let size = KafkaProducerMessage.heldValueThreshold * 4
-        let completed = Completions()
+        let completed = CompletionPathTests.Outcomes()
         var sends: [Task<KafkaDeliveryReport, any Error>] = []
         for index in 0..<count {
             var value = Self.value(index, size: size)
             switch index % 4 {
             case 0: try await producer.enqueue(KafkaProducerMessage(topic: "held", value: value))
-            case 1: try await producer.enqueue(KafkaProducerMessage(topic: "held", value: value)) { completed.add($0) }
+            case 1: try await producer.enqueue(KafkaProducerMessage(topic: "held", value: value), completion: completed.handler(index))
             case 2:
                 let message = KafkaProducerMessage(topic: "held", value: value)
                 sends.append(Task { try await producer.send(message) })
@@ -48,7 +48,7 @@ struct HeldValueTests {
         churn.removeAll()
         #expect(await producer.flush(timeout: .seconds(20)))
         for send in sends { _ = try await send.value }
-        #expect(completed.successes == count / 4)
+        #expect(Self.successes(completed) == count / 4)
         await producer.shutdown()
 
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "held"),
@@ -69,19 +69,19 @@ struct HeldValueTests {
     /// (from the message librdkafka reports, which points to the held value) and arrive whole.
     @Test func heldValuesRetriedThroughAnOutageArriveWhole() async throws {
         let size = KafkaProducerMessage.heldValueThreshold * 2
-        let completed = Completions()
+        let completed = CompletionPathTests.Outcomes()
         let (cluster, producer) = try await EventPathTests.sendThroughAnOutage(topic: "held-outage") { producer in
             for index in 0..<10 {
                 let message = KafkaProducerMessage(topic: "held-outage", value: Self.value(index, size: size))
                 if index.isMultiple(of: 2) {
                     try await producer.enqueue(message)
                 } else {
-                    try await producer.enqueue(message) { completed.add($0) }
+                    try await producer.enqueue(message, completion: completed.handler(index))
                 }
             }
         }
         #expect(await producer.flush(timeout: .seconds(60)))
-        #expect(completed.successes == 5)
+        #expect(Self.successes(completed) == 5)
         #expect(producer.counters.failed.value == 0)
         await producer.shutdown()
 
@@ -119,12 +119,8 @@ struct HeldValueTests {
         (0..<size).map { $0 > size / 3 && $0 < size / 2 ? UInt8(truncatingIfNeeded: $0) : UInt8(index) }
     }
 
-    /// Counts completion-handler successes (from the producer's thread).
-    final class Completions: Sendable {
-        private let count = Mutex(0)
-        var successes: Int { count.withLock { $0 } }
-        func add(_ result: Result<KafkaDeliveryReport, KafkaError>) {
-            if case .success = result { count.withLock { $0 += 1 } }
-        }
+    /// How many completion handlers got a delivery report.
+    static func successes(_ outcomes: CompletionPathTests.Outcomes) -> Int {
+        outcomes.results.withLock { $0.values.filter { (try? $0.get()) != nil }.count }
     }
 }
