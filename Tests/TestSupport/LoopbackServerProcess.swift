@@ -51,7 +51,12 @@ public final class LoopbackServerProcess: @unchecked Sendable {
     /// Stops the server.
     public func stop() {
         try? stdin.fileHandleForWriting.close()
+        // SIGTERM, then SIGKILL after 5 s: a child that outlived SIGTERM once left
+        // `waitUntilExit` spinning for good and the whole test run hung (clean-clone CI).
         if process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
