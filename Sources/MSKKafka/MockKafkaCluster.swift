@@ -1,8 +1,13 @@
 import CRdKafka
 
 /// librdkafka's in-process mock cluster: real Kafka brokers on 127.0.0.1 ports, PLAINTEXT only,
-/// for tests, benchmarks and offline soak runs. Faults on demand: brokers down and up, errors
-/// injected into the next requests.
+/// for tests, benchmarks and offline soak runs. Faults on demand: errors injected into the next
+/// requests.
+///
+/// There is deliberately no way to take one of its brokers down: librdkafka 2.0.2 does that by
+/// closing the broker's listener and binding its port again later, and aborts the process when
+/// another socket took the port meanwhile. MSKLocal's `LocalKafkaCluster` puts listeners of its
+/// own in front, which can go down safely.
 public final class MockKafkaCluster: Sendable {
     // Bit patterns: raw pointers are not Sendable. Both are set once here and used only through
     // librdkafka's thread-safe mock API.
@@ -15,8 +20,7 @@ public final class MockKafkaCluster: Sendable {
 
     /// Starts `brokers` brokers (ids 1...brokers).
     public init(brokers: Int = 1) throws {
-        // Critical lines only (to stderr): the mock says there why it could not make a broker's
-        // listener before it aborts on that (seen once, in a broker set down mid-test).
+        // Critical lines only (to stderr).
         let conf = try RdKafkaConfiguration.make([("log_level", "2")])
         var errorBuffer = [CChar](repeating: 0, count: 256)
         guard let helper = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
@@ -34,11 +38,6 @@ public final class MockKafkaCluster: Sendable {
     /// Creates `name` with `partitions` partitions.
     public func createTopic(_ name: String, partitions: Int32 = 1, replicationFactor: Int32 = 1) {
         _ = rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor)
-    }
-
-    /// Takes broker `id` down (connections refused and closed) or brings it back.
-    public func setBroker(_ id: Int32, up: Bool) {
-        _ = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
     }
 
     /// The next `errors.count` requests of API `apiKey` (0 = Produce) fail with these errors.

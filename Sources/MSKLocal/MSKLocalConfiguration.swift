@@ -35,6 +35,8 @@ public struct MSKLocalConfiguration: Sendable {
     public var instanceCredentialLifetime = 3600
     /// The `Authorization` value the ECS endpoint demands (`nil`: none).
     public var containerAuthorizationToken: String?
+    /// What one client connection may make the gateway hold, and for how long.
+    public var gatewayLimits = GatewayLimits()
     /// How far in the future a token's `X-Amz-Date` may be.
     public var allowedClockSkew: TimeInterval = 300
     /// Topics created at start: name and partition count.
@@ -46,6 +48,10 @@ public struct MSKLocalConfiguration: Sendable {
 
     /// The defaults.
     public init() {}
+
+    /// The most partitions a topic may have here: each costs the mock cluster memory up front,
+    /// and two billion of them abort it inside its allocator.
+    public static let maximumPartitions = 10_000
 
     func validate() throws(MSKLocalError) {
         guard (1...16).contains(brokers) else { throw .invalidConfiguration(name: "brokers", reason: "\(brokers) is outside 1...16") }
@@ -64,8 +70,13 @@ public struct MSKLocalConfiguration: Sendable {
         guard (tlsCertificatePath == nil) == (tlsPrivateKeyPath == nil) else {
             throw .invalidConfiguration(name: "tls", reason: "give both a certificate and a private key, or neither")
         }
-        for topic in topics where topic.name.isEmpty || topic.partitions < 1 {
-            throw .invalidConfiguration(name: "topics", reason: "'\(topic.name)' needs a name and at least one partition")
+        for topic in topics where topic.name.isEmpty || !(1...Self.maximumPartitions).contains(topic.partitions) {
+            throw .invalidConfiguration(name: "topics", reason: "'\(topic.name)' needs a name and 1...\(Self.maximumPartitions) partitions")
         }
+        guard allowedClockSkew.isFinite, (0...86_400).contains(allowedClockSkew) else {
+            throw .invalidConfiguration(name: "allowedClockSkew", reason: "\(allowedClockSkew) is outside 0...86400 seconds")
+        }
+        try gatewayLimits.validate()
+        try faultSchedule.validate()
     }
 }

@@ -26,7 +26,8 @@ public final class MSKLocalServer: Sendable {
     public var events: MSKLocalEventLog { actions.events }
     /// The fault switches the gateway and STS consult (prefer ``actions``: it records events).
     public var faults: MSKLocalFaults { actions.faults }
-    /// The upstream mock cluster (topics, brokers down and up, request errors).
+    /// The upstream mock cluster (topics, request errors). Take brokers down with ``actions``
+    /// (at the gateway), never on the mock.
     public let cluster: MockKafkaCluster
     /// Every key msk-local accepts.
     public let registry: CredentialRegistry
@@ -48,8 +49,8 @@ public final class MSKLocalServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
         let shared = GatewayShared(
-            validator: MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew, registry: registry),
-            faults: faults, counters: counters, logger: configuration.logger
+            authentication: .mskIAM(MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew, registry: registry)),
+            limits: configuration.gatewayLimits, faults: faults, counters: counters, logger: configuration.logger
         )
         var tls: (context: NIOSSLContext, caFile: String)?
         if configuration.tls {
@@ -87,8 +88,7 @@ public final class MSKLocalServer: Sendable {
             containerAuthorizationToken: configuration.containerAuthorizationToken,
             registry: registry, faults: faults, counters: counters, sessionTokens: IMDSSessionTokens()
         )
-        let actions = FaultActions(faults: faults, events: MSKLocalEventLog(), cluster: cluster, brokerCount: configuration.brokers,
-                                   dropConnections: { gateway.dropAllConnections() })
+        let actions = FaultActions(faults: faults, events: MSKLocalEventLog(), gateway: gateway, brokerCount: configuration.brokers)
         let control = ControlAPI(actions: actions, counters: counters, cluster: cluster)
         let http: LocalHTTPServer
         do {

@@ -3,6 +3,7 @@ import Foundation
 import KafkaCommandLine
 import Logging
 import MSKKafka
+import MSKLocal
 import Synchronization
 
 /// Producer and consumer against an in-process mock cluster, with brokers taken down on a
@@ -38,8 +39,9 @@ struct LocalSoak: AsyncParsableCommand {
         var logger = Logger(label: "kafka-soak")
         // Outages are the point of the run: connection errors are expected, not news.
         logger.logLevel = .critical
-        let cluster = try MockKafkaCluster(brokers: 3)
-        cluster.createTopic("soak", partitions: 6, replicationFactor: 1)
+        // Brokers go down at the front's listeners, never the mock's (see LocalKafkaCluster).
+        let cluster = try await LocalKafkaCluster.start(brokers: 3)
+        cluster.createTopic("soak", partitions: 6)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
             bootstrapServers: [cluster.bootstrapServers], clientID: "kafka-soak", linger: .milliseconds(5), messageTimeout: .seconds(2),
             delivery: .init(maxRetries: 50, retryBackoff: .milliseconds(200), maxRetryBackoff: .seconds(2))
@@ -64,11 +66,11 @@ struct LocalSoak: AsyncParsableCommand {
             guard outageEvery > 0 else { return }
             while ContinuousClock.now + .milliseconds(Int64(outageEvery * 1000)) < end {
                 try await Task.sleep(for: .milliseconds(Int64(outageEvery * 1000)))
-                let broker = Int32.random(in: 1...3)
-                cluster.setBroker(broker, up: false)
+                let broker = Int.random(in: 1...3)
+                try cluster.setBroker(broker, up: false)
                 state.ledger.withLock { $0.outages += 1 }
                 try await Task.sleep(for: .milliseconds(Int64(outageLength * 1000)))
-                cluster.setBroker(broker, up: true)
+                try cluster.setBroker(broker, up: true)
             }
         }
         let progress = Task {
@@ -108,7 +110,7 @@ struct LocalSoak: AsyncParsableCommand {
             }
         }
         faults.cancel()
-        for broker in Int32(1)...3 { cluster.setBroker(broker, up: true) }
+        for broker in 1...3 { try cluster.setBroker(broker, up: true) }
         _ = await producer.flush(timeout: .seconds(120))
         // Let the consumer catch up with everything delivered.
         let deadline = ContinuousClock.now + .seconds(60)
@@ -119,6 +121,7 @@ struct LocalSoak: AsyncParsableCommand {
         await producer.shutdown()
         consumer.close()
         consuming.cancel()
+        await cluster.shutdown()
 
         let final = state.ledger.withLock { $0 }
         let check = state.verifier.withLock { $0 }

@@ -117,7 +117,8 @@ struct MSKLocalCommand: AsyncParsableCommand {
     private func faultSchedule() throws -> FaultSchedule {
         func seconds(_ value: Double?, _ name: String) throws -> Duration? {
             guard let value else { return nil }
-            guard value > 0 else { throw ValidationError("--\(name) must be positive") }
+            // Checked before converting: Int64(1e300 * 1000) traps.
+            guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("--\(name) must be a number of seconds in (0, 86400]") }
             return .milliseconds(Int64(value * 1000))
         }
         var schedule = FaultSchedule()
@@ -144,7 +145,10 @@ struct MSKLocalCommand: AsyncParsableCommand {
         return try text.split(separator: ",").map { entry in
             let parts = entry.split(separator: ":")
             guard parts.count <= 2, let name = parts.first.map(String.init), !name.isEmpty else { throw ValidationError("'\(entry)' is not name[:partitions]") }
-            guard let partitions = parts.count == 2 ? Int(parts[1]) : 1, partitions > 0 else { throw ValidationError("'\(entry)' has a bad partition count") }
+            let limit = MSKLocalConfiguration.maximumPartitions
+            guard let partitions = parts.count == 2 ? Int(parts[1]) : 1, (1...limit).contains(partitions) else {
+                throw ValidationError("'\(entry)' needs a partition count in 1...\(limit)")
+            }
             return (name, partitions)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MSKKafka
+import MSKLocal
 import Testing
 import TestSupport
 
@@ -32,9 +33,9 @@ struct DeadLetterReplayTests {
 
     @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"))
     func whatFailsAgainIsKeptAndTheFileLeftAlone() async throws {
-        let cluster = try MockKafkaCluster()
+        let cluster = try await LocalKafkaCluster.start()
         cluster.createTopic("unreachable")
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         let path = try Self.deadLetterFile([KafkaProducerMessage(topic: "unreachable", partition: 0, value: "still here")])
         defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: path + ".remaining") }
         let outcome = try await ChildProcess.run(try #require(Self.binary), ["replay", path, "--bootstrap-servers", cluster.bootstrapServers, "--message-timeout", "1"])

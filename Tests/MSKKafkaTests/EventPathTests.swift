@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import MSKKafka
+import MSKLocal
 
 /// The throughput path — ``KafkaProducer/enqueue(_:)`` with outcomes on ``KafkaProducer/events``
 /// — sends a first attempt with no copy of the message on the Swift side: a retry or a failure
@@ -51,25 +52,25 @@ struct EventPathTests {
     /// A one-broker cluster with `topic` (2 partitions) and a producer with an 800 ms message
     /// timeout. `send` runs while the broker is down; the broker comes back once the retry layer
     /// has taken over (past the message timeout, which librdkafka checks once a second).
-    static func sendThroughAnOutage(topic: String, _ send: (KafkaProducer) async throws -> Void) async throws -> (MockKafkaCluster, KafkaProducer) {
-        let cluster = try MockKafkaCluster(brokers: 1)
+    static func sendThroughAnOutage(topic: String, _ send: (KafkaProducer) async throws -> Void) async throws -> (LocalKafkaCluster, KafkaProducer) {
+        let cluster = try await LocalKafkaCluster.start(brokers: 1)
         cluster.createTopic(topic, partitions: 2)
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, messageTimeout: .milliseconds(800)), logger: KafkaProducerTests.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
         // The warm-up itself may have been retried (the mock's leader not known yet): count from here.
         let retriesBefore = producer.counters.retries.value
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         try await send(producer)
         let deadline = ContinuousClock.now + .seconds(20)
         while producer.counters.retries.value == retriesBefore, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(producer.counters.retries.value > retriesBefore)
-        cluster.setBroker(1, up: true)
+        try cluster.setBroker(1, up: true)
         return (cluster, producer)
     }
 
     /// Reads `topic` back with kcat and checks that the messages `indices` (made by
     /// ``message(_:topic:)``) were stored with their partition, headers and timestamp.
-    static func expectStoredWhole(_ cluster: MockKafkaCluster, topic: String, indices: Range<Int>) async throws {
+    static func expectStoredWhole(_ cluster: any KafkaTestCluster, topic: String, indices: Range<Int>) async throws {
         let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic, format: "%p|%k|%s|%h|%T\\n")
         for index in indices {
             let line = lines.first { $0.contains("|key-\(index)|value-\(index)|") }

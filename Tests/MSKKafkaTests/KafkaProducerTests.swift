@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import MSKKafka
+import MSKLocal
 
 @Suite(.timeLimit(.minutes(2)))
 struct KafkaProducerTests {
@@ -15,7 +16,7 @@ struct KafkaProducerTests {
         return logger
     }()
 
-    static func configuration(_ cluster: MockKafkaCluster, delivery: KafkaProducerConfiguration.DeliveryPolicy = .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500)),
+    static func configuration(_ cluster: any KafkaTestCluster, delivery: KafkaProducerConfiguration.DeliveryPolicy = .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500)),
                               messageTimeout: Duration = .seconds(5), extra: [String: String] = [:]) -> KafkaProducerConfiguration {
         KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers], linger: .milliseconds(1), messageTimeout: messageTimeout,
                                    delivery: delivery, additionalProperties: extra)
@@ -45,11 +46,11 @@ struct KafkaProducerTests {
     }
 
     @Test func brokerDownLongerThanTheMessageTimeoutLosesNothing() async throws {
-        let cluster = try MockKafkaCluster(brokers: 1)
+        let cluster = try await LocalKafkaCluster.start(brokers: 1)
         cluster.createTopic("outage", partitions: 2)
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, messageTimeout: .milliseconds(800)), logger: Self.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: "outage", value: "warm-up"))
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         let outcomes = Mutex<[Result<KafkaDeliveryReport, KafkaError>]>([])
         for index in 0..<50 {
             try await producer.enqueue(KafkaProducerMessage(topic: "outage", key: "k\(index)", value: "during-outage-\(index)")) { result in
@@ -58,7 +59,7 @@ struct KafkaProducerTests {
         }
         try await Task.sleep(for: .seconds(3))  // several message timeouts
         #expect(producer.counters.retries.value > 0)
-        cluster.setBroker(1, up: true)
+        try cluster.setBroker(1, up: true)
         #expect(await producer.flush(timeout: .seconds(60)))
         let results = outcomes.withLock { $0 }
         #expect(results.count == 50)
@@ -129,9 +130,9 @@ struct KafkaProducerTests {
     }
 
     @Test func fullBufferFailsFastWhenAskedTo() async throws {
-        let cluster = try MockKafkaCluster()
+        let cluster = try await LocalKafkaCluster.start()
         cluster.createTopic("full")
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         let policy = KafkaProducerConfiguration.DeliveryPolicy(maxBufferedMessages: 5, backpressure: .failFast, maxRetries: 0)
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy, messageTimeout: .seconds(30)), logger: Self.quiet)
         for index in 0..<5 { try await producer.enqueue(KafkaProducerMessage(topic: "full", value: "m\(index)")) }
@@ -141,23 +142,23 @@ struct KafkaProducerTests {
     }
 
     @Test func fullBufferSuspendsUntilThereIsRoom() async throws {
-        let cluster = try MockKafkaCluster()
+        let cluster = try await LocalKafkaCluster.start()
         cluster.createTopic("suspend")
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         let policy = KafkaProducerConfiguration.DeliveryPolicy(maxBufferedMessages: 3, backpressure: .suspend, retryBackoff: .milliseconds(50))
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy), logger: Self.quiet)
         for index in 0..<3 { try await producer.enqueue(KafkaProducerMessage(topic: "suspend", value: "m\(index)")) }
         let fourth = Task { try await producer.send(KafkaProducerMessage(topic: "suspend", value: "waits")) }
         try await Task.sleep(for: .milliseconds(300))
         #expect(producer.bufferDepth.messages == 3)
-        cluster.setBroker(1, up: true)
+        try cluster.setBroker(1, up: true)
         let report = try await fourth.value
         #expect(report.offset >= 0)
         await producer.shutdown()
     }
 
     @Test func exhaustedAndNonRetriableMessagesAreReportedAndDeadLettered() async throws {
-        let cluster = try MockKafkaCluster()
+        let cluster = try await LocalKafkaCluster.start()
         cluster.createTopic("dlq")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -173,7 +174,7 @@ struct KafkaProducerTests {
             #expect(name.contains("SIZE_TOO_LARGE"))
         }
         // Retriable, but the broker stays down past every retry.
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         do {
             _ = try await producer.send(KafkaProducerMessage(topic: "dlq", key: "k", value: "never delivered", headers: [("trace", "abc")]))
             Issue.record("expected retriesExhausted")
@@ -192,9 +193,9 @@ struct KafkaProducerTests {
     }
 
     @Test func shutdownWithMessagesInFlightReportsEveryOne() async throws {
-        let cluster = try MockKafkaCluster()
+        let cluster = try await LocalKafkaCluster.start()
         cluster.createTopic("inflight")
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: .init(deadLetterPath: path)), logger: Self.quiet)
@@ -215,9 +216,9 @@ struct KafkaProducerTests {
     }
 
     @Test func droppingAProducerMidFlightReportsEveryMessage() async throws {
-        let cluster = try MockKafkaCluster()
+        let cluster = try await LocalKafkaCluster.start()
         cluster.createTopic("dropped")
-        cluster.setBroker(1, up: false)
+        try cluster.setBroker(1, up: false)
         let outcomes = Mutex(0)
         do {
             let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(200)),

@@ -46,9 +46,13 @@ struct MSKLocalCommandTests {
 
     @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"),
           arguments: [(["--brokers", "0"], "invalid brokers: 0 is outside 1...16"),
-                      (["--topics", "x:zero"], "'x:zero' has a bad partition count"),
+                      (["--topics", "x:zero"], "'x:zero' needs a partition count in 1...10000"),
+                      (["--topics", "x:3000000000"], "'x:3000000000' needs a partition count in 1...10000"),
                       (["--tls-certificate", "/nonexistent.pem"], "give both a certificate and a private key"),
-                      (["--drop-every=-1"], "--drop-every must be positive")])
+                      (["--drop-every=-1"], "--drop-every must be a number of seconds in (0, 86400]"),
+                      (["--drop-every", "1e300"], "--drop-every must be a number of seconds in (0, 86400]"),
+                      (["--sts-outage-length", "nan"], "--sts-outage-length must be a number of seconds in (0, 86400]"),
+                      (["--clock-skew", "inf"], "invalid allowedClockSkew: inf is outside 0...86400 seconds")])
     func refusesBadSettingsWithAClearMessage(arguments: [String], message: String) async throws {
         let outcome = try await ChildProcess.run(try #require(Self.binary), arguments)
         #expect(outcome.status != 0)

@@ -25,7 +25,10 @@ struct LocalInstanceCredentials: Sendable {
             guard let ttlText = request.headers["x-aws-ec2-metadata-token-ttl-seconds"], let ttl = Int(ttlText), (1...21_600).contains(ttl) else {
                 return .text(400, "")
             }
-            return .text(200, sessionTokens.issue(ttl: ttl, now: now))
+            guard let token = sessionTokens.issue(ttl: ttl, now: now) else {
+                return .text(429, "too many live IMDS session tokens (\(IMDSSessionTokens.maximumLive)); let some expire")
+            }
+            return .text(200, token)
         }
         guard request.method == "GET" else { return .text(405, "") }
         guard let token = request.headers["x-aws-ec2-metadata-token"], sessionTokens.isValid(token, now: now) else {
@@ -67,20 +70,26 @@ struct LocalInstanceCredentials: Sendable {
     }
 }
 
-/// IMDSv2 session tokens and their expiry.
+/// IMDSv2 session tokens and their expiry. Anyone on loopback can ask for tokens, so what is
+/// kept is bounded: expired tokens are swept as new ones are issued (amortised), and past
+/// ``maximumLive`` unexpired tokens a request for another is refused, as IMDS throttles.
 final class IMDSSessionTokens: Sendable {
-    private let tokens = Mutex<[String: Date]>([:])
+    static let maximumLive = 10_000
 
-    func issue(ttl: Int, now: Date) -> String {
+    private let tokens = Mutex(ExpiringEntries<Void>())
+
+    /// A new token, or `nil` when ``maximumLive`` tokens are live already.
+    func issue(ttl: Int, now: Date) -> String? {
         let token = UUID().uuidString + UUID().uuidString
-        tokens.withLock { tokens in
-            tokens = tokens.filter { $0.value > now }
-            tokens[token] = now.addingTimeInterval(TimeInterval(ttl))
+        return tokens.withLock { tokens in
+            if tokens.count >= Self.maximumLive { tokens.sweep(before: now) }
+            guard tokens.count < Self.maximumLive else { return nil }
+            tokens.insert((), for: token, expiry: now.addingTimeInterval(TimeInterval(ttl)), sweepBefore: now)
+            return token
         }
-        return token
     }
 
     func isValid(_ token: String, now: Date) -> Bool {
-        tokens.withLock { $0[token].map { $0 > now } ?? false }
+        tokens.withLock { $0[token].map { $0.expiry > now } ?? false }
     }
 }

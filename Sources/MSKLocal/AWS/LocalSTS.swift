@@ -15,11 +15,16 @@ struct LocalSTS: Sendable {
     let faults: MSKLocalFaults
     let counters: MSKLocalCounters
 
+    static let actions: Set<String> = ["AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity"]
+
     func handle(_ request: LocalHTTPRequest) -> LocalHTTPResponse {
         let parameters = request.parameters
         let action = parameters["Action"] ?? ""
         let requestID = UUID().uuidString.lowercased()
-        counters.update { $0.stsCalls[action.isEmpty ? "(none)" : action, default: 0] += 1 }
+        // Counted under the action's name only when it is one STS has: the key must not be
+        // whatever a caller chooses (every distinct string would be kept forever).
+        let counted = Self.actions.contains(action) ? action : (action.isEmpty ? "(none)" : "(other)")
+        counters.update { $0.stsCalls[counted, default: 0] += 1 }
         let now = faults.now()
 
         if let (fault, down) = faults.takeSTSFault(now: now) {
@@ -68,7 +73,7 @@ struct LocalSTS: Sendable {
                 return .text(200, STSXML.result(action: action, body: body, requestID: requestID), contentType: "text/xml")
             }
         default:
-            return refuse(400, "InvalidAction", "Could not find operation \(action) for version 2011-06-15")
+            return refuse(400, "InvalidAction", "Could not find operation \(MSKTokenRejection.quote(action)) for version 2011-06-15")
         }
     }
 

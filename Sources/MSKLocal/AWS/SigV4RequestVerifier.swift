@@ -62,7 +62,7 @@ struct SigV4RequestVerifier: Sendable {
             .signHeaders(HTTPRequest(method: request.method, url: url, headers: headers, body: request.body), date: signedAt)
         let expectedSignature = recomputed.headers["Authorization"]?.components(separatedBy: "Signature=").last ?? ""
         let expectedHeaders = recomputed.headers["Authorization"].flatMap { $0.components(separatedBy: "SignedHeaders=").last?.components(separatedBy: ",").first } ?? ""
-        guard expectedHeaders == signedHeaders, expectedSignature == signature else {
+        guard expectedHeaders == signedHeaders, constantTimeEqual(Array(expectedSignature.utf8), Array(signature.utf8)) else {
             return .failure(Refusal(code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided."))
         }
         return .success(known)

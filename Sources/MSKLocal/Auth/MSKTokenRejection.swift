@@ -57,25 +57,32 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .malformedInitialResponse(let why): "malformed OAUTHBEARER initial response: \(why)"
         case .notBase64URL: "the token is not base64url"
         case .notAPresignedURL: "the token is not a presigned URL"
-        case .wrongHost(let host): "the token is for host '\(host)', not kafka.<region>.amazonaws.com"
-        case .wrongAction(let action): "Action is '\(action ?? "missing")', not 'kafka-cluster:Connect'"
+        case .wrongHost(let host): "the token is for host '\(Self.quote(host))', not kafka.<region>.amazonaws.com"
+        case .wrongAction(let action): "Action is '\(action.map(Self.quote) ?? "missing")', not 'kafka-cluster:Connect'"
         case .missingParameter(let name): "the token has no \(name)"
-        case .wrongAlgorithm(let algorithm): "X-Amz-Algorithm is '\(algorithm)', not AWS4-HMAC-SHA256"
+        case .wrongAlgorithm(let algorithm): "X-Amz-Algorithm is '\(Self.quote(algorithm))', not AWS4-HMAC-SHA256"
         case .malformedCredential: "X-Amz-Credential is not <key>/<date>/<region>/<service>/aws4_request"
-        case .wrongRegion(let expected, let got): "the credential scope names region '\(got)', this cluster is in '\(expected)'"
-        case .wrongService(let service): "the credential scope names service '\(service)', not 'kafka-cluster'"
-        case .malformedDate(let text): "X-Amz-Date '\(text)' is not yyyyMMddTHHmmssZ"
+        case .wrongRegion(let expected, let got): "the credential scope names region '\(Self.quote(got))', this cluster is in '\(expected)'"
+        case .wrongService(let service): "the credential scope names service '\(Self.quote(service))', not 'kafka-cluster'"
+        case .malformedDate(let text): "X-Amz-Date '\(Self.quote(text))' is not yyyyMMddTHHmmssZ"
         case .dateMismatch: "the credential scope date differs from X-Amz-Date"
         case .signedInFuture(let seconds): "the token was signed \(seconds) s in the future (beyond the allowed clock skew)"
         case .expiresTooLong(let seconds): "X-Amz-Expires is \(seconds), above 900"
         case .expired(let seconds): "the token expired \(seconds) s ago"
-        case .wrongSignedHeaders(let headers): "X-Amz-SignedHeaders is '\(headers)', not 'host'"
-        case .unknownAccessKey(let key): "access key \(key) is not known"
-        case .sessionTokenMismatch(let key): "the security token does not belong to access key \(key)"
-        case .credentialsExpired(let key): "the credentials of access key \(key) have expired"
-        case .signatureMismatch(let key): "the signature does not match (access key \(key))"
+        case .wrongSignedHeaders(let headers): "X-Amz-SignedHeaders is '\(Self.quote(headers))', not 'host'"
+        case .unknownAccessKey(let key): "access key \(Self.quote(key)) is not known"
+        case .sessionTokenMismatch(let key): "the security token does not belong to access key \(Self.quote(key))"
+        case .credentialsExpired(let key): "the credentials of access key \(Self.quote(key)) have expired"
+        case .signatureMismatch(let key): "the signature does not match (access key \(Self.quote(key)))"
         case .principalChanged(let from, let to): "re-authentication as \(to) on a connection authenticated as \(from)"
         case .rejectedByFault: "authentication rejected by an injected fault"
         }
+    }
+
+    /// A value from the token as it may be quoted in a refusal: what a client sent can be of any
+    /// length, and the refusal goes into a log line and a Kafka string.
+    static func quote(_ value: String) -> String {
+        guard value.count > 128 else { return value }
+        return "\(value.prefix(128))… (\(value.utf8.count) bytes)"
     }
 }

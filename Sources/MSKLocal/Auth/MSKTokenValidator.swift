@@ -75,10 +75,10 @@ public struct MSKTokenValidator: Sendable {
         let signature = try value("X-Amz-Signature")
 
         if signedAt.timeIntervalSince(now) > allowedClockSkew {
-            throw .signedInFuture(seconds: Int(signedAt.timeIntervalSince(now)))
+            throw .signedInFuture(seconds: Self.wholeSeconds(signedAt.timeIntervalSince(now)))
         }
         let tokenEnd = signedAt.addingTimeInterval(TimeInterval(expires))
-        guard tokenEnd > now else { throw .expired(secondsAgo: Int(now.timeIntervalSince(tokenEnd))) }
+        guard tokenEnd > now else { throw .expired(secondsAgo: Self.wholeSeconds(now.timeIntervalSince(tokenEnd))) }
 
         guard let known = registry.lookup(accessKeyID: accessKeyID) else { throw .unknownAccessKey(accessKeyID) }
         let sessionToken = parameters.first(where: { $0.0 == "X-Amz-Security-Token" })?.1
@@ -93,7 +93,7 @@ public struct MSKTokenValidator: Sendable {
             parameters: ownParameters, expires: expires, date: signedAt
         )
         guard let expectedSignature = expected.split(separator: "&").last?.split(separator: "=").last,
-              Self.constantTimeEqual(Array(expectedSignature.utf8), Array(signature.utf8)) else {
+              constantTimeEqual(Array(expectedSignature.utf8), Array(signature.utf8)) else {
             throw .signatureMismatch(accessKeyID: accessKeyID)
         }
         var sessionEnd = tokenEnd
@@ -131,10 +131,11 @@ public struct MSKTokenValidator: Sendable {
         return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
     }
 
-    private static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
+
+    /// A time difference as whole seconds for a refusal, whatever the clock: `Int(_:)` traps on
+    /// a value that is not finite or out of range, and a skewed clock can produce either.
+    static func wholeSeconds(_ interval: TimeInterval) -> Int {
+        guard interval.isFinite else { return interval < 0 ? Int.min : Int.max }
+        return Int(max(-1e15, min(1e15, interval)))
     }
 }

@@ -17,6 +17,11 @@ import MSKKafka
 /// | `POST /control/topics?name=T&partitions=P` | creates a topic |
 /// | `POST /control/reset` | clears every fault, brings every broker up |
 struct ControlAPI: Sendable {
+    /// The most faults one request may queue (each queued STS failure is kept until used).
+    static let maximumCount = 1_000_000
+    /// A skew past ten years is no test of anything and overflows date arithmetic sooner or later.
+    static let maximumClockSkew: Double = 10 * 365 * 86_400
+
     let actions: FaultActions
     let counters: MSKLocalCounters
     let cluster: MockKafkaCluster
@@ -24,8 +29,14 @@ struct ControlAPI: Sendable {
     func handle(_ request: LocalHTTPRequest) -> LocalHTTPResponse {
         let path = request.path.dropFirst("/control/".count).split(separator: "/").map(String.init)
         let parameters = request.parameters
-        func integer(_ name: String) -> Int? { parameters[name].flatMap { Int($0) } }
-        func double(_ name: String) -> Double? { parameters[name].flatMap { Double($0) } }
+        // Every number is range-checked here, at the edge: what passes is safe to convert,
+        // allocate for or sleep on (`Int(Double)` and `Task.sleep` trap on what does not fit).
+        func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+            parameters[name].flatMap { Int($0) }.flatMap { range.contains($0) ? $0 : nil }
+        }
+        func double(_ name: String, in range: ClosedRange<Double>) -> Double? {
+            parameters[name].flatMap { Double($0) }.flatMap { $0.isFinite && range.contains($0) ? $0 : nil }
+        }
         func ok(_ fields: [String: Int] = [:]) -> LocalHTTPResponse { .json(200, fields) }
         func bad(_ message: String) -> LocalHTTPResponse { .json(400, ["error": message]) }
 
@@ -51,32 +62,39 @@ struct ControlAPI: Sendable {
             }
             return ok()
         case "reject-authentications":
-            guard let count = integer("count"), count >= 0 else { return bad("count must be a non-negative integer") }
+            guard let count = integer("count", in: 0...Self.maximumCount) else { return bad("count must be an integer in 0...\(Self.maximumCount)") }
             actions.rejectNextAuthentications(count)
             return ok()
         case "sts-fail":
-            guard let count = integer("count"), count >= 0 else { return bad("count must be a non-negative integer") }
+            guard let count = integer("count", in: 0...Self.maximumCount) else { return bad("count must be an integer in 0...\(Self.maximumCount)") }
             guard let fault = STSFault(rawValue: parameters["mode"] ?? "500") else {
                 return bad("mode must be one of \(STSFault.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             actions.failNextSTSCalls(count, with: fault)
             return ok()
         case "sts-down":
-            guard let seconds = double("seconds"), seconds >= 0 else { return bad("seconds must be a non-negative number") }
+            guard let seconds = double("seconds", in: 0...86_400) else { return bad("seconds must be a number in 0...86400") }
             actions.stsDown(for: seconds)
             return ok()
         case "clock-skew":
-            guard let seconds = double("seconds") else { return bad("seconds must be a number") }
+            guard let seconds = double("seconds", in: -Self.maximumClockSkew...Self.maximumClockSkew) else {
+                return bad("seconds must be a number in -\(Int(Self.maximumClockSkew))...\(Int(Self.maximumClockSkew))")
+            }
             actions.setClockSkew(seconds)
             return ok()
         case "auth-delay":
-            guard let milliseconds = integer("ms"), milliseconds >= 0 else { return bad("ms must be a non-negative integer") }
+            guard let milliseconds = integer("ms", in: 0...600_000) else { return bad("ms must be an integer in 0...600000") }
             actions.setAuthenticationDelay(milliseconds: milliseconds)
             return ok()
         case "topics":
             guard let name = parameters["name"], !name.isEmpty else { return bad("name is required") }
-            let partitions = integer("partitions") ?? 1
-            guard partitions > 0 else { return bad("partitions must be positive") }
+            guard name.utf8.count <= 249, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                return bad("a topic name is 1 to 249 characters of [a-zA-Z0-9._-]")
+            }
+            let limit = MSKLocalConfiguration.maximumPartitions
+            guard let partitions = parameters["partitions"] == nil ? 1 : integer("partitions", in: 1...limit) else {
+                return bad("partitions must be an integer in 1...\(limit)")
+            }
             cluster.createTopic(name, partitions: Int32(partitions))
             return ok()
         case "reset":

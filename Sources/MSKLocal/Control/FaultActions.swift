@@ -1,5 +1,4 @@
 import Foundation
-import MSKKafka
 
 /// Every fault msk-local can apply, each recorded in the event log. Used by the control API,
 /// the fault schedule and in-process tests alike.
@@ -8,32 +7,33 @@ public final class FaultActions: Sendable {
     public let faults: MSKLocalFaults
     /// What was applied, when.
     public let events: MSKLocalEventLog
-    private let cluster: MockKafkaCluster
+    private let gateway: KafkaGateway
     private let brokerCount: Int
-    private let dropConnectionsNow: @Sendable () -> Int
 
-    init(faults: MSKLocalFaults, events: MSKLocalEventLog, cluster: MockKafkaCluster, brokerCount: Int, dropConnections: @escaping @Sendable () -> Int) {
+    init(faults: MSKLocalFaults, events: MSKLocalEventLog, gateway: KafkaGateway, brokerCount: Int) {
         self.faults = faults
         self.events = events
-        self.cluster = cluster
+        self.gateway = gateway
         self.brokerCount = brokerCount
-        self.dropConnectionsNow = dropConnections
     }
 
     /// Closes every client connection through the gateway; returns how many there were.
     @discardableResult
     public func dropConnections() -> Int {
-        let dropped = dropConnectionsNow()
+        let dropped = gateway.dropAllConnections()
         events.record("drop_connections", "\(dropped) connections")
         return dropped
     }
 
-    /// Takes upstream broker `id` (1-based) down or brings it back.
+    /// Takes broker `id` (1-based) down or brings it back: its gateway listener closes every
+    /// connection and closes new ones at once, as a broker that is down would. The mock broker
+    /// behind it is never touched (librdkafka 2.0.2's mock aborts the process when it cannot
+    /// bind its port again).
     public func setBroker(_ id: Int, up: Bool) throws(MSKLocalError) {
         guard (1...brokerCount).contains(id) else {
             throw .invalidConfiguration(name: "broker", reason: "\(id) is outside 1...\(brokerCount)")
         }
-        cluster.setBroker(Int32(id), up: up)
+        gateway.setListener(id - 1, down: !up)
         events.record(up ? "broker_up" : "broker_down", "broker \(id)")
     }
 
@@ -70,7 +70,7 @@ public final class FaultActions: Sendable {
     /// Clears every fault and brings every broker up.
     public func reset() {
         faults.reset()
-        for id in 1...brokerCount { cluster.setBroker(Int32(id), up: true) }
+        for index in 0..<brokerCount { gateway.setListener(index, down: false) }
         events.record("reset")
     }
 }

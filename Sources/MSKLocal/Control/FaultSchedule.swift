@@ -19,6 +19,23 @@ public struct FaultSchedule: Sendable {
     /// No faults.
     public init() {}
 
+    /// The longest interval or length accepted: a day. `Task.sleep` traps on durations it
+    /// cannot represent, and nothing useful happens less often than daily in a test.
+    public static let longest: Duration = .seconds(86_400)
+
+    func validate() throws(MSKLocalError) {
+        let intervals: [(String, Duration?)] = [
+            ("dropConnectionsEvery", dropConnectionsEvery), ("brokerOutageEvery", brokerOutageEvery), ("brokerOutageLength", brokerOutageLength),
+            ("stsOutageEvery", stsOutageEvery), ("stsOutageLength", stsOutageLength), ("rejectAuthenticationsEvery", rejectAuthenticationsEvery),
+        ]
+        for case let (name, interval?) in intervals where interval <= .zero || interval > Self.longest {
+            throw .invalidConfiguration(name: name, reason: "\(interval) is outside (0 s, 1 day]")
+        }
+        guard (1...1_000_000).contains(rejectCount) else {
+            throw .invalidConfiguration(name: "rejectCount", reason: "\(rejectCount) is outside 1...1000000")
+        }
+    }
+
     var isEmpty: Bool {
         dropConnectionsEvery == nil && brokerOutageEvery == nil && stsOutageEvery == nil && rejectAuthenticationsEvery == nil
     }

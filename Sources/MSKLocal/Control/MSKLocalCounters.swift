@@ -6,6 +6,17 @@ public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
     public var connectionsAccepted = 0
     /// Client connections open now.
     public var connectionsOpen = 0
+    /// Connections closed at once because their listener's broker was down.
+    public var connectionsRefusedBrokerDown = 0
+    /// Connections closed at once because their listener had its maximum open.
+    public var connectionsRefusedOverLimit = 0
+    /// Connections closed because they did not authenticate in time.
+    public var authenticationTimeouts = 0
+    /// Connections closed because nothing went either way for the idle timeout.
+    public var idleTimeouts = 0
+    /// Connections closed because a request frame was larger than allowed (before
+    /// authentication: ``GatewayLimits/maximumFrameSizeBeforeAuthentication``), or unreadable.
+    public var malformedFrames = 0
     /// Connections closed by the control API's "drop all connections".
     public var connectionsDropped = 0
     /// Connections closed because a request other than ApiVersions/SASL came before authentication.
@@ -41,7 +52,8 @@ public final class MSKLocalCounters: Sendable {
     private struct State {
         var snapshot = MSKLocalCountersSnapshot()
         var accessKeys: Set<String> = []
-        var webIdentityTokens: Set<String> = []
+        /// Hashes, not the tokens: a token can be megabytes.
+        var webIdentityTokens: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -75,7 +87,8 @@ public final class MSKLocalCounters: Sendable {
 
     func webIdentityTokenSeen(_ token: String) {
         state.withLock { state in
-            state.webIdentityTokens.insert(token)
+            // Bounded: past the cap the count stops growing (a soak sees a few hundred).
+            if state.webIdentityTokens.count < 100_000 { state.webIdentityTokens.insert(token.hashValue) }
             state.snapshot.distinctWebIdentityTokens = state.webIdentityTokens.count
         }
     }

@@ -18,7 +18,10 @@ public enum STSFault: String, Sendable, Codable, CaseIterable {
 public final class MSKLocalFaults: Sendable {
     private struct State {
         var rejectNextAuthentications = 0
-        var stsFailures: [STSFault] = []
+        /// The fault the next STS calls meet, and how many of them (a count, not a list: it is set
+        /// from a control request).
+        var stsFailure: STSFault = .internalError
+        var stsFailuresLeft = 0
         var stsDownUntil: Date?
         var clockSkew: TimeInterval = 0
         var authenticationDelay: Duration = .zero
@@ -36,7 +39,7 @@ public final class MSKLocalFaults: Sendable {
 
     /// The next `count` STS calls fail with `fault`.
     public func failNextSTSCalls(_ count: Int, with fault: STSFault) {
-        state.withLock { $0.stsFailures = Array(repeating: fault, count: max(0, count)) }
+        state.withLock { $0.stsFailure = fault; $0.stsFailuresLeft = max(0, count) }
     }
 
     /// Every STS call fails with HTTP 503 until `date` (`nil`: STS is back).
@@ -82,8 +85,9 @@ public final class MSKLocalFaults: Sendable {
                 if now < until { return (.internalError, true) }
                 state.stsDownUntil = nil
             }
-            guard !state.stsFailures.isEmpty else { return nil }
-            return (state.stsFailures.removeFirst(), false)
+            guard state.stsFailuresLeft > 0 else { return nil }
+            state.stsFailuresLeft -= 1
+            return (state.stsFailure, false)
         }
     }
 }

@@ -10,26 +10,45 @@ import NIOPosix
 /// that carry broker addresses or API versions (``KafkaResponseRewriter``). The connection is
 /// closed when the session ends — unless the client re-authenticates first (KIP-368).
 ///
+/// What a client can make it hold is bounded (``GatewayLimits``): frames before authentication
+/// are small, authentication has a deadline, idle connections are closed, the upstream broker is
+/// dialled only when there is something to forward, and reading from either side pauses while
+/// the other side does not take what is written to it, or while too many requests are in flight.
+///
 /// Everything here runs on the client channel's event loop; the upstream channel shares it.
 final class GatewayConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let shared: GatewayShared
+    private let listener: Int
     private let upstreamAddress: SocketAddress
+    private let frameLimit: KafkaFrameSizeLimit
     private var context: ChannelHandlerContext?
     private var upstream: (any Channel)?
+    private var dialling = false
     private var waitingForUpstream: [ByteBuffer] = []
-    /// Correlation id → the request whose response must be rewritten.
-    private var rewrites: [Int32: (apiKey: Int16, version: Int16)] = [:]
+    /// Forwarded requests not yet answered, oldest first.
+    private var inFlight = CircularBuffer<KafkaInFlightRequest>()
+    private var upstreamWritable = true
+    private var readsPaused = false
     private var handshakeDone = false
     private var session: AuthenticatedSession?
     private var sessionTimer: Scheduled<Void>?
+    private var authenticationDeadline: Scheduled<Void>?
 
-    init(shared: GatewayShared, upstreamAddress: SocketAddress) {
+    init(shared: GatewayShared, listener: Int, upstreamAddress: SocketAddress, frameLimit: KafkaFrameSizeLimit) {
         self.shared = shared
+        self.listener = listener
         self.upstreamAddress = upstreamAddress
+        self.frameLimit = frameLimit
     }
+
+    private var requiresAuthentication: Bool {
+        if case .mskIAM = shared.authentication { true } else { false }
+    }
+
+    private var authenticated: Bool { session != nil || !requiresAuthentication }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -40,21 +59,55 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        shared.connectionOpened(context.channel)
-        connectUpstream(context: context)
+        if let refusal = shared.connectionOpened(context.channel, listener: listener) {
+            shared.logger.debug("closing a new connection at once", metadata: ["listener": "\(listener)", "why": "\(refusal)"])
+            context.close(promise: nil)
+            return
+        }
+        if requiresAuthentication {
+            frameLimit.maximum = shared.limits.maximumFrameSizeBeforeAuthentication
+            let channel = context.channel
+            let counters = shared.counters
+            authenticationDeadline = context.eventLoop.scheduleTask(in: shared.limits.authenticationTimeout) {
+                counters.update { $0.authenticationTimeouts += 1 }
+                channel.close(promise: nil)
+            }
+        } else {
+            frameLimit.maximum = shared.limits.maximumFrameSize
+        }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         shared.connectionClosed(context.channel)
         sessionTimer?.cancel()
+        authenticationDeadline?.cancel()
         upstream?.close(promise: nil)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        shared.logger.debug("gateway connection error", metadata: ["error": "\(error)"])
+        if error is KafkaWireError {
+            shared.counters.update { $0.malformedFrames += 1 }
+            shared.logger.info("closing a connection that sent an unreadable frame", metadata: ["error": "\(error)"])
+        } else {
+            shared.logger.debug("gateway connection error", metadata: ["error": "\(error)"])
+        }
         context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            shared.counters.update { $0.idleTimeouts += 1 }
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        updateReading()
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -64,8 +117,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         do {
             header = try KafkaRequestHeader.read(from: &reader)
         } catch {
+            shared.counters.update { $0.malformedFrames += 1 }
             shared.logger.info("closing a connection that sent an unreadable request header", metadata: ["error": "\(error)"])
             context.close(promise: nil)
+            return
+        }
+        guard requiresAuthentication else {
+            forward(frame, header: header, body: reader)
             return
         }
         switch header.apiKey {
@@ -74,7 +132,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         case KafkaAPI.saslAuthenticate:
             authenticate(header, body: reader, context: context)
         case KafkaAPI.apiVersions:
-            forward(frame, header: header)
+            forward(frame, header: header, body: reader)
         default:
             guard session != nil else {
                 shared.counters.update { $0.unauthenticatedRequests += 1 }
@@ -82,7 +140,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
-            forward(frame, header: header)
+            forward(frame, header: header, body: reader)
         }
     }
 
@@ -91,16 +149,37 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
+    // MARK: Flow control
+
+    /// Reads from the client only while the client takes our writes, the upstream takes what we
+    /// forward, and fewer than the limit of requests are in flight; reads from the upstream only
+    /// while the client takes our writes.
+    private func updateReading() {
+        guard let context else { return }
+        let clientWritable = context.channel.isWritable
+        let cap = authenticated ? shared.limits.maximumRequestsInFlight : shared.limits.maximumRequestsInFlightBeforeAuthentication
+        let pause = !clientWritable || !upstreamWritable || inFlight.count >= cap
+        if pause != readsPaused {
+            readsPaused = pause
+            try? context.channel.syncOptions?.setOption(.autoRead, value: !pause)
+        }
+        try? upstream?.syncOptions?.setOption(.autoRead, value: clientWritable)
+    }
+
     // MARK: Upstream
 
+    /// Dials the upstream broker on the first request to forward, not when the client connects:
+    /// a client that never sends anything costs one socket, not three.
     private func connectUpstream(context: ChannelHandlerContext) {
+        dialling = true
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let maximumFrameSize = shared.limits.maximumFrameSize
         ClientBootstrap(group: context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(limit: KafkaFrameSizeLimit(maximumFrameSize))))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(client: bound))
                 }
@@ -123,6 +202,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         for frame in waitingForUpstream { channel.write(frame, promise: nil) }
         waitingForUpstream.removeAll()
         channel.flush()
+        updateReading()
     }
 
     /// The upstream broker closed (or could not be reached): so does the client connection.
@@ -131,11 +211,21 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         context?.close(promise: nil)
     }
 
+    fileprivate func upstreamWritabilityChanged(_ writable: Bool) {
+        upstreamWritable = writable
+        updateReading()
+    }
+
     fileprivate func upstreamResponse(_ frame: ByteBuffer) {
         guard let context else { return }
+        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self), let request = inFlight.popFirst(),
+              request.correlationID == correlationID else {
+            shared.logger.error("the upstream broker answered out of turn; closing the connection")
+            context.close(promise: nil)
+            return
+        }
         var response = frame
-        if let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self),
-           let request = rewrites.removeValue(forKey: correlationID) {
+        if KafkaAPI.rewrittenVersionCaps[request.apiKey] != nil {
             let body = frame.getSlice(at: frame.readerIndex + 4, length: frame.readableBytes - 4)!
             do {
                 if let rewritten = try shared.rewriter.rewrite(apiKey: request.apiKey, version: request.version, body: body, allocator: context.channel.allocator) {
@@ -150,21 +240,25 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             }
         }
         context.write(wrapOutboundOut(response), promise: nil)
+        updateReading()
     }
 
     fileprivate func upstreamReadComplete() {
         context?.flush()
     }
 
-    private func forward(_ frame: ByteBuffer, header: KafkaRequestHeader) {
-        if KafkaAPI.rewrittenVersionCaps[header.apiKey] != nil {
-            rewrites[header.correlationID] = (header.apiKey, header.apiVersion)
+    private func forward(_ frame: ByteBuffer, header: KafkaRequestHeader, body: ByteBuffer) {
+        guard let context else { return }
+        if KafkaInFlightRequest.expectsResponse(header, body: body) {
+            inFlight.append(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID))
         }
         if let upstream {
             upstream.write(frame, promise: nil)
         } else {
             waitingForUpstream.append(frame)
+            if !dialling { connectUpstream(context: context) }
         }
+        updateReading()
     }
 
     // MARK: SASL
@@ -202,7 +296,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         var body = body
         let authBytes = ((try? body.readKafkaBytes()) ?? nil) ?? []
         let now = shared.faults.now()
-        var outcome = OAuthBearerInitialResponse.parse(authBytes).flatMap { shared.validator.validate(token: $0.token, now: now) }
+        guard case .mskIAM(let validator) = shared.authentication else { return }
+        var outcome = OAuthBearerInitialResponse.parse(authBytes).flatMap { validator.validate(token: $0.token, now: now) }
         if case .success = outcome, shared.faults.takeAuthenticationRejection() {
             outcome = .failure(.rejectedByFault)
         }
@@ -234,6 +329,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         case .success(let authenticated):
             let reauthentication = session != nil
             session = authenticated
+            authenticationDeadline?.cancel()
+            authenticationDeadline = nil
+            frameLimit.maximum = shared.limits.maximumFrameSize
             shared.counters.authenticationSucceeded(authenticated, reauthentication: reauthentication)
             let lifetimeMs = max(0, Int64((authenticated.sessionEnd.timeIntervalSince(now) * 1000).rounded(.down)))
             writeAuthenticateBody(&response, version: header.apiVersion, error: KafkaErrorCode.none, message: nil, lifetimeMs: lifetimeMs)
@@ -283,6 +381,10 @@ private final class UpstreamHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         client.value.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        client.value.upstreamWritabilityChanged(context.channel.isWritable)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

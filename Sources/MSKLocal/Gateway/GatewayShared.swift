@@ -2,49 +2,98 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// State every gateway connection shares: how tokens are checked, faults, counters, where
-/// upstream brokers are reachable through the gateway, and the open connections (so that the
-/// control API can drop them all).
+/// State every gateway connection shares: how clients authenticate, the bounds they live
+/// within, faults, counters, where upstream brokers are reachable through the gateway, which
+/// listeners are down, and the open connections (so that the control API can drop them).
 final class GatewayShared: Sendable {
-    let validator: MSKTokenValidator
+    let authentication: GatewayAuthentication
+    let limits: GatewayLimits
     let faults: MSKLocalFaults
     let counters: MSKLocalCounters
     let logger: Logger
+
+    /// Why a new connection was not let in.
+    enum Refusal: Equatable {
+        case listenerDown
+        case tooManyConnections
+    }
+
+    private struct Connections {
+        var open: [ObjectIdentifier: (listener: Int, channel: any Channel)] = [:]
+        var openPerListener: [Int: Int] = [:]
+        var downListeners: Set<Int> = []
+    }
+
     /// Upstream `host:port` → the gateway listener clients should use instead.
     private let listeners = Mutex<[String: (host: String, port: Int32)]>([:])
-    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let connections = Mutex(Connections())
 
-    init(validator: MSKTokenValidator, faults: MSKLocalFaults, counters: MSKLocalCounters, logger: Logger) {
-        self.validator = validator
+    init(authentication: GatewayAuthentication, limits: GatewayLimits, faults: MSKLocalFaults, counters: MSKLocalCounters, logger: Logger) {
+        self.authentication = authentication
+        self.limits = limits
         self.faults = faults
         self.counters = counters
         self.logger = logger
     }
 
     func setListener(upstream: String, host: String, port: Int) {
-        listeners.withLock { $0[upstream] = (host, Int32(port)) }
+        listeners.withLock { $0[upstream] = (host, Int32(clamping: port)) }
     }
 
     var rewriter: KafkaResponseRewriter {
-        KafkaResponseRewriter(listeners: listeners.withLock { $0 })
+        let advertisesSASL = if case .mskIAM = authentication { true } else { false }
+        return KafkaResponseRewriter(listeners: listeners.withLock { $0 }, advertisesSASL: advertisesSASL)
     }
 
-    func connectionOpened(_ channel: any Channel) {
-        connections.withLock { $0[ObjectIdentifier(channel)] = channel }
-        counters.update { $0.connectionsAccepted += 1; $0.connectionsOpen += 1 }
+    /// Registers a new client connection on `listener`, or says why it may not stay open.
+    func connectionOpened(_ channel: any Channel, listener: Int) -> Refusal? {
+        let refusal: Refusal? = connections.withLock { state in
+            if state.downListeners.contains(listener) { return .listenerDown }
+            if state.openPerListener[listener, default: 0] >= limits.maximumConnectionsPerListener { return .tooManyConnections }
+            state.open[ObjectIdentifier(channel)] = (listener, channel)
+            state.openPerListener[listener, default: 0] += 1
+            return nil
+        }
+        counters.update { counters in
+            switch refusal {
+            case nil: counters.connectionsAccepted += 1; counters.connectionsOpen += 1
+            case .listenerDown: counters.connectionsRefusedBrokerDown += 1
+            case .tooManyConnections: counters.connectionsRefusedOverLimit += 1
+            }
+        }
+        return refusal
     }
 
     func connectionClosed(_ channel: any Channel) {
-        let removed = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) != nil }
+        let removed = connections.withLock { state in
+            guard let entry = state.open.removeValue(forKey: ObjectIdentifier(channel)) else { return false }
+            state.openPerListener[entry.listener, default: 1] -= 1
+            return true
+        }
         if removed { counters.update { $0.connectionsOpen -= 1 } }
     }
 
     /// Closes every client connection; returns how many there were.
     @discardableResult
     func dropAllConnections() -> Int {
-        let open = connections.withLock { Array($0.values) }
+        let open = connections.withLock { $0.open.values.map(\.channel) }
         counters.update { $0.connectionsDropped += open.count }
         for channel in open { channel.close(promise: nil) }
         return open.count
+    }
+
+    /// Takes `listener` down — its connections are closed now, new ones at once — or brings it
+    /// back. The listening socket stays bound throughout: closing and re-binding a port is what
+    /// makes librdkafka's mock cluster abort when another socket took the port meanwhile.
+    func setListener(_ listener: Int, down: Bool) {
+        let closing: [any Channel] = connections.withLock { state in
+            if down {
+                state.downListeners.insert(listener)
+                return state.open.values.filter { $0.listener == listener }.map(\.channel)
+            }
+            state.downListeners.remove(listener)
+            return []
+        }
+        for channel in closing { channel.close(promise: nil) }
     }
 }

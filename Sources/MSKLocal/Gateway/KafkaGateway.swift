@@ -22,12 +22,19 @@ final class KafkaGateway: Sendable {
                     .serverChannelOption(.backlog, value: 256)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // Writes past 1 MiB unread by the client make the channel unwritable, which
+                    // pauses reading from it and from its upstream (GatewayConnectionHandler).
+                    .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
+                            let limit = KafkaFrameSizeLimit(shared.limits.maximumFrameSizeBeforeAuthentication)
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: shared.limits.idleTimeout))
+                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(limit: limit)))
                             try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
-                            try channel.pipeline.syncOperations.addHandler(GatewayConnectionHandler(shared: shared, upstreamAddress: upstreamAddress))
+                            try channel.pipeline.syncOperations.addHandler(
+                                GatewayConnectionHandler(shared: shared, listener: index, upstreamAddress: upstreamAddress, frameLimit: limit)
+                            )
                         }
                     }
                     .bind(host: host, port: index < ports.count ? ports[index] : 0)
@@ -54,6 +61,12 @@ final class KafkaGateway: Sendable {
     @discardableResult
     func dropAllConnections() -> Int {
         shared.dropAllConnections()
+    }
+
+    /// Takes the listener of upstream broker `index` (0-based) down — its connections closed,
+    /// new ones closed at once — or brings it back up. Its socket stays bound throughout.
+    func setListener(_ index: Int, down: Bool) {
+        shared.setListener(index, down: down)
     }
 
     /// Stops listening and closes every connection.

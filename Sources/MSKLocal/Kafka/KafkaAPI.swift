@@ -2,6 +2,7 @@ import NIOCore
 
 /// The Kafka API keys and error codes the gateway reads, answers or rewrites.
 enum KafkaAPI {
+    static let produce: Int16 = 0
     static let metadata: Int16 = 3
     static let findCoordinator: Int16 = 10
     static let saslHandshake: Int16 = 17

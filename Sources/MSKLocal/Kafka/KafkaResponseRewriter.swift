@@ -10,6 +10,9 @@ struct KafkaResponseRewriter: Sendable {
     /// Upstream `host:port` → the gateway's host and port for it. Keyed by address, not broker
     /// id, so that nothing depends on the order in which the upstream lists its brokers.
     let listeners: [String: (host: String, port: Int32)]
+    /// Whether `ApiVersions` answers list the SASL APIs the gateway serves (not on a plaintext
+    /// front, whose clients never authenticate).
+    var advertisesSASL = true
 
     /// The rewritten body of a response to `apiKey` at `version`, or `nil` to pass it through.
     func rewrite(apiKey: Int16, version: Int16, body: ByteBuffer, allocator: ByteBufferAllocator) throws -> ByteBuffer? {
@@ -35,11 +38,11 @@ struct KafkaResponseRewriter: Sendable {
             let key = try input.readKafkaInt16()
             let minimum = try input.readKafkaInt16()
             var maximum = try input.readKafkaInt16()
-            if KafkaAPI.servedVersions.contains(where: { $0.key == key }) { continue }
+            if advertisesSASL, KafkaAPI.servedVersions.contains(where: { $0.key == key }) { continue }
             if let cap = KafkaAPI.rewrittenVersionCaps[key] { maximum = min(maximum, cap) }
             entries.append((key, minimum, maximum))
         }
-        entries.append(contentsOf: KafkaAPI.servedVersions)
+        if advertisesSASL { entries.append(contentsOf: KafkaAPI.servedVersions) }
         var output = allocator.buffer(capacity: body.readableBytes + 12)
         output.writeInteger(errorCode)
         output.writeInteger(Int32(entries.count))

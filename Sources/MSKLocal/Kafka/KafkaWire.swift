@@ -47,13 +47,47 @@ extension ByteBuffer {
         return Int(count)
     }
 
+    /// An unsigned varint (the flexible versions' lengths and tag counts), at most 5 bytes.
+    mutating func readKafkaUnsignedVarint() throws -> UInt32 {
+        var value: UInt32 = 0
+        for shift in stride(from: 0, to: 35, by: 7) {
+            guard let byte = readInteger(as: UInt8.self) else { throw KafkaWireError("truncated varint") }
+            value |= UInt32(byte & 0x7F) << UInt32(shift)
+            if byte & 0x80 == 0 { return value }
+        }
+        throw KafkaWireError("varint longer than 5 bytes")
+    }
+
+    /// Skips a tagged-field section (flexible versions): a count, then tag, size and data each.
+    mutating func skipKafkaTaggedFields() throws {
+        let count = try readKafkaUnsignedVarint()
+        for _ in 0..<count {
+            _ = try readKafkaUnsignedVarint()
+            let size = Int(try readKafkaUnsignedVarint())
+            guard size <= readableBytes else { throw KafkaWireError("tagged field of \(size) bytes does not fit") }
+            moveReaderIndex(forwardBy: size)
+        }
+    }
+
+    /// `STRING` / `NULLABLE_STRING`. A value longer than a Kafka string can be (32,767 UTF-8
+    /// bytes) is cut at the last whole character that fits: the strings written here are
+    /// messages that may quote what a client sent, and a long quote must not stop the answer.
     mutating func writeKafkaString(_ value: String?) {
         guard let value else {
             writeInteger(Int16(-1))
             return
         }
-        writeInteger(Int16(value.utf8.count))
-        writeString(value)
+        let utf8 = value.utf8
+        guard utf8.count > Int(Int16.max) else {
+            writeInteger(Int16(utf8.count))
+            writeString(value)
+            return
+        }
+        var end = utf8.index(utf8.startIndex, offsetBy: Int(Int16.max))
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) { end = utf8.index(before: end) }
+        let prefix = utf8[..<end]
+        writeInteger(Int16(prefix.count))
+        writeBytes(prefix)
     }
 
     mutating func writeKafkaBytes(_ value: [UInt8]?) {

@@ -13,7 +13,13 @@ public final class CredentialRegistry: Sendable {
     /// refused as "expired" rather than "unknown access key".
     private static let retention: TimeInterval = 3600
 
-    private let entries = Mutex<[String: IssuedCredentials]>([:])
+    private struct Entries {
+        /// Keys that never expire (the source key, and any registered without an expiration).
+        var permanent: [String: IssuedCredentials] = [:]
+        var temporary = ExpiringEntries<IssuedCredentials>()
+    }
+
+    private let entries = Mutex(Entries())
 
     /// Creates a registry that accepts `source` as the long-term key of `user`.
     public init(source: AWSCredentials, user: String = "msk-local") {
@@ -22,12 +28,18 @@ public final class CredentialRegistry: Sendable {
 
     /// Adds (or replaces) credentials.
     public func register(_ issued: IssuedCredentials) {
-        entries.withLock { $0[issued.credentials.accessKeyID] = issued }
+        entries.withLock { entries in
+            if let expiration = issued.credentials.expiration {
+                entries.temporary.insert(issued, for: issued.credentials.accessKeyID, expiry: expiration, sweepBefore: expiration.addingTimeInterval(-Self.retention))
+            } else {
+                entries.permanent[issued.credentials.accessKeyID] = issued
+            }
+        }
     }
 
     /// The credentials and principal of `accessKeyID`, if known.
     public func lookup(accessKeyID: String) -> IssuedCredentials? {
-        entries.withLock { $0[accessKeyID] }
+        entries.withLock { $0.permanent[accessKeyID] ?? $0.temporary[accessKeyID]?.value }
     }
 
     /// Mints temporary credentials for `principal`, valid for `lifetime` from `now`, and
@@ -42,11 +54,7 @@ public final class CredentialRegistry: Sendable {
         )
         let issued = IssuedCredentials(credentials: credentials, principal: principal)
         entries.withLock { entries in
-            entries = entries.filter { _, entry in
-                guard let expiration = entry.credentials.expiration else { return true }
-                return expiration.timeIntervalSince(now) > -Self.retention
-            }
-            entries[credentials.accessKeyID] = issued
+            entries.temporary.insert(issued, for: credentials.accessKeyID, expiry: credentials.expiration!, sweepBefore: now.addingTimeInterval(-Self.retention))
         }
         return issued
     }
