@@ -74,6 +74,18 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "How many authentications each rejection round refuses.")
     var rejectCount = 1
 
+    @Option(help: "Open connections per broker listener; more are closed at once (MSK: 3000 IAM connections per broker).")
+    var maxConnectionsPerBroker = 3_000
+
+    @Option(help: "Close a connection that has not authenticated this many seconds after it opened.")
+    var authenticationTimeout: Double = 30
+
+    @Option(help: "Close a connection with no traffic either way for this many seconds.")
+    var idleTimeout: Double = 600
+
+    @Option(help: "Largest request frame, in bytes, once authenticated (before: 512 KiB).")
+    var maxFrameSize = 100 * 1024 * 1024
+
     @Option(help: "Write shell export lines pointing the AWS default chain at msk-local to this file.")
     var envFile: String?
 
@@ -96,6 +108,10 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.containerAuthorizationToken = containerAuthorizationToken
         configuration.allowedClockSkew = clockSkew
         configuration.faultSchedule = try faultSchedule()
+        configuration.gatewayLimits.maximumConnectionsPerListener = maxConnectionsPerBroker
+        configuration.gatewayLimits.authenticationTimeout = try Self.duration(authenticationTimeout, "authentication-timeout")
+        configuration.gatewayLimits.idleTimeout = try Self.duration(idleTimeout, "idle-timeout")
+        configuration.gatewayLimits.maximumFrameSize = maxFrameSize
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
         var logger = Logger(label: "msk-local")
         logger.logLevel = level
@@ -112,6 +128,11 @@ struct MSKLocalCommand: AsyncParsableCommand {
 
         await Self.waitForTermination()
         await local.shutdown()
+    }
+
+    private static func duration(_ seconds: Double, _ name: String) throws -> Duration {
+        guard seconds.isFinite, seconds > 0, seconds <= 86_400 else { throw ValidationError("--\(name) must be a number of seconds in (0, 86400]") }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     private func faultSchedule() throws -> FaultSchedule {

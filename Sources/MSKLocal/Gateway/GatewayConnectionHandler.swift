@@ -68,7 +68,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             frameLimit.maximum = shared.limits.maximumFrameSizeBeforeAuthentication
             let channel = context.channel
             let counters = shared.counters
-            authenticationDeadline = context.eventLoop.scheduleTask(in: shared.limits.authenticationTimeout) {
+            authenticationDeadline = context.eventLoop.scheduleTask(in: TimeAmount(shared.limits.authenticationTimeout)) {
                 counters.update { $0.authenticationTimeouts += 1 }
                 channel.close(promise: nil)
             }

@@ -1,5 +1,3 @@
-import NIOCore
-
 /// The bounds every gateway connection lives within, as a broker has them: what an
 /// unauthenticated client can make the gateway hold, and how long it may hold it.
 public struct GatewayLimits: Sendable {
@@ -12,10 +10,10 @@ public struct GatewayLimits: Sendable {
     /// The largest request frame read once authenticated (Kafka's `socket.request.max.bytes`).
     public var maximumFrameSize = 100 * 1024 * 1024
     /// A connection that has not authenticated this long after it opened is closed.
-    public var authenticationTimeout: TimeAmount = .seconds(30)
+    public var authenticationTimeout: Duration = .seconds(30)
     /// A connection with no traffic either way this long is closed (Kafka's
     /// `connections.max.idle.ms`, 10 minutes).
-    public var idleTimeout: TimeAmount = .minutes(10)
+    public var idleTimeout: Duration = .seconds(600)
     /// Requests forwarded upstream and not yet answered, per connection; reading pauses at the
     /// cap and resumes as answers arrive. Before authentication only `ApiVersions` is forwarded,
     /// and only this many of them.

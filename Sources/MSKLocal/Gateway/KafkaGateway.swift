@@ -29,7 +29,7 @@ final class KafkaGateway: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                             let limit = KafkaFrameSizeLimit(shared.limits.maximumFrameSizeBeforeAuthentication)
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: shared.limits.idleTimeout))
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: TimeAmount(shared.limits.idleTimeout)))
                             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(limit: limit)))
                             try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
                             try channel.pipeline.syncOperations.addHandler(

@@ -2,24 +2,35 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A small HTTP/1.1 server on loopback that hands whole requests to a routing closure. Serves
 /// msk-local's STS, IMDS, ECS and control endpoints.
+///
+/// Bounded as a server facing anyone on the machine must be: at most ``maximumConnections``
+/// open (more are closed at once); the first request's head must arrive within
+/// ``requestDeadline`` of the connection, a later one's within ``idleTimeout`` of the previous
+/// answer, and each body within ``requestDeadline`` of its head; bodies are at most 1 MiB.
 final class LocalHTTPServer: Sendable {
     typealias Route = @Sendable (LocalHTTPRequest) -> LocalHTTPResponse
+
+    static let maximumConnections = 512
+    static let requestDeadline: TimeAmount = .seconds(10)
+    static let idleTimeout: TimeAmount = .seconds(60)
 
     /// `http://host:port`
     let baseURL: String
     private let channel: any Channel
 
     static func start(host: String, port: Int, group: any EventLoopGroup, route: @escaping Route) async throws -> LocalHTTPServer {
+        let open = ConnectionCount()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(LocalHTTPHandler(route: route))
+                    try channel.pipeline.syncOperations.addHandler(LocalHTTPHandler(route: route, open: open))
                 }
             }
             .bind(host: host, port: port)
@@ -37,16 +48,60 @@ final class LocalHTTPServer: Sendable {
     }
 }
 
+/// Open connections, shared by every handler of one server.
+private final class ConnectionCount: Sendable {
+    private let count = Atomic(0)
+
+    /// Counts one more, unless ``LocalHTTPServer/maximumConnections`` are open.
+    func admit() -> Bool {
+        if count.wrappingAdd(1, ordering: .relaxed).newValue <= LocalHTTPServer.maximumConnections { return true }
+        count.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func release() {
+        count.wrappingSubtract(1, ordering: .relaxed)
+    }
+}
+
 private final class LocalHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let route: LocalHTTPServer.Route
+    private let open: ConnectionCount
+    private var admitted = false
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// Closes the connection unless the request under way (or the next one) completes in time.
+    private var deadline: Scheduled<Void>?
 
-    init(route: @escaping LocalHTTPServer.Route) {
+    init(route: @escaping LocalHTTPServer.Route, open: ConnectionCount) {
         self.route = route
+        self.open = open
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        admitted = open.admit()
+        guard admitted else {
+            context.close(promise: nil)
+            return
+        }
+        arm(LocalHTTPServer.requestDeadline, context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        if admitted { open.release() }
+        admitted = false
+        context.fireChannelInactive()
+    }
+
+    private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -54,6 +109,7 @@ private final class LocalHTTPHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             body.clear()
+            arm(LocalHTTPServer.requestDeadline, context: context)
         case .body(var chunk):
             guard body.readableBytes + chunk.readableBytes <= 1 << 20 else {
                 context.close(promise: nil)
@@ -63,6 +119,8 @@ private final class LocalHTTPHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
+            deadline?.cancel()
+            deadline = nil
             respond(to: head, context: context)
         }
     }
@@ -92,6 +150,7 @@ private final class LocalHTTPHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { channel.close(promise: nil) }
         }
+        if keepAlive { arm(LocalHTTPServer.idleTimeout, context: context) }
     }
 
     private static func split(_ uri: String) -> (String, String) {
