@@ -43,3 +43,15 @@ extension AWSCredentials: CustomStringConvertible, CustomDebugStringConvertible 
     /// Same as ``description``: secrets are never shown, not even when debugging.
     public var debugDescription: String { description }
 }
+
+extension AWSCredentials: CustomReflectable {
+    /// What `dump`, `Mirror` and debuggers see: the secrets as `<redacted>`.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "accessKeyID": accessKeyID,
+            "secretAccessKey": "<redacted>",
+            "sessionToken": sessionToken.map { _ in "<redacted>" } as Any,
+            "expiration": expiration as Any,
+        ], displayStyle: .struct)
+    }
+}

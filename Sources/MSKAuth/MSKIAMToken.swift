@@ -27,3 +27,10 @@ extension MSKIAMToken: CustomStringConvertible, CustomDebugStringConvertible {
     /// Same as ``description``.
     public var debugDescription: String { description }
 }
+
+extension MSKIAMToken: CustomReflectable {
+    /// What `dump` and `Mirror` see: the token value as `<redacted>`.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["value": "<redacted>", "lifetimeMs": lifetimeMs, "principal": principal], displayStyle: .struct)
+    }
+}

@@ -96,3 +96,24 @@ extension KafkaProducerConfiguration {
         return KafkaProducerConfiguration(bootstrapServers: bootstrapServers, authentication: try .mskIAM(region: region, credentials: cache), tls: true)
     }
 }
+
+extension KafkaAuthentication: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The mechanism and user name; passwords are `<redacted>`.
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .plain(let username, _): "plain(username: \(username), password: <redacted>)"
+        case .scramSHA256(let username, _): "scramSHA256(username: \(username), password: <redacted>)"
+        case .scramSHA512(let username, _): "scramSHA512(username: \(username), password: <redacted>)"
+        case .oauthBearer: "oauthBearer"
+        }
+    }
+
+    /// Same as ``description``: printing a configuration never prints a password.
+    public var debugDescription: String { description }
+
+    /// What `dump` and `Mirror` see: no password.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["mechanism": description], displayStyle: .enum)
+    }
+}

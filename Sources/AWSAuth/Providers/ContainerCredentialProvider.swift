@@ -76,3 +76,23 @@ public struct ContainerCredentialProvider: AWSCredentialProvider {
         return try CredentialsDocument.credentials(from: response.body, source: name, step: "credentials", requireExpiration: false)
     }
 }
+
+extension ContainerCredentialProvider: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The URL and where the authorization token comes from; never the token.
+    public var description: String {
+        let token = authorizationTokenFile.map { "file \($0)" } ?? (authorizationToken == nil ? "none" : "<redacted>")
+        return "ContainerCredentialProvider(url: \(url), authorization: \(token))"
+    }
+
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+
+    /// What `dump` and `Mirror` see: the authorization token as `<redacted>`.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "url": url,
+            "authorizationToken": authorizationToken.map { _ in "<redacted>" } as Any,
+            "authorizationTokenFile": authorizationTokenFile as Any,
+        ], displayStyle: .struct)
+    }
+}

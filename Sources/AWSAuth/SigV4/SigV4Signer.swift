@@ -188,3 +188,17 @@ public struct SigV4Signer: Sendable {
         }
     }
 }
+
+extension SigV4Signer: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Region, service and the (redacted) credentials: a signer holds a secret key and its
+    /// derived signing keys, and shows neither.
+    public var description: String { "SigV4Signer(region: \(region), service: \(service), credentials: \(credentials))" }
+
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+
+    /// What `dump` and `Mirror` see: no secret, no derived key.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["credentials": credentials, "region": region, "service": service], displayStyle: .struct)
+    }
+}
