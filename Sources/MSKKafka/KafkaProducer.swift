@@ -107,7 +107,10 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     deinit {
-        shutdownNow()
+        // The last reference may go inside a librdkafka callback (a completion handler that
+        // captured the producer, on the poll thread): the teardown then runs on a thread of its own.
+        guard closeGates() else { return }
+        teardown.runOffCallbackThread()
     }
 
     /// Messages and bytes in the local buffer (accepted, not yet delivered or failed).
@@ -244,31 +247,26 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func shutdownNow() {
+        guard closeGates() else { return }
+        teardown.run()
+    }
+
+    /// Marks the producer shut down and waits for any produce call still inside librdkafka
+    /// (one that entered just before the gate closed: microseconds), so that nothing touches a
+    /// destroyed handle. False when it was shut down already.
+    private func closeGates() -> Bool {
         let proceed = lifecycle.withLock { state -> Bool in
             guard state != .shutDown else { return false }
             state = .shutDown
             return true
         }
-        guard proceed else { return }
-        // A produce that entered just before the gate closed may still be inside librdkafka:
-        // wait for it (microseconds) so that nothing touches a destroyed handle.
+        guard proceed else { return false }
         _ = calls.close()
-        buffer.close()
-        delivery.setReproduce(nil)
-        context.refresher?.detach()
-        // Whatever librdkafka still holds comes back as purge delivery reports, which the
-        // delivery handler turns into final failures (reported and dead-lettered).
-        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-        poller.stop()
-        // Serve those reports before destroying the handle: rd_kafka_destroy would drop them.
-        let deadline = ContinuousClock.now + .seconds(10)
-        repeat {
-            poller.serve(timeoutMs: 10)
-        } while rd_kafka_outq_len(handle) > 0 && ContinuousClock.now < deadline
-        topics.destroyAll()
-        RdKafkaHandle.destroy(created)
-        context.statistics.finish()
-        delivery.events.finish()
+        return true
+    }
+
+    private var teardown: ProducerTeardown {
+        ProducerTeardown(handleBits: handleBits, created: created, context: context, delivery: delivery, buffer: buffer, topics: topics, poller: poller)
     }
 
     /// Hands one attempt to librdkafka; `message` is the one `tag` stands for.

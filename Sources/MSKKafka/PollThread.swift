@@ -32,6 +32,9 @@ final class PollThread: Sendable {
         /// Taken with acquire and given back with release ordering, so whatever the previous
         /// server wrote (the event sink's batch) is seen by the next.
         let serving = Atomic<Bool>(false)
+        /// The thread that serves while ``serving`` is up (`pthread_self` as a bit pattern), so
+        /// that a teardown can tell it is running inside a callback of this handle.
+        let servingThread = Atomic<UInt>(0)
         let readFD: Int32
         let writeFD: Int32
         /// Run after each serve, under the serving lock (the producer yields the delivery
@@ -53,7 +56,11 @@ final class PollThread: Sendable {
         /// if it was.
         func serve(_ handle: OpaquePointer, timeoutMs: Int32) -> Bool {
             guard serving.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-            defer { serving.store(false, ordering: .releasing) }
+            servingThread.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+            defer {
+                servingThread.store(0, ordering: .relaxed)
+                serving.store(false, ordering: .releasing)
+            }
             pending.store(false, ordering: .sequentiallyConsistent)
             rd_kafka_poll(handle, timeoutMs)
             afterServe()
@@ -116,6 +123,13 @@ final class PollThread: Sendable {
             control.finished.signal()
         }
         thread.start()
+    }
+
+    /// Whether the calling thread is serving this handle's callbacks right now (it is inside a
+    /// delivery report or a handler run from one).
+    var isServingOnCurrentThread: Bool {
+        control.serving.load(ordering: .acquiring)
+            && control.servingThread.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self()))
     }
 
     /// Serves whatever is ready, unless nothing is or another thread is serving right now.
