@@ -37,6 +37,11 @@ public struct MSKLocalConfiguration: Sendable {
     public var containerAuthorizationToken: String?
     /// What one client connection may make the gateway hold, and for how long.
     public var gatewayLimits = GatewayLimits()
+    /// A file msk-local keeps a web identity token in (rotated at half its lifetime), for
+    /// IRSA-style clients (`AWS_WEB_IDENTITY_TOKEN_FILE`); `nil`: none.
+    public var webIdentityTokenFile: String?
+    /// The lifetime of the tokens in ``webIdentityTokenFile``, in seconds.
+    public var webIdentityTokenLifetime = 3600
     /// How far in the future a token's `X-Amz-Date` may be.
     public var allowedClockSkew: TimeInterval = 300
     /// Topics created at start: name and partition count.
@@ -75,6 +80,9 @@ public struct MSKLocalConfiguration: Sendable {
         }
         guard allowedClockSkew.isFinite, (0...86_400).contains(allowedClockSkew) else {
             throw .invalidConfiguration(name: "allowedClockSkew", reason: "\(allowedClockSkew) is outside 0...86400 seconds")
+        }
+        guard (2...86_400).contains(webIdentityTokenLifetime) else {
+            throw .invalidConfiguration(name: "webIdentityTokenLifetime", reason: "\(webIdentityTokenLifetime) is outside 2...86400")
         }
         try gatewayLimits.validate()
         try faultSchedule.validate()

@@ -24,6 +24,12 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
     public let secretAccessKey: String
     /// The roles STS lets callers assume.
     public let roleARNs: [String]
+    /// The `iss` of the web identity tokens msk-local signs, the only ones its STS accepts.
+    public var oidcIssuer: String?
+    /// Its public keys (JWKS).
+    public var oidcKeysURL: String?
+    /// The file msk-local keeps a web identity token in, when asked to.
+    public var webIdentityTokenFile: String?
 
     enum CodingKeys: String, CodingKey {
         case bootstrapServers = "bootstrap_servers"
@@ -38,6 +44,9 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
         case accessKeyID = "access_key_id"
         case secretAccessKey = "secret_access_key"
         case roleARNs = "role_arns"
+        case oidcIssuer = "oidc_issuer"
+        case oidcKeysURL = "oidc_keys_url"
+        case webIdentityTokenFile = "web_identity_token_file"
     }
 
     /// Shell `export` lines that point the AWS default credential chain at msk-local (through
@@ -55,6 +64,7 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
             "export MSK_LOCAL_ROLE_ARN=\(roleARNs[0])",
         ]
         if let caFile { lines.append("export MSK_LOCAL_CA_FILE=\(caFile)") }
+        if let webIdentityTokenFile { lines.append("export MSK_LOCAL_WEB_IDENTITY_TOKEN_FILE=\(webIdentityTokenFile)") }
         if let containerAuthorizationToken { lines.append("export AWS_CONTAINER_AUTHORIZATION_TOKEN=\(containerAuthorizationToken)") }
         return lines.joined(separator: "\n") + "\n"
     }

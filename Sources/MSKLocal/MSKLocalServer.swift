@@ -31,6 +31,8 @@ public final class MSKLocalServer: Sendable {
     public let cluster: MockKafkaCluster
     /// Every key msk-local accepts.
     public let registry: CredentialRegistry
+    /// The OpenID Connect provider whose web identity tokens msk-local's STS accepts.
+    public let oidc: LocalOIDCIssuer
 
     private let configuration: MSKLocalConfiguration
     private let gateway: KafkaGateway
@@ -79,17 +81,30 @@ public final class MSKLocalServer: Sendable {
             throw MSKLocalError.bindFailed(what: "the gateway", reason: "\(error)")
         }
 
+        let oidc = LocalOIDCIssuer()
         let sts = LocalSTS(
             roleARNs: configuration.roleARNs, minimumDuration: configuration.minimumDurationSeconds,
-            maximumLifetime: configuration.maximumCredentialLifetime, registry: registry, faults: faults, counters: counters
+            maximumLifetime: configuration.maximumCredentialLifetime, registry: registry, oidc: oidc, faults: faults, counters: counters
         )
+        let tokenFile = configuration.webIdentityTokenFile.map {
+            WebIdentityTokenFile(path: $0, subject: "system:serviceaccount:default:msk-local", lifetime: configuration.webIdentityTokenLifetime, issuer: oidc)
+        }
+        if let tokenFile {
+            do {
+                try tokenFile.writeToken()
+            } catch {
+                await gateway.shutdown()
+                try? await group.shutdownGracefully()
+                throw error
+            }
+        }
         let instance = LocalInstanceCredentials(
             roleName: configuration.instanceRoleName, lifetime: configuration.instanceCredentialLifetime,
             containerAuthorizationToken: configuration.containerAuthorizationToken,
             registry: registry, faults: faults, counters: counters, sessionTokens: IMDSSessionTokens()
         )
         let actions = FaultActions(faults: faults, events: MSKLocalEventLog(), gateway: gateway, brokerCount: configuration.brokers)
-        let control = ControlAPI(actions: actions, counters: counters, cluster: cluster)
+        let control = ControlAPI(actions: actions, counters: counters, cluster: cluster, oidc: oidc)
         let http: LocalHTTPServer
         do {
             http = try await LocalHTTPServer.start(host: configuration.host, port: configuration.httpPort, group: group) { request in
@@ -97,6 +112,7 @@ public final class MSKLocalServer: Sendable {
                 if request.path.hasPrefix("/latest/") { return instance.imds(request) }
                 if request.path == "/ecs/credentials" { return instance.container(request) }
                 if request.path == "/" { return sts.handle(request) }
+                if request.path == "/oidc/keys" { return .json(200, oidc.jwks) }
                 return .text(404, "no such endpoint: \(request.path)")
             }
         } catch {
@@ -105,7 +121,7 @@ public final class MSKLocalServer: Sendable {
             throw MSKLocalError.bindFailed(what: "the HTTP endpoints", reason: "\(error)")
         }
 
-        let endpoints = MSKLocalEndpoints(
+        var endpoints = MSKLocalEndpoints(
             bootstrapServers: gateway.listenAddresses.joined(separator: ","),
             securityProtocol: tls == nil ? "SASL_PLAINTEXT" : "SASL_SSL",
             caFile: tls?.caFile,
@@ -119,13 +135,22 @@ public final class MSKLocalServer: Sendable {
             secretAccessKey: configuration.sourceCredentials.secretAccessKey,
             roleARNs: configuration.roleARNs
         )
+        endpoints.oidcIssuer = oidc.issuer
+        endpoints.oidcKeysURL = http.baseURL + "/oidc/keys"
+        endpoints.webIdentityTokenFile = configuration.webIdentityTokenFile
         let schedule = configuration.faultSchedule
-        let scheduled: Task<Void, Never>? = schedule.isEmpty ? nil : Task { await schedule.run(actions, brokers: configuration.brokers) }
-        return MSKLocalServer(endpoints: endpoints, counters: counters, actions: actions, cluster: cluster, registry: registry,
+        let logger = configuration.logger
+        let scheduled: Task<Void, Never>? = schedule.isEmpty && tokenFile == nil ? nil : Task {
+            await withTaskGroup(of: Void.self) { group in
+                if !schedule.isEmpty { group.addTask { await schedule.run(actions, brokers: configuration.brokers) } }
+                if let tokenFile { group.addTask { await tokenFile.rotate(logger: logger) } }
+            }
+        }
+        return MSKLocalServer(endpoints: endpoints, counters: counters, actions: actions, cluster: cluster, registry: registry, oidc: oidc,
                               configuration: configuration, gateway: gateway, http: http, group: group, scheduledFaults: scheduled)
     }
 
-    private init(endpoints: MSKLocalEndpoints, counters: MSKLocalCounters, actions: FaultActions, cluster: MockKafkaCluster, registry: CredentialRegistry,
+    private init(endpoints: MSKLocalEndpoints, counters: MSKLocalCounters, actions: FaultActions, cluster: MockKafkaCluster, registry: CredentialRegistry, oidc: LocalOIDCIssuer,
                  configuration: MSKLocalConfiguration, gateway: KafkaGateway, http: LocalHTTPServer, group: MultiThreadedEventLoopGroup,
                  scheduledFaults: Task<Void, Never>?) {
         self.endpoints = endpoints
@@ -134,6 +159,7 @@ public final class MSKLocalServer: Sendable {
         self.scheduledFaults = scheduledFaults
         self.cluster = cluster
         self.registry = registry
+        self.oidc = oidc
         self.configuration = configuration
         self.gateway = gateway
         self.http = http

@@ -86,6 +86,12 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "Largest request frame, in bytes, once authenticated (before: 512 KiB).")
     var maxFrameSize = 100 * 1024 * 1024
 
+    @Option(help: "Keep a web identity token signed by msk-local's OIDC issuer in this file, rotated at half its lifetime (for AWS_WEB_IDENTITY_TOKEN_FILE).")
+    var webIdentityTokenFile: String?
+
+    @Option(help: "Lifetime of the tokens in --web-identity-token-file, in seconds.")
+    var webIdentityTokenLifetime = 3600
+
     @Option(help: "Write shell export lines pointing the AWS default chain at msk-local to this file.")
     var envFile: String?
 
@@ -108,6 +114,8 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.containerAuthorizationToken = containerAuthorizationToken
         configuration.allowedClockSkew = clockSkew
         configuration.faultSchedule = try faultSchedule()
+        configuration.webIdentityTokenFile = webIdentityTokenFile
+        configuration.webIdentityTokenLifetime = webIdentityTokenLifetime
         configuration.gatewayLimits.maximumConnectionsPerListener = maxConnectionsPerBroker
         configuration.gatewayLimits.authenticationTimeout = try Self.duration(authenticationTimeout, "authentication-timeout")
         configuration.gatewayLimits.idleTimeout = try Self.duration(idleTimeout, "idle-timeout")

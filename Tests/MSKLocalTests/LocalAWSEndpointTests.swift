@@ -1,5 +1,8 @@
 import AWSAuth
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import MSKAuth
 import MSKKafka
 import MSKLocal
@@ -97,7 +100,7 @@ struct LocalAWSEndpointTests {
         let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: 20, topics: [("irsa", 1)])
         let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-irsa-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
-        try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2lnbmF0dXJlLW9uZQ".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try local.oidc.token(subject: "first").write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let provider = try STSWebIdentityCredentialProvider(roleARN: local.endpoints.roleARNs[0], webIdentityTokenFile: tokenFile, roleSessionName: "irsa",
                                                             region: "us-east-1", endpoint: URL(string: local.endpoints.stsURL)!)
         let credentials = try RefreshingCredentialCache(provider: provider, logger: MSKLocalFixture.quiet)
@@ -107,7 +110,7 @@ struct LocalAWSEndpointTests {
         let rotation = Task {
             try await Task.sleep(for: .seconds(5))
             // The kubelet replaces the projected token file atomically.
-            try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNvbmQifQ.c2lnbmF0dXJlLXR3bw".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            try local.oidc.token(subject: "second").write(toFile: tokenFile, atomically: true, encoding: .utf8)
         }
         try await ledger.produce(producer, topic: "irsa", count: 150, interval: .milliseconds(100))
         try await rotation.value
@@ -137,6 +140,69 @@ struct EnvironmentFileTests {
         let session = try MSKTokenValidator(region: local.endpoints.region, registry: local.registry).validate(token: token.value, now: Date()).get()
         #expect(session.principal.hasSuffix(":assumed-role/msk-local-instance/i-0msklocal"))
         #expect(local.counters.snapshot.ecsCredentialRequests == 1)
+        await local.shutdown()
+    }
+}
+
+/// msk-local's STS verifies web identity tokens as AWS does against a registered OIDC provider:
+/// only tokens its own issuer signed, for the STS audience, not expired.
+@Suite(.timeLimit(.minutes(1)))
+struct WebIdentityVerificationTests {
+    static func assume(_ local: MSKLocalServer, token: String) async throws -> AWSCredentials {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-wi-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try token.write(toFile: file, atomically: true, encoding: .utf8)
+        let provider = try STSWebIdentityCredentialProvider(roleARN: local.endpoints.roleARNs[0], webIdentityTokenFile: file, roleSessionName: "wi",
+                                                            region: "us-east-1", endpoint: URL(string: local.endpoints.stsURL)!)
+        return try await provider.credentials()
+    }
+
+    static func expectRefused(_ local: MSKLocalServer, token: String, code: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+        do {
+            _ = try await assume(local, token: token)
+            Issue.record("a token that should be refused with \(code) was accepted", sourceLocation: sourceLocation)
+        } catch let error as STSError {
+            guard case .service(_, let got, _, _, let status) = error else { Issue.record("\(error)", sourceLocation: sourceLocation); return }
+            #expect(got == code && status == 400, "\(error)", sourceLocation: sourceLocation)
+            #expect(!error.isRetriable, sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("\(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func onlyTokensOfItsOwnIssuerForTheSTSAudienceAndUnexpiredAreAccepted() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        let credentials = try await Self.assume(local, token: local.oidc.token(subject: "system:serviceaccount:shop:orders"))
+        #expect(local.registry.lookup(accessKeyID: credentials.accessKeyID)?.principal.hasSuffix(":assumed-role/msk-local-client/wi") == true)
+
+        let genuine = local.oidc.token(subject: "s").split(separator: ".").map(String.init)
+        let unsigned = genuine[0] + "." + genuine[1] + "."
+        await Self.expectRefused(local, token: unsigned, code: "InvalidIdentityToken")
+        await Self.expectRefused(local, token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2lnbmF0dXJlLW9uZQ", code: "InvalidIdentityToken")
+        await Self.expectRefused(local, token: LocalOIDCIssuer().token(subject: "s"), code: "InvalidIdentityToken")  // another key
+        await Self.expectRefused(local, token: local.oidc.token(subject: "s", audience: "another-client"), code: "InvalidIdentityToken")
+        await Self.expectRefused(local, token: local.oidc.token(subject: "s", lifetime: 60, now: Date().addingTimeInterval(-120)), code: "ExpiredTokenException")
+        // Claims changed after signing (another subject): the signature no longer verifies.
+        let standard = genuine[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        let claims = try #require(Data(base64Encoded: standard + String(repeating: "=", count: (4 - standard.count % 4) % 4)))
+        let otherSubject = String(decoding: claims, as: UTF8.self).replacingOccurrences(of: "\"sub\":\"s\"", with: "\"sub\":\"admin\"")
+        #expect(otherSubject.contains("admin"))
+        let reencoded = Data(otherSubject.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        await Self.expectRefused(local, token: genuine[0] + "." + reencoded + "." + genuine[2], code: "InvalidIdentityToken")
+        await local.shutdown()
+    }
+
+    @Test func theIssuersKeysAreServedAsAJWKSAndTheControlAPIMintsTokens() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        let (keys, _) = try await URLSession.shared.data(from: URL(string: try #require(local.endpoints.oidcKeysURL))!)
+        let jwks = try #require(try JSONSerialization.jsonObject(with: keys) as? [String: [[String: String]]])
+        #expect(jwks["keys"]?.first?["crv"] == "P-256" && jwks["keys"]?.first?["alg"] == "ES256")
+        var request = URLRequest(url: URL(string: local.endpoints.controlURL + "/web-identity-token?subject=ci&lifetime=600")!)
+        request.httpMethod = "POST"
+        let (body, _) = try await URLSession.shared.data(for: request)
+        let token = try #require((try JSONSerialization.jsonObject(with: body) as? [String: String])?["token"])
+        _ = try await Self.assume(local, token: token)
         await local.shutdown()
     }
 }

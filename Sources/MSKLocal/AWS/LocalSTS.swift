@@ -12,6 +12,8 @@ struct LocalSTS: Sendable {
     /// with clients that cannot ask for less than 900 s).
     let maximumLifetime: Int?
     let registry: CredentialRegistry
+    /// The only issuer whose web identity tokens `AssumeRoleWithWebIdentity` accepts.
+    let oidc: LocalOIDCIssuer
     let faults: MSKLocalFaults
     let counters: MSKLocalCounters
 
@@ -56,14 +58,17 @@ struct LocalSTS: Sendable {
             }
             return assume(parameters, caller: caller.principal, action: action, now: now, requestID: requestID, refuse: refuse)
         case "AssumeRoleWithWebIdentity":
-            guard let token = parameters["WebIdentityToken"], !token.isEmpty else {
-                return refuse(400, "InvalidIdentityToken", "WebIdentityToken is missing or empty")
+            guard let token = parameters["WebIdentityToken"], (4...20_000).contains(token.utf8.count) else {
+                return refuse(400, "ValidationError", "WebIdentityToken must be 4 to 20000 characters")
             }
-            guard token.split(separator: ".").count == 3 else {
-                return refuse(400, "InvalidIdentityToken", "the web identity token is not a JWT")
+            let subject: String
+            switch oidc.verify(token, now: now) {
+            case .failure(let rejection): return refuse(400, rejection.code, rejection.description)
+            case .success(let verified): subject = verified
             }
             counters.webIdentityTokenSeen(token)
-            return assume(parameters, caller: "web identity", action: action, now: now, requestID: requestID, refuse: refuse)
+            return assume(parameters, caller: "web identity \(subject)", action: action, now: now, requestID: requestID, refuse: refuse,
+                          webIdentitySubject: subject)
         case "GetCallerIdentity":
             switch SigV4RequestVerifier(registry: registry, service: "sts").verify(request, now: now) {
             case .failure(let refusal):
@@ -77,7 +82,8 @@ struct LocalSTS: Sendable {
         }
     }
 
-    private func assume(_ parameters: [String: String], caller: String, action: String, now: Date, requestID: String, refuse: (Int, String, String) -> LocalHTTPResponse) -> LocalHTTPResponse {
+    private func assume(_ parameters: [String: String], caller: String, action: String, now: Date, requestID: String, refuse: (Int, String, String) -> LocalHTTPResponse,
+                        webIdentitySubject: String? = nil) -> LocalHTTPResponse {
         guard let roleARN = parameters["RoleArn"], !roleARN.isEmpty else {
             return refuse(400, "ValidationError", "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
         }
@@ -93,15 +99,16 @@ struct LocalSTS: Sendable {
             duration = value
         }
         guard roleARNs.contains(roleARN), let roleName = roleARN.split(separator: "/").last else {
-            return refuse(403, "AccessDenied", "User: \(caller) is not authorized to perform: sts:\(action) on resource: \(roleARN)")
+            return refuse(403, "AccessDenied", "User: \(caller) is not authorized to perform: sts:\(action) on resource: \(MSKTokenRejection.quote(roleARN))")
         }
         if let maximumLifetime { duration = min(duration, maximumLifetime) }
         let principal = "arn:aws:sts::\(CredentialRegistry.accountID):assumed-role/\(roleName)/\(sessionName)"
         let issued = registry.issue(principal: principal, lifetime: TimeInterval(duration), now: now)
         var body = STSXML.credentials(issued)
         body += "<AssumedRoleUser><AssumedRoleId>AROAMSKLOCAL:\(STSXML.escape(sessionName))</AssumedRoleId><Arn>\(STSXML.escape(principal))</Arn></AssumedRoleUser>"
-        if action == "AssumeRoleWithWebIdentity" {
-            body += "<SubjectFromWebIdentityToken>msk-local</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience>"
+        if let webIdentitySubject {
+            body += "<SubjectFromWebIdentityToken>\(STSXML.escape(webIdentitySubject))</SubjectFromWebIdentityToken>"
+            body += "<Provider>\(STSXML.escape(oidc.issuer))</Provider><Audience>\(STSXML.escape(oidc.audience))</Audience>"
         }
         return .text(200, STSXML.result(action: action, body: body, requestID: requestID), contentType: "text/xml")
     }

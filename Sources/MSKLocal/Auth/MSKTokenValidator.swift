@@ -39,7 +39,7 @@ public struct MSKTokenValidator: Sendable {
     }
 
     private func check(token: String, now: Date) throws(MSKTokenRejection) -> AuthenticatedSession {
-        guard let urlBytes = Self.base64URLDecode(token), let urlText = String(validating: urlBytes, as: UTF8.self) else {
+        guard let urlBytes = Base64URL.decode(token), let urlText = String(validating: urlBytes, as: UTF8.self) else {
             throw .notBase64URL
         }
         guard let components = URLComponents(string: urlText), components.scheme == "https", let host = components.host,
@@ -102,12 +102,6 @@ public struct MSKTokenValidator: Sendable {
             sessionEnd = min(sessionEnd, expiration)
         }
         return AuthenticatedSession(principal: known.principal, accessKeyID: accessKeyID, sessionEnd: sessionEnd)
-    }
-
-    static func base64URLDecode(_ text: String) -> [UInt8]? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.utf8.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map(Array.init)
     }
 
     static func decodeQuery(_ encoded: String) -> [(String, String)] {

@@ -15,6 +15,7 @@ import MSKKafka
 /// | `POST /control/clock-skew?seconds=S` | msk-local's clock runs S seconds ahead |
 /// | `POST /control/auth-delay?ms=M` | every SaslAuthenticate answer waits M ms |
 /// | `POST /control/topics?name=T&partitions=P` | creates a topic |
+/// | `POST /control/web-identity-token?subject=S&audience=A&lifetime=L` | a web identity token signed by msk-local's issuer |
 /// | `POST /control/reset` | clears every fault, brings every broker up |
 struct ControlAPI: Sendable {
     /// The most faults one request may queue (each queued STS failure is kept until used).
@@ -25,6 +26,7 @@ struct ControlAPI: Sendable {
     let actions: FaultActions
     let counters: MSKLocalCounters
     let cluster: MockKafkaCluster
+    let oidc: LocalOIDCIssuer
 
     func handle(_ request: LocalHTTPRequest) -> LocalHTTPResponse {
         let path = request.path.dropFirst("/control/".count).split(separator: "/").map(String.init)
@@ -97,6 +99,15 @@ struct ControlAPI: Sendable {
             }
             cluster.createTopic(name, partitions: Int32(partitions))
             return ok()
+        case "web-identity-token":
+            let subject = parameters["subject"] ?? "system:serviceaccount:default:msk-local"
+            guard !subject.isEmpty, subject.utf8.count <= 256 else { return bad("subject must be 1 to 256 characters") }
+            guard let lifetime = parameters["lifetime"] == nil ? 3600 : integer("lifetime", in: 1...86_400) else {
+                return bad("lifetime must be an integer in 1...86400")
+            }
+            let audience = parameters["audience"]
+            guard (audience?.utf8.count ?? 0) <= 256 else { return bad("audience must be at most 256 characters") }
+            return .json(200, ["token": oidc.token(subject: subject, audience: audience, lifetime: lifetime)])
         case "reset":
             actions.reset()
             return ok()
