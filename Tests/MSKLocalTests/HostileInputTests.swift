@@ -1,0 +1,92 @@
+import Foundation
+import MSKLocal
+import Testing
+import TestSupport
+
+/// The `msk-local` executable under hostile input: garbage, out-of-range lengths, requests
+/// before authentication, foreign SASL mechanisms, tokens with 40,000-character fields,
+/// oversized frames, idle and slowloris connections, bad control numbers and STS/IMDS abuse
+/// (`Fixtures/hostile_inputs.py`, whose docstring lists every attack and every check). It must
+/// refuse each of them the way a broker or AWS endpoint would, keep serving, keep its memory
+/// bounded, and still stop cleanly on SIGTERM.
+@Suite(.timeLimit(.minutes(3)))
+struct HostileInputTests {
+    static var binary: String? { ChildProcess.packageExecutable("msk-local") }
+
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"))
+    func refusesHostileKafkaAndHTTPInputKeepsServingWithBoundedMemoryAndStopsCleanly() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-hostile-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
+        // A short authentication timeout (the default, 30 s, is too long to wait for) so that the
+        // script can check that idle unauthenticated connections are closed. It must stay longer
+        // than the script's other waits for a close (5 s); the script refuses less than 8 s.
+        let authenticationTimeout = "10"
+        process.arguments = ["--brokers", "2", "--topics", "hostile:2", "--authentication-timeout", authenticationTimeout]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }  // only when a step threw
+
+        let line = await Self.firstLine(of: output)
+        let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
+        #expect(endpoints.bootstrapServers.split(separator: ",").count == 2)
+
+        let outcome = try await ChildProcess.run("python3", [
+            PackagePaths.fixture("hostile_inputs.py", target: "MSKLocalTests").path,
+            String(decoding: line, as: UTF8.self), String(process.processIdentifier), authenticationTimeout,
+        ])
+        Attachment.record(outcome.stdout, named: "hostile_inputs.json")
+        print("hostile_inputs.py: \(outcome.stdoutText)")
+        #expect(outcome.status == 0, """
+            hostile_inputs.py exited \(outcome.status)
+            \(outcome.stderr)
+            report: \(outcome.stdoutText)
+            msk-local's log (tail): \(Self.tail(of: log))
+            """)
+        #expect(process.isRunning, "msk-local died under hostile input; its log (tail): \(Self.tail(of: log))")
+
+        process.terminate()
+        let exited = await Self.waitForExit(process, within: .seconds(10))
+        #expect(exited, "msk-local did not exit within 10 s of SIGTERM (killed)")
+        if exited {
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0,
+                    "SIGTERM is a clean stop: got \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus); log (tail): \(Self.tail(of: log))")
+        }
+    }
+
+    /// msk-local's JSON line: read on a Dispatch thread (the read blocks).
+    private static func firstLine(of pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var data = Data()
+                while !data.contains(0x0A) {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    data.append(chunk)
+                }
+                continuation.resume(returning: data.prefix { $0 != 0x0A })
+            }
+        }
+    }
+
+    /// Polls without blocking a cooperative thread; SIGKILLs a child that outlives `limit`.
+    private static func waitForExit(_ process: Process, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        return false
+    }
+
+    /// The last 4 KiB of msk-local's stderr, for failure messages.
+    private static func tail(of log: URL) -> String {
+        guard let data = try? Data(contentsOf: log) else { return "(unreadable)" }
+        return String(decoding: data.suffix(4096), as: UTF8.self)
+    }
+}
