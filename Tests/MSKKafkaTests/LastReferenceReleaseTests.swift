@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// Releasing the last reference to a producer or consumer from any thread — a completion
-/// handler on the poll thread included — tears it down without deadlock or crash.
+/// handler on a poll thread included — tears it down without deadlock or crash.
 @Suite(.timeLimit(.minutes(1)))
 struct LastReferenceReleaseTests {
     /// The one strong reference, handed to the handler so that it is dropped wherever the
@@ -50,6 +50,34 @@ struct LastReferenceReleaseTests {
         let report = try await next.send(KafkaProducerMessage(topic: "released", value: "after"))
         #expect(report.offset >= 0)
         await next.shutdown()
+    }
+
+    @Test func aConsumerReleasedFromAnotherClientsCallbackThreadWithMessagesReadAheadTearsDown() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("released-consumer")
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: KafkaProducerTests.quiet)
+        for index in 0..<100 { try await producer.enqueue(KafkaProducerMessage(topic: "released-consumer", partition: 0, value: "m\(index)")) }
+        #expect(await producer.flush(timeout: .seconds(10)))
+        let weakConsumer = WeakBox<KafkaConsumer>()
+        let returned = Flag()
+        do {
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "released"),
+                                             logger: KafkaProducerTests.quiet)
+            weakConsumer.set(consumer)
+            try consumer.assign([(topic: "released-consumer", partition: 0, offset: KafkaConsumer.beginning)])
+            var iterator = consumer.messages.makeAsyncIterator()
+            #expect(await iterator.next()?.valueString == "m0")
+            try await Task.sleep(for: .milliseconds(300))  // the reader reads the rest ahead
+            let last = LastReference(consumer)
+            // The producer's completion handler runs on its poll thread: the consumer goes there.
+            try await producer.enqueue(KafkaProducerMessage(topic: "released-consumer", value: "release")) { _ in
+                last.release()
+                returned.set()
+            }
+        }
+        #expect(try await returned.wait(seconds: 20), "the handler that released the consumer never returned")
+        #expect(weakConsumer.isEmpty, "the consumer outlived its last reference")
+        await producer.shutdown()
     }
 }
 

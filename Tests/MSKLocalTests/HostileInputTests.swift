@@ -31,7 +31,7 @@ struct HostileInputTests {
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }  // only when a step threw
 
-        let line = await Self.firstLine(of: output)
+        let line = await ChildProcess.firstLine(of: output)
         let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
         #expect(endpoints.bootstrapServers.split(separator: ",").count == 2)
 
@@ -55,21 +55,6 @@ struct HostileInputTests {
         if exited {
             #expect(process.terminationReason == .exit && process.terminationStatus == 0,
                     "SIGTERM is a clean stop: got \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus); log (tail): \(Self.tail(of: log))")
-        }
-    }
-
-    /// msk-local's JSON line: read on a Dispatch thread (the read blocks).
-    private static func firstLine(of pipe: Pipe) async -> Data {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var data = Data()
-                while !data.contains(0x0A) {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    data.append(chunk)
-                }
-                continuation.resume(returning: data.prefix { $0 != 0x0A })
-            }
         }
     }
 

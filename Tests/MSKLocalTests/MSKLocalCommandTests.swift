@@ -20,17 +20,7 @@ struct MSKLocalCommandTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let line: Data = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                var data = Data()
-                while !data.contains(0x0A) {
-                    let chunk = output.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    data.append(chunk)
-                }
-                continuation.resume(returning: data)
-            }
-        }
+        let line = await ChildProcess.firstLine(of: output)
         let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
         #expect(endpoints.bootstrapServers.split(separator: ",").count == 2)
         #expect(endpoints.securityProtocol == "SASL_PLAINTEXT")

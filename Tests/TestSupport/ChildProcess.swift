@@ -57,6 +57,22 @@ public enum ChildProcess {
     }
 
     /// The package's own executable `name`, built next to the test bundle, if it is there.
+    /// The first line a child writes to `pipe`, without its newline (everything, if it ends
+    /// first): read on a Dispatch thread, since the read blocks.
+    public static func firstLine(of pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var data = Data()
+                while !data.contains(0x0A) {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    data.append(chunk)
+                }
+                continuation.resume(returning: data.prefix { $0 != 0x0A })
+            }
+        }
+    }
+
     public static func packageExecutable(_ name: String) -> String? {
         let directory = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidate = directory.appendingPathComponent(name).path

@@ -41,6 +41,28 @@ public final class RawTCPConnection {
         }
     }
 
+    /// Reads one Kafka frame (an INT32 size, then that many bytes) and returns it without its
+    /// size, or `nil` when the peer closed or `timeout` passed first.
+    public func readKafkaFrame(within timeout: Duration) -> [UInt8]? {
+        guard let size = read(4, within: timeout) else { return nil }
+        let length = Int(UInt32(size[0]) << 24 | UInt32(size[1]) << 16 | UInt32(size[2]) << 8 | UInt32(size[3]))
+        return read(length, within: timeout)
+    }
+
+    private func read(_ count: Int, within timeout: Duration) -> [UInt8]? {
+        let deadline = ContinuousClock.now + timeout
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: min(max(count, 1), 65_536))
+        while bytes.count < count, ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            let received = recv(fd, &buffer, min(buffer.count, count - bytes.count), 0)
+            if received <= 0 { return nil }
+            bytes += buffer[0..<received]
+        }
+        return bytes.count == count ? bytes : nil
+    }
+
     /// Waits up to `timeout` for the peer to close, discarding whatever it sends; true when it
     /// closed (end of stream or reset), false when the connection was still open at the end.
     public func closedByPeer(within timeout: Duration) -> Bool {

@@ -17,6 +17,9 @@ public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
     /// Connections closed because a request frame was larger than allowed (before
     /// authentication: ``GatewayLimits/maximumFrameSizeBeforeAuthentication``), or unreadable.
     public var malformedFrames = 0
+    /// Connections the gateway opened to upstream brokers (one per client connection that got
+    /// as far as forwarding a request, which takes authentication on a SASL listener).
+    public var upstreamConnections = 0
     /// Connections closed by the control API's "drop all connections".
     public var connectionsDropped = 0
     /// Connections closed because a request other than ApiVersions/SASL came before authentication.
@@ -45,6 +48,9 @@ public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
     public var ecsCredentialRequests = 0
     /// Distinct web identity tokens seen by AssumeRoleWithWebIdentity.
     public var distinctWebIdentityTokens = 0
+    /// ApiVersions requests by client software (`name/version`, from v3 and later), at most
+    /// ``MSKLocalCounters/maximumClientSoftwareKeys`` of them; the rest under `(other)`.
+    public var apiVersionsByClientSoftware: [String: Int] = [:]
 }
 
 /// Thread-safe tallies behind ``MSKLocalCountersSnapshot``.
@@ -82,6 +88,18 @@ public final class MSKLocalCounters: Sendable {
         state.withLock { state in
             state.snapshot.authenticationsFailed += 1
             state.snapshot.authenticationFailuresByReason[rejection.reasonCode, default: 0] += 1
+        }
+    }
+
+    /// Client software names are chosen by clients: the map that counts them is bounded.
+    public static let maximumClientSoftwareKeys = 64
+
+    func clientSoftwareSeen(name: String, version: String) {
+        let key = "\(name.prefix(64))/\(version.prefix(64))"
+        state.withLock { state in
+            let counts = state.snapshot.apiVersionsByClientSoftware
+            let counted = counts[key] != nil || counts.count < Self.maximumClientSoftwareKeys ? key : "(other)"
+            state.snapshot.apiVersionsByClientSoftware[counted, default: 0] += 1
         }
     }
 

@@ -4,15 +4,17 @@ import NIOPosix
 
 /// One client connection through the gateway.
 ///
-/// Before authentication it lets `ApiVersions` through to the upstream broker and answers
-/// `SaslHandshake` and `SaslAuthenticate` itself; any other request closes the connection, as a
-/// SASL listener does. Once authenticated, frames flow both ways unchanged except the responses
-/// that carry broker addresses or API versions (``KafkaResponseRewriter``). The connection is
-/// closed when the session ends — unless the client re-authenticates first (KIP-368).
+/// It answers `ApiVersions` (``KafkaAPIVersions``), `SaslHandshake` and `SaslAuthenticate`
+/// itself; before authentication any other request closes the connection, as a SASL listener
+/// does. Once authenticated, frames flow both ways unchanged except the responses that carry
+/// broker addresses (``KafkaResponseRewriter``), and every answer reaches the client in request
+/// order (``GatewayAnswerQueue``). The connection is closed when the session ends — unless the
+/// client re-authenticates first (KIP-368).
 ///
 /// What a client can make it hold is bounded (``GatewayLimits``): frames before authentication
 /// are small, authentication has a deadline, idle connections are closed, the upstream broker is
-/// dialled only when there is something to forward, and reading from either side pauses while
+/// dialled only once there is something to forward (after authentication), and reading from
+/// either side pauses while
 /// the other side does not take what is written to it, or while too many requests are in flight.
 ///
 /// Everything here runs on the client channel's event loop; the upstream channel shares it.
@@ -28,8 +30,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var upstream: (any Channel)?
     private var dialling = false
     private var waitingForUpstream: [ByteBuffer] = []
-    /// Forwarded requests not yet answered, oldest first.
-    private var inFlight = CircularBuffer<KafkaInFlightRequest>()
+    /// Answers owed to the client, in request order.
+    private var answers = GatewayAnswerQueue()
+    /// The place of the SaslAuthenticate answer being decided (it may be delayed by a fault).
+    private var pendingAuthentication: GatewayAnswerQueue.Slot?
     private var upstreamWritable = true
     private var readsPaused = false
     private var handshakeDone = false
@@ -123,7 +127,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             return
         }
         guard requiresAuthentication else {
-            forward(frame, header: header, body: reader)
+            if header.apiKey == KafkaAPI.apiVersions {
+                answerAPIVersions(header, body: reader, context: context)
+            } else {
+                forward(frame, header: header, body: reader)
+            }
             return
         }
         switch header.apiKey {
@@ -132,7 +140,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         case KafkaAPI.saslAuthenticate:
             authenticate(header, body: reader, context: context)
         case KafkaAPI.apiVersions:
-            forward(frame, header: header, body: reader)
+            answerAPIVersions(header, body: reader, context: context)
         default:
             guard session != nil else {
                 shared.counters.update { $0.unauthenticatedRequests += 1 }
@@ -158,7 +166,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         let clientWritable = context.channel.isWritable
         let cap = authenticated ? shared.limits.maximumRequestsInFlight : shared.limits.maximumRequestsInFlightBeforeAuthentication
-        let pause = !clientWritable || !upstreamWritable || inFlight.count >= cap
+        let pause = !clientWritable || !upstreamWritable || answers.count >= cap
         if pause != readsPaused {
             readsPaused = pause
             try? context.channel.syncOptions?.setOption(.autoRead, value: !pause)
@@ -172,6 +180,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// a client that never sends anything costs one socket, not three.
     private func connectUpstream(context: ChannelHandlerContext) {
         dialling = true
+        shared.counters.update { $0.upstreamConnections += 1 }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let maximumFrameSize = shared.limits.maximumFrameSize
         ClientBootstrap(group: context.eventLoop)
@@ -218,8 +227,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     fileprivate func upstreamResponse(_ frame: ByteBuffer) {
         guard let context else { return }
-        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self), let request = inFlight.popFirst(),
-              request.correlationID == correlationID else {
+        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self), let slot = answers.nextUpstream(),
+              let request = slot.request, request.correlationID == correlationID else {
             shared.logger.error("the upstream broker answered out of turn; closing the connection")
             context.close(promise: nil)
             return
@@ -239,7 +248,15 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                 return
             }
         }
-        context.write(wrapOutboundOut(response), promise: nil)
+        slot.response = response
+        writeReadyAnswers(flush: false)
+    }
+
+    /// Writes the answers whose turn it is.
+    private func writeReadyAnswers(flush: Bool) {
+        guard let context else { return }
+        for response in answers.takeReady() { context.write(wrapOutboundOut(response), promise: nil) }
+        if flush { context.flush() }
         updateReading()
     }
 
@@ -250,7 +267,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private func forward(_ frame: ByteBuffer, header: KafkaRequestHeader, body: ByteBuffer) {
         guard let context else { return }
         if KafkaInFlightRequest.expectsResponse(header, body: body) {
-            inFlight.append(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID))
+            answers.expectUpstream(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID))
         }
         if let upstream {
             upstream.write(frame, promise: nil)
@@ -259,6 +276,21 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             if !dialling { connectUpstream(context: context) }
         }
         updateReading()
+    }
+
+    // MARK: Answered here
+
+    /// ApiVersions, any version, from what the upstream supports (``KafkaAPIVersions``).
+    private func answerAPIVersions(_ header: KafkaRequestHeader, body: ByteBuffer, context: ChannelHandlerContext) {
+        if let software = KafkaAPIVersions.clientSoftware(version: header.apiVersion, body: body) {
+            shared.counters.clientSoftwareSeen(name: software.name, version: software.version)
+        }
+        let answer = shared.apiVersions.responseBody(version: header.apiVersion, allocator: context.channel.allocator)
+        var response = context.channel.allocator.buffer(capacity: answer.readableBytes + 4)
+        response.writeInteger(header.correlationID)
+        response.writeImmutableBuffer(answer)
+        answers.reserveOwn().response = response
+        writeReadyAnswers(flush: true)
     }
 
     // MARK: SASL
@@ -275,7 +307,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         response.writeKafkaString("OAUTHBEARER")
         if accepted {
             handshakeDone = true
-            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+            answers.reserveOwn().response = response
+            writeReadyAnswers(flush: true)
         } else {
             shared.logger.info("refused SASL mechanism", metadata: ["mechanism": "\(mechanism ?? "null")"])
             closeAfterWriting(response, context: context)
@@ -305,6 +338,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             outcome = .failure(.principalChanged(from: current.principal, to: new.principal))
         }
         let decided = outcome
+        pendingAuthentication = answers.reserveOwn()
         let delay = shared.faults.authenticationDelay
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         if delay > .zero {
@@ -335,7 +369,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             shared.counters.authenticationSucceeded(authenticated, reauthentication: reauthentication)
             let lifetimeMs = max(0, Int64((authenticated.sessionEnd.timeIntervalSince(now) * 1000).rounded(.down)))
             writeAuthenticateBody(&response, version: header.apiVersion, error: KafkaErrorCode.none, message: nil, lifetimeMs: lifetimeMs)
-            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+            pendingAuthentication?.response = response
+            pendingAuthentication = nil
+            writeReadyAnswers(flush: true)
             scheduleSessionEnd(in: lifetimeMs, context: context)
         }
     }

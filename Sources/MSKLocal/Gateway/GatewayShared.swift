@@ -27,6 +27,8 @@ final class GatewayShared: Sendable {
     /// Upstream `host:port` → the gateway listener clients should use instead.
     private let listeners = Mutex<[String: (host: String, port: Int32)]>([:])
     private let connections = Mutex(Connections())
+    /// What ApiVersions answers list; set once the upstream has said what it supports.
+    private let advertisedVersions = Mutex<KafkaAPIVersions?>(nil)
 
     init(authentication: GatewayAuthentication, limits: GatewayLimits, faults: MSKLocalFaults, counters: MSKLocalCounters, logger: Logger) {
         self.authentication = authentication
@@ -41,8 +43,19 @@ final class GatewayShared: Sendable {
     }
 
     var rewriter: KafkaResponseRewriter {
+        KafkaResponseRewriter(listeners: listeners.withLock { $0 })
+    }
+
+    /// Records what the upstream supports, from which ApiVersions answers are made.
+    func setUpstreamVersions(_ ranges: [KafkaAPIVersionRange]) {
         let advertisesSASL = if case .mskIAM = authentication { true } else { false }
-        return KafkaResponseRewriter(listeners: listeners.withLock { $0 }, advertisesSASL: advertisesSASL)
+        advertisedVersions.withLock { $0 = KafkaAPIVersions(upstream: ranges, advertisesSASL: advertisesSASL) }
+    }
+
+    /// What ApiVersions answers list (empty until the upstream has answered, which happens
+    /// before any listener is bound).
+    var apiVersions: KafkaAPIVersions {
+        advertisedVersions.withLock { $0 } ?? KafkaAPIVersions(upstream: [], advertisesSASL: false)
     }
 
     /// Registers a new client connection on `listener`, or says why it may not stay open.

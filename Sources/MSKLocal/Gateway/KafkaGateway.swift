@@ -16,6 +16,10 @@ final class KafkaGateway: Sendable {
         var channels: [any Channel] = []
         var addresses: [String] = []
         do {
+            // Every broker of the mock supports the same versions: ask the first.
+            if let first = upstreams.first {
+                shared.setUpstreamVersions(try await UpstreamAPIVersions.fetch(from: try Self.socketAddress(first), group: group))
+            }
             for (index, upstream) in upstreams.enumerated() {
                 let upstreamAddress = try Self.socketAddress(upstream)
                 let channel = try await ServerBootstrap(group: group)

@@ -10,8 +10,8 @@ enum KafkaAPI {
     static let saslAuthenticate: Int16 = 36
 
     /// Highest versions the gateway lets through for the APIs whose responses it rewrites:
-    /// the last non-flexible ones, whose layout it knows.
-    static let rewrittenVersionCaps: [Int16: Int16] = [metadata: 8, findCoordinator: 2, apiVersions: 2]
+    /// the last non-flexible ones, whose layout it knows. (ApiVersions it answers itself.)
+    static let rewrittenVersionCaps: [Int16: Int16] = [metadata: 8, findCoordinator: 2]
     /// The SASL versions the gateway itself serves (v1 handshake: framed SaslAuthenticate).
     static let servedVersions: [(key: Int16, min: Int16, max: Int16)] = [(saslHandshake, 0, 1), (saslAuthenticate, 0, 1)]
 }
@@ -19,6 +19,7 @@ enum KafkaAPI {
 /// Kafka protocol error codes used by the gateway.
 enum KafkaErrorCode {
     static let none: Int16 = 0
+    static let unsupportedVersion: Int16 = 35
     static let illegalSaslState: Int16 = 34
     static let unsupportedSaslMechanism: Int16 = 33
     static let saslAuthenticationFailed: Int16 = 58

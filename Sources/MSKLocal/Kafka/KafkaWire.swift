@@ -58,6 +58,24 @@ extension ByteBuffer {
         throw KafkaWireError("varint longer than 5 bytes")
     }
 
+    /// A `COMPACT_STRING` / `COMPACT_NULLABLE_STRING` (flexible versions): length + 1 as an
+    /// unsigned varint (0 for null), then UTF-8.
+    mutating func readKafkaCompactString() throws -> String? {
+        let lengthPlusOne = Int(try readKafkaUnsignedVarint())
+        if lengthPlusOne == 0 { return nil }
+        guard let text = readString(length: lengthPlusOne - 1) else { throw KafkaWireError("truncated COMPACT_STRING of \(lengthPlusOne - 1) bytes") }
+        return text
+    }
+
+    mutating func writeKafkaUnsignedVarint(_ value: UInt32) {
+        var rest = value
+        while rest >= 0x80 {
+            writeInteger(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        writeInteger(UInt8(rest))
+    }
+
     /// Skips a tagged-field section (flexible versions): a count, then tag, size and data each.
     mutating func skipKafkaTaggedFields() throws {
         let count = try readKafkaUnsignedVarint()
