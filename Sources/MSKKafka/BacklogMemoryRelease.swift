@@ -85,9 +85,13 @@ final class BacklogMemoryRelease: Sendable {
     /// glibc's `malloc_trim(0)`, looked up at run time (Swift's Glibc module does not import
     /// `malloc.h`, and other C libraries have no such call).
     static let trimHeap: @Sendable () -> Void = {
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return {} }
-        let trim = unsafeBitCast(symbol, to: MallocTrim.self)
+        guard let trim = mallocTrim else { return {} }
         return { _ = trim(0) }
+    }()
+
+    /// glibc's `malloc_trim`, or `nil` where the C library has none.
+    static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
     }()
 }

@@ -27,6 +27,10 @@ public final class KafkaConsumer: Sendable {
 
     private var handle: OpaquePointer { OpaquePointer(bitPattern: created.handleBits)! }
 
+    /// Messages read from librdkafka and not yet taken by the application (about: the reader
+    /// holds one more place while it polls).
+    var messagesReadAhead: Int { window.inUse }
+
     /// Creates the consumer; nothing is read until ``subscribe(topics:)`` or ``assign(_:)``.
     public init(configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "swift-msk-kafka.consumer")) throws {
         self.configuration = configuration

@@ -61,4 +61,7 @@ final class ReadAheadWindow: Sendable {
         taken.subtract(1, ordering: .relaxed)
         places.signal()
     }
+
+    /// Places taken now: messages read ahead, plus one while the reader polls.
+    var inUse: Int { taken.load(ordering: .relaxed) }
 }

@@ -116,6 +116,9 @@ public final class KafkaProducer: Service, Sendable {
     /// Messages and bytes in the local buffer (accepted, not yet delivered or failed).
     public var bufferDepth: (messages: Int, bytes: Int) { buffer.depth }
 
+    /// Callers of `send`/`enqueue` suspended until the full buffer has room (``DeliveryPolicy/Backpressure/suspend``).
+    var callersWaitingForRoom: Int { buffer.waitingCount }
+
     /// The OAUTHBEARER refresher, when IAM/OAUTHBEARER is configured.
     var tokenRefresher: OAuthBearerTokenRefresher? { context.refresher }
 

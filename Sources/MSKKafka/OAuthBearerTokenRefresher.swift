@@ -31,7 +31,20 @@ final class OAuthBearerTokenRefresher: Sendable {
         var rotationTask: Task<Void, Never>?
         var callbackCount = 0
         var slowestCallback: Duration = .zero
+        /// Why the minter was last woken early (``refreshNow(reason:)``), for the next push.
+        var wakeReason: String?
+        var pushes: [TokenPush] = []
     }
+
+    /// A new token handed to librdkafka: when, until when it is good, and why it was minted.
+    struct TokenPush: Sendable {
+        let atMs: Int64
+        let lifetimeMs: Int64
+        let reason: String
+    }
+
+    /// The last pushes kept for diagnostics and tests.
+    static let keptPushes = 64
 
     init(source: OAuthBearerTokenSource, logger: Logger, counters: KafkaClientCounters) {
         self.source = source
@@ -76,6 +89,9 @@ final class OAuthBearerTokenRefresher: Sendable {
     /// The most recent token pushed (for tests and diagnostics).
     var currentToken: MSKIAMToken? { state.withLock { $0.token } }
 
+    /// The last ``keptPushes`` new tokens pushed, oldest first.
+    var tokenPushes: [TokenPush] { state.withLock { $0.pushes } }
+
     /// librdkafka asked for a token (its refresh callback, at 80 % of the last token's life).
     /// Runs on librdkafka's thread: mints at once when the source can without waiting (MSK IAM
     /// with credentials in memory); else hands over the current token if it is still good, or
@@ -94,6 +110,7 @@ final class OAuthBearerTokenRefresher: Sendable {
             state.withLock {
                 $0.token = immediate
                 $0.lastError = nil
+                Self.record(TokenPush(atMs: now, lifetimeMs: immediate.lifetimeMs, reason: "librdkafka requested a token"), in: &$0)
             }
             push(immediate)
             counters.tokenRefreshes.increment()
@@ -115,6 +132,7 @@ final class OAuthBearerTokenRefresher: Sendable {
     func refreshNow(reason: String) {
         let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.wakeRequested = true
+            state.wakeReason = reason
             defer { state.wake = nil }
             return state.wake
         }
@@ -132,6 +150,9 @@ final class OAuthBearerTokenRefresher: Sendable {
                 state.withLock {
                     $0.token = token
                     $0.lastError = nil
+                    let reason = $0.wakeReason ?? ($0.pushes.isEmpty ? "first token" : "scheduled")
+                    $0.wakeReason = nil
+                    Self.record(TokenPush(atMs: Self.nowMs(), lifetimeMs: token.lifetimeMs, reason: reason), in: &$0)
                 }
                 push(token)
                 counters.tokenRefreshes.increment()
@@ -205,4 +226,9 @@ final class OAuthBearerTokenRefresher: Sendable {
     }
 
     private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    private static func record(_ push: TokenPush, in state: inout State) {
+        if state.pushes.count == keptPushes { state.pushes.removeFirst() }
+        state.pushes.append(push)
+    }
 }

@@ -43,6 +43,9 @@ final class ProducerBuffer: Sendable {
         self.backpressure = backpressure
     }
 
+    /// Callers suspended in ``acquire(bytes:)`` waiting for room.
+    var waitingCount: Int { waiting.load(ordering: .sequentiallyConsistent) }
+
     var depth: (messages: Int, bytes: Int) {
         let word = occupancy.load(ordering: .relaxed)
         return (Int(word >> Self.byteBits), Int(word & Self.byteMask))

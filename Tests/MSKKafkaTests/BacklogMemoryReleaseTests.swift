@@ -8,36 +8,39 @@ struct BacklogMemoryReleaseTests {
         let count = Atomic<Int>(0)
     }
 
-    /// Waits for the background release (it runs on a global queue).
-    static func settle(_ releases: Releases, atLeast: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while releases.count.load(ordering: .relaxed) < atLeast, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-
-    @Test func releasesOnceAfterEachBacklogThatDrained() async throws {
+    @Test func releasesOnceAfterEachBacklogThatDrained() {
         let releases = Releases()
-        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .zero) { releases.count.add(1, ordering: .relaxed) }
-        // A small backlog, drained: nothing to give back.
+        let manual = ManualTiming()
+        let watch = BacklogMemoryRelease(threshold: 2_000, minimumInterval: .zero, timing: manual.timing) { releases.count.add(1, ordering: .relaxed) }
+        // A small backlog, drained: nothing to give back (nothing even scheduled).
         for depth in stride(from: 0, through: 1_500, by: 100) { watch.observe(depth: depth) }
         for depth in stride(from: 1_500, through: 0, by: -100) { watch.observe(depth: depth) }
-        try await Self.settle(releases, atLeast: 0)
+        #expect(manual.runWaiting().isEmpty)
         #expect(releases.count.load(ordering: .relaxed) == 0)
 
         // An outage's backlog: released once, when it is down to a twentieth of its peak.
         for depth in stride(from: 0, through: 9_000, by: 500) { watch.observe(depth: depth) }
         watch.observe(depth: 1_000)
-        try await Self.settle(releases, atLeast: 0)
-        #expect(releases.count.load(ordering: .relaxed) == 0, "not drained yet")
+        #expect(manual.runWaiting().isEmpty, "not drained yet")
         for depth in [400, 10, 3, 0, 0, 5] { watch.observe(depth: depth) }
-        try await Self.settle(releases, atLeast: 1)
+        #expect(manual.runWaiting() == [.zero], "one release, at once")
         #expect(releases.count.load(ordering: .relaxed) == 1)
 
         // The next outage, the next release.
         for depth in stride(from: 0, through: 3_000, by: 300) { watch.observe(depth: depth) }
         for depth in stride(from: 3_000, through: 0, by: -300) { watch.observe(depth: depth) }
-        try await Self.settle(releases, atLeast: 2)
+        #expect(manual.runWaiting() == [.zero])
         #expect(releases.count.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func theDefaultReleaseRunsOnTheSystemQueue() async throws {
+        // The system timing, end to end: a drained backlog releases on a background queue.
+        let releases = Releases()
+        let watch = BacklogMemoryRelease(threshold: 10, minimumInterval: .zero) { releases.count.add(1, ordering: .relaxed) }
+        for depth in [0, 100, 0] { watch.observe(depth: depth) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while releases.count.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(releases.count.load(ordering: .relaxed) == 1)
     }
 
     /// A clock and a delayed-work queue moved by hand, so that "at once" and "after the
@@ -94,8 +97,11 @@ struct BacklogMemoryReleaseTests {
         #expect(releases.count.load(ordering: .relaxed) == 3)
     }
 
-    @Test func theDefaultTrimRuns() {
-        // glibc's malloc_trim, looked up at run time: calling it must be harmless.
+    @Test func theDefaultReleaseIsGlibcsMallocTrim() throws {
+        // Looked up at run time (Swift's Glibc module does not import malloc.h): on glibc it
+        // must be found, or every release would silently do nothing.
+        let trim = try #require(BacklogMemoryRelease.mallocTrim, "malloc_trim was not found")
+        #expect([0, 1].contains(trim(0)), "malloc_trim returns whether it released memory")
         BacklogMemoryRelease.trimHeap()
     }
 }

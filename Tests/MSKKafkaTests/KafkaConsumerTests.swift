@@ -50,8 +50,10 @@ struct KafkaConsumerTests {
             try consumer.assign([(topic: "left-unread", partition: 0, offset: 0)])
             var iterator = consumer.messages.makeAsyncIterator()
             #expect(await iterator.next()?.valueString == "m0")
-            // Give the reader time to read the rest ahead, then leave it unread.
-            try await Task.sleep(for: .milliseconds(300))
+            // Until the reader has read (most of) the rest ahead; then leave it unread.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while consumer.messagesReadAhead < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(consumer.messagesReadAhead >= 100, "the reader did not read ahead: the test would prove nothing")
             if round == 0 { consumer.close() }
         }
     }

@@ -57,7 +57,9 @@ struct KafkaProducerTests {
                 outcomes.withLock { $0.append(result) }
             }
         }
-        try await Task.sleep(for: .seconds(3))  // several message timeouts
+        // Until a message timed out and was produced again (librdkafka scans once a second).
+        let retrying = ContinuousClock.now + .seconds(15)
+        while producer.counters.retries.value == 0, ContinuousClock.now < retrying { try await Task.sleep(for: .milliseconds(20)) }
         #expect(producer.counters.retries.value > 0)
         try cluster.setBroker(1, up: true)
         #expect(await producer.flush(timeout: .seconds(60)))
@@ -136,8 +138,32 @@ struct KafkaProducerTests {
         let policy = KafkaProducerConfiguration.DeliveryPolicy(maxBufferedMessages: 5, backpressure: .failFast, maxRetries: 0)
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy, messageTimeout: .seconds(30)), logger: Self.quiet)
         for index in 0..<5 { try await producer.enqueue(KafkaProducerMessage(topic: "full", value: "m\(index)")) }
-        await #expect(throws: KafkaError.self) { try await producer.enqueue(KafkaProducerMessage(topic: "full", value: "one too many")) }
+        do {
+            try await producer.enqueue(KafkaProducerMessage(topic: "full", value: "one too many"))
+            Issue.record("a sixth message was accepted into a buffer of five")
+        } catch KafkaError.bufferFull(let messages, _) {
+            #expect(messages == 5)
+        }
         #expect(producer.bufferDepth.messages == 5)
+        await producer.shutdown(timeout: .milliseconds(100))
+    }
+
+    @Test func theBufferIsBoundedInBytesToo() async throws {
+        let cluster = try await LocalKafkaCluster.start()
+        cluster.createTopic("full-bytes")
+        try cluster.setBroker(1, up: false)
+        // Room for two 40-byte values (key and headers count too: none here), not three.
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxBufferedBytes: 100, backpressure: .failFast, maxRetries: 0)
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy, messageTimeout: .seconds(30)), logger: Self.quiet)
+        let value = [UInt8](repeating: 1, count: 40)
+        for _ in 0..<2 { try await producer.enqueue(KafkaProducerMessage(topic: "full-bytes", value: value)) }
+        do {
+            try await producer.enqueue(KafkaProducerMessage(topic: "full-bytes", value: value))
+            Issue.record("120 bytes were accepted into a buffer of 100")
+        } catch KafkaError.bufferFull(let messages, let bytes) {
+            #expect(messages == 2 && bytes == 80)
+        }
+        #expect(producer.bufferDepth.messages == 2 && producer.bufferDepth.bytes == 80)
         await producer.shutdown(timeout: .milliseconds(100))
     }
 
@@ -149,7 +175,10 @@ struct KafkaProducerTests {
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy), logger: Self.quiet)
         for index in 0..<3 { try await producer.enqueue(KafkaProducerMessage(topic: "suspend", value: "m\(index)")) }
         let fourth = Task { try await producer.send(KafkaProducerMessage(topic: "suspend", value: "waits")) }
-        try await Task.sleep(for: .milliseconds(300))
+        // Waits for the fourth to be suspended (a condition, not a sleep): then it holds no room.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while producer.callersWaitingForRoom == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(producer.callersWaitingForRoom == 1, "the fourth send did not suspend")
         #expect(producer.bufferDepth.messages == 3)
         try cluster.setBroker(1, up: true)
         let report = try await fourth.value
@@ -206,11 +235,11 @@ struct KafkaProducerTests {
             }
         }
         await producer.shutdown(timeout: .milliseconds(200))
-        // Every message is accounted for by the time shutdown returns: failed ones also in the
-        // dead-letter file. (With the broker down they all fail, unless the mock let some through.)
+        // Every message is accounted for by the time shutdown returns, failed and in the
+        // dead-letter file: the broker was down (at the front, which lets nothing through) all along.
         let (delivered, failed) = outcomes.withLock { $0 }
-        #expect(delivered + failed == 10)
-        if failed > 0 { #expect(try DeadLetterFile.read(path: path).count == failed) }
+        #expect(delivered == 0 && failed == 10)
+        #expect(try DeadLetterFile.read(path: path).count == 10)
         #expect(producer.bufferDepth.messages == 0)
         await #expect(throws: KafkaError.self) { try await producer.send(KafkaProducerMessage(topic: "inflight", value: "after")) }
     }
@@ -226,7 +255,9 @@ struct KafkaProducerTests {
             for index in 0..<5 {
                 try await producer.enqueue(KafkaProducerMessage(topic: "dropped", value: "m\(index)")) { _ in outcomes.withLock { $0 += 1 } }
             }
-            try await Task.sleep(for: .seconds(1))  // some attempts are now waiting to be retried
+            // Until some attempts are waiting to be retried (librdkafka scans for timeouts once a second).
+            let retrying = ContinuousClock.now + .seconds(15)
+            while producer.counters.retries.value == 0, ContinuousClock.now < retrying { try await Task.sleep(for: .milliseconds(20)) }
             #expect(producer.counters.retries.value > 0)
         }  // released here, without shutdown
         let deadline = ContinuousClock.now + .seconds(20)

@@ -39,13 +39,17 @@ struct OAuthBearerRefreshTests {
         ), logger: KafkaProducerTests.quiet)
     }
 
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        while !condition() { try await Task.sleep(for: .milliseconds(20)) }
+    /// Waits for `condition` (up to `limit`); records an issue if it never held.
+    static func waitUntil(_ what: String = "the condition", within limit: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+                          _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(condition(), "\(what) did not hold within \(limit)", sourceLocation: sourceLocation)
     }
 
     @Test func theCallbackNeverWaitsForASlowTokenSource() async throws {
         let cluster = try MockKafkaCluster()
-        let source = SlowTokenSource(delay: .seconds(1), lifetime: .seconds(60))
+        let source = SlowTokenSource(delay: .seconds(3), lifetime: .seconds(60))
         let producer = try Self.producer(source, cluster)
         let refresher = try #require(producer.tokenRefresher)
         // librdkafka asks at start-up, long before the slow source has answered.
@@ -53,21 +57,43 @@ struct OAuthBearerRefreshTests {
         #expect(producer.counters.tokenRefreshes.value == 0)
         try await Self.waitUntil { producer.counters.tokenRefreshes.value >= 1 }
         #expect(refresher.currentToken?.value == "token-1")
-        #expect(refresher.callbackStatistics.slowest < .milliseconds(100))
+        // Had the callback waited for the source, it would have taken its 3 s.
+        #expect(refresher.callbackStatistics.slowest < .seconds(1))
         await producer.shutdown(timeout: .milliseconds(100))
     }
 
-    @Test func tokensArePushedBeforeTheyEndAndOnDemand() async throws {
+    @Test func eachTokenIsReplacedBeforeItEndsAndOnDemand() async throws {
         let cluster = try MockKafkaCluster()
         let source = SlowTokenSource(delay: .milliseconds(10), lifetime: .seconds(2))
         let producer = try Self.producer(source, cluster)
-        try await Self.waitUntil { producer.counters.tokenRefreshes.value >= 1 }
-        // 2-second tokens are replaced at 80 % of their life: at least two more within 4 s.
-        try await Task.sleep(for: .seconds(4))
-        #expect(producer.counters.tokenRefreshes.value >= 3)
-        let before = producer.counters.tokenRefreshes.value
-        producer.refreshToken()  // as after a credential rotation or an authentication failure
-        try await Self.waitUntil { producer.counters.tokenRefreshes.value > before }
+        let refresher = try #require(producer.tokenRefresher)
+        // 2-second tokens: four of them take some 5 s; each must be pushed before the one it
+        // replaces ends — a gap is a window in which a reconnect authenticates with a dead token.
+        try await Self.waitUntil("four token pushes") { refresher.tokenPushes.count >= 4 }
+        let pushes = refresher.tokenPushes
+        for (previous, next) in zip(pushes, pushes.dropFirst()) {
+            #expect(next.atMs < previous.lifetimeMs, "a token was pushed \(next.atMs - previous.lifetimeMs) ms after the previous one ended (\(next.reason))")
+        }
+        let before = pushes.count
+        producer.refreshToken()  // as the application may ask
+        try await Self.waitUntil("a push on demand") { refresher.tokenPushes.dropFirst(before).contains { $0.reason == "requested by the application" } }
+        await producer.shutdown(timeout: .milliseconds(100))
+    }
+
+    @Test func aCredentialRotationPushesANewTokenAtOnce() async throws {
+        let cluster = try MockKafkaCluster()
+        let source = SlowTokenSource(delay: .milliseconds(10), lifetime: .seconds(600))
+        let (rotations, rotate) = AsyncStream<Void>.makeStream()
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+            bootstrapServers: [cluster.bootstrapServers],
+            authentication: .oauthBearer(OAuthBearerTokenSource(token: { try await source.token() }, rotations: { rotations }))
+        ), logger: KafkaProducerTests.quiet)
+        let refresher = try #require(producer.tokenRefresher)
+        try await Self.waitUntil("the first token") { refresher.tokenPushes.count >= 1 }
+        // The next scheduled push is 480 s away: a push now can only be the rotation's.
+        rotate.yield()
+        try await Self.waitUntil("a push after the rotation") { refresher.tokenPushes.contains { $0.reason == "credentials rotated" } }
+        #expect(producer.counters.credentialRefreshes.value == 1)
         await producer.shutdown(timeout: .milliseconds(100))
     }
 

@@ -1,6 +1,6 @@
 import AWSAuth
 import Foundation
-import MSKKafka
+@testable import MSKKafka
 import MSKLocal
 import Testing
 import TestSupport
@@ -8,6 +8,29 @@ import TestSupport
 /// Outages and dropped connections: the producer buffers, retries and delivers everything.
 @Suite(.timeLimit(.minutes(3)))
 struct GatewayFaultTests {
+    @Test func aRefusedAuthenticationPushesANewTokenAtOnceAndTheNextConnectionUsesIt() async throws {
+        // 15-minute tokens and credentials: no scheduled push can come during the test.
+        let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: nil, topics: [("auth-refused", 1)])
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 900),
+                                         logger: MSKLocalFixture.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "auth-refused", value: "before"))
+        let refresher = try #require(producer.tokenRefresher)
+        let before = refresher.tokenPushes.count
+        local.actions.rejectNextAuthentications(1)
+        local.dropAllConnections()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !refresher.tokenPushes.dropFirst(before).contains(where: { $0.reason == "authentication failed" }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(refresher.tokenPushes.dropFirst(before).contains { $0.reason == "authentication failed" },
+                "pushes since the refusal: \(refresher.tokenPushes.dropFirst(before).map(\.reason))")
+        #expect(local.counters.snapshot.authenticationFailuresByReason["rejected_by_fault"] == 1)
+        _ = try await producer.send(KafkaProducerMessage(topic: "auth-refused", value: "after"))
+        await producer.shutdown()
+        await local.shutdown()
+    }
+
     @Test func stsDownForThreeCredentialLifetimesThenBackDeliversEverything() async throws {
         let lifetime = 8
         let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: lifetime, topics: [("sts-outage", 1)])

@@ -20,6 +20,7 @@ struct MSKLocalCommandTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        defer { if process.isRunning { process.terminate() } }  // only when a step threw
         let line = await ChildProcess.firstLine(of: output)
         let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
         #expect(endpoints.bootstrapServers.split(separator: ",").count == 2)

@@ -15,9 +15,19 @@ public enum ChildProcess {
         public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     }
 
+    /// A program that did not finish in time (it was killed).
+    public struct TimedOut: Error, CustomStringConvertible {
+        public let command: String
+        public let limit: Duration
+        public var description: String { "\(command) did not finish within \(limit) and was killed" }
+    }
+
     /// Runs `executable` (a path, or a name looked up on PATH) with `arguments`, feeding `input`.
     /// stderr is drained on its own thread so that a chatty program never blocks on a full pipe.
-    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> Outcome {
+    /// A program still running after `timeout` is killed and ``TimedOut`` thrown: a hung child
+    /// fails its test instead of hanging the suite.
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil,
+                           timeout: Duration = .seconds(180)) throws -> Outcome {
         let process = Process()
         if executable.hasPrefix("/") {
             process.executableURL = URL(fileURLWithPath: executable)
@@ -32,6 +42,15 @@ public enum ChildProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        let killed = DispatchSemaphore(value: 0)
+        let watchdog = DispatchWorkItem {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
+            killed.signal()
+        }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
+        defer { watchdog.cancel() }
         let errors = DispatchGroup()
         nonisolated(unsafe) var errorData = Data()  // written by the group's one task, read after wait()
         DispatchQueue.global().async(group: errors) { errorData = stderr.fileHandleForReading.readDataToEndOfFile() }
@@ -42,21 +61,24 @@ public enum ChildProcess {
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         errors.wait()
         process.waitUntilExit()
+        if killed.wait(timeout: .now()) == .success {
+            throw TimedOut(command: ([executable] + arguments).joined(separator: " ").prefix(200).description, limit: timeout)
+        }
         return Outcome(status: process.terminationStatus, stdout: output, stderr: String(decoding: errorData, as: UTF8.self))
     }
 
     /// ``run(_:_:input:environment:)`` on a Dispatch thread: async tests must not block one of
     /// the few cooperative threads (on a 2-core machine, two blocked threads stall every task of
     /// the test process, token refreshers included).
-    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) async throws -> Outcome {
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil,
+                           timeout: Duration = .seconds(180)) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try run(executable, arguments, input: input, environment: environment) as Outcome })
+                continuation.resume(with: Result { try run(executable, arguments, input: input, environment: environment, timeout: timeout) as Outcome })
             }
         }
     }
 
-    /// The package's own executable `name`, built next to the test bundle, if it is there.
     /// The first line a child writes to `pipe`, without its newline (everything, if it ends
     /// first): read on a Dispatch thread, since the read blocks.
     public static func firstLine(of pipe: Pipe) async -> Data {
@@ -73,6 +95,7 @@ public enum ChildProcess {
         }
     }
 
+    /// The package's own executable `name`, built next to the test bundle, if it is there.
     public static func packageExecutable(_ name: String) -> String? {
         let directory = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidate = directory.appendingPathComponent(name).path

@@ -37,10 +37,14 @@ class Connection:
         return payload[4:]
 
     def closed(self):
+        """True when the gateway closed the connection (end of stream or reset) within the
+        socket's timeout; False when it was still open then, or sent more bytes instead."""
         try:
             return self.sock.recv(1) == b""
-        except (ConnectionResetError, socket.timeout):
+        except ConnectionResetError:
             return True
+        except socket.timeout:
+            return False
 
     def _read(self, count):
         data = b""
