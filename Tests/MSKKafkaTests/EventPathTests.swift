@@ -169,7 +169,10 @@ struct EventPathTests {
         }
         #expect(sizes.reduce(0, +) == 5_000)
         #expect(sizes.allSatisfy { $0 <= ProducerEventSink.reportsPerEvent }, "\(sizes)")
-        #expect(sizes.contains(ProducerEventSink.reportsPerEvent), "a serve brought more than 1,024 reports: \(sizes)")
+        // At least one event is full when a serve brings more than 1,024 reports. How many reports
+        // one serve brings depends on timing; two serves for 5,000 with a 200-ms linger is the norm,
+        // and fewer than five events for 5,000 reports is only possible with full ones.
+        #expect(sizes.contains(ProducerEventSink.reportsPerEvent) || sizes.count < 5, "\(sizes)")
         await producer.shutdown()
     }
 }

@@ -14,7 +14,7 @@ struct GatewayRejectionTests {
         let configuration = KafkaProducerConfiguration(
             bootstrapServers: [local.endpoints.bootstrapServers],
             authentication: .oauthBearer(OAuthBearerTokenSource(token: { try mint() })),
-            messageTimeout: .seconds(3),
+            messageTimeout: .seconds(30),
             delivery: .init(maxRetries: 0)
         )
         return try KafkaProducer(configuration: configuration, logger: logger)
@@ -49,10 +49,15 @@ struct GatewayRejectionTests {
         }
         let (logger, logs) = CapturingLogHandler.logger()
         let producer = try Self.producer(local, logger: logger, mint: mint)
-        await #expect(throws: KafkaError.self) {
-            _ = try await producer.send(KafkaProducerMessage(topic: "refused", value: "never stored"))
+        let send = Task { try await producer.send(KafkaProducerMessage(topic: "refused", value: "never stored")) }
+        // Until the refusal reached the application's log (a condition with a deadline, not the
+        // message timeout: how soon librdkafka connects is the machine's business).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !logs.all.contains(where: { $0.contains("SASL authentication error") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
         }
-        await producer.shutdown()
+        await producer.shutdown(timeout: .milliseconds(100))
+        await #expect(throws: KafkaError.self) { _ = try await send.value }
         let counters = local.counters.snapshot
         #expect(counters.authenticationsSucceeded == 0)
         #expect((counters.authenticationFailuresByReason[reasonCode] ?? 0) >= 1, "\(counters.authenticationFailuresByReason)")

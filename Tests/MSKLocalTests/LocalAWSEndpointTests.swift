@@ -77,17 +77,20 @@ struct LocalAWSEndpointTests {
         let local = try await MSKLocalFixture.start(brokers: 1)
         let source = StaticCredentialProvider(AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey))
         let provider = try STSAssumeRoleCredentialProvider(roleARN: local.endpoints.roleARNs[0], sourceCredentials: source, region: "us-east-1",
-                                                           endpoint: URL(string: local.endpoints.stsURL)!, timeout: .seconds(1))
+                                                           endpoint: URL(string: local.endpoints.stsURL)!, timeout: .seconds(10))
+        // Each fault as the error it must be, not merely "retriable" (a timeout would be that too).
         for mode in ["500", "throttling", "malformed", "hang"] {
             #expect(try await MSKLocalFixture.controlPOST(local, "sts-fail?count=1&mode=\(mode)") == 200)
             do {
                 _ = try await provider.credentials()
                 Issue.record("STS fault \(mode) did not fail the call")
             } catch let error as STSError {
-                if mode == "malformed" {
-                    guard case .malformedResponse = error else { Issue.record("\(mode): \(error)"); continue }
-                } else {
-                    #expect(error.isRetriable, "\(mode): \(error)")
+                switch (mode, error) {
+                case ("500", .service(_, "InternalFailure", _, _, 500)), ("throttling", .service(_, "Throttling", _, _, 400)),
+                     ("malformed", .malformedResponse), ("hang", .transport(_, .timedOut)):
+                    if mode != "malformed" { #expect(error.isRetriable, "\(mode): \(error)") }
+                default:
+                    Issue.record("STS fault \(mode) surfaced as \(error)")
                 }
             }
         }
