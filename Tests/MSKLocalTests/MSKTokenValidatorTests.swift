@@ -74,4 +74,55 @@ struct MSKTokenValidatorTests {
         #expect(rejection.reasonCode == "signature_mismatch")
         #expect(!rejection.description.contains(Self.source.secretAccessKey))
     }
+
+    /// A good token's URL with `replace` applied (the check it trips comes before the signature's).
+    func altered(_ replace: (String) -> String) throws -> String {
+        let url = String(decoding: try #require(Base64URL.decode(try token())), as: UTF8.self)
+        let changed = replace(url)
+        #expect(changed != url, "the alteration changed nothing")
+        return Base64URL.encodeWithoutPadding(changed.utf8)
+    }
+
+    @Test func refusesEachAlteredPartForItsOwnReason() throws {
+        func replacing(_ old: String, _ new: String) -> (String) -> String { { $0.replacingOccurrences(of: old, with: new) } }
+        let cases: [(String, (String) -> String)] = [
+            ("wrong_action", replacing("Action=kafka-cluster%3AConnect", "Action=kafka-cluster%3AWriteData")),
+            ("wrong_algorithm", replacing("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA1")),
+            ("malformed_credential", replacing("%2Faws4_request", "%2Faws5_request")),
+            ("wrong_region", replacing("%2Fus-east-1%2F", "%2Feu-west-1%2F")),
+            ("wrong_service", replacing("%2Fkafka-cluster%2F", "%2Fs3%2F")),
+            ("date_mismatch", { url in
+                // The scope's date one day off X-Amz-Date's.
+                let scopeDate = (url.components(separatedBy: "X-Amz-Date=").last ?? "").prefix(8)
+                return url.replacingOccurrences(of: "%2F\(scopeDate)%2F", with: "%2F19990101%2F")
+            }),
+            ("malformed_date", replacing("X-Amz-Date=2026", "X-Amz-Date=26")),
+            ("expires_too_long", replacing("X-Amz-Expires=900", "X-Amz-Expires=901")),
+            ("wrong_signed_headers", replacing("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=host%3Bx-amz-date")),
+        ]
+        for (reason, alteration) in cases {
+            switch validate(try altered(alteration)) {
+            case .success: Issue.record("accepted a token that should fail with \(reason)")
+            case .failure(let rejection): #expect(rejection.reasonCode == reason, "\(reason): \(rejection)")
+            }
+        }
+    }
+
+    @Test func theClockSkewBoundaryIsExact() throws {
+        // Signed exactly the allowed skew (300 s) ahead of the validator's clock: accepted; a
+        // second more: refused as signed in the future.
+        #expect((try? validate(try token(at: now.addingTimeInterval(300))).get()) != nil)
+        guard case .failure(let rejection) = validate(try token(at: now.addingTimeInterval(301))) else {
+            Issue.record("accepted a token signed 301 s in the future")
+            return
+        }
+        #expect(rejection.reasonCode == "signed_in_future")
+        // And at the other end: a 900-s token is good until its last second, not after.
+        #expect((try? validate(try token(at: now.addingTimeInterval(-899))).get()) != nil)
+        guard case .failure(let late) = validate(try token(at: now.addingTimeInterval(-900))) else {
+            Issue.record("accepted a token at its end")
+            return
+        }
+        #expect(late.reasonCode == "expired")
+    }
 }
