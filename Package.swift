@@ -145,6 +145,7 @@ let package = Package(
         .testTarget(name: "MSKKafkaTests", dependencies: [
             "MSKKafka", "MSKLocal", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "MetricsTestKit", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -27,8 +27,29 @@ struct DeadLetterReplayTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdoutText.contains("\"replayed\":5"))
         #expect(!FileManager.default.fileExists(atPath: path), "the replayed file is renamed")
+        let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        let setAside = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(name + ".replayed-") }
+        #expect(setAside.count == 1, "\(setAside)")
+        for file in setAside {
+            #expect(try DeadLetterFile.read(path: directory + "/" + file).count == 5, "set aside whole")
+            try? FileManager.default.removeItem(atPath: directory + "/" + file)
+        }
         let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "replayed", count: 5)
         #expect(lines == (0..<5).map { "0|k\($0)|value \($0) ✓|h=\($0)" })
+    }
+
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"))
+    func replayToAnotherTopic() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("elsewhere")
+        let path = try Self.deadLetterFile([KafkaProducerMessage(topic: "gone", partition: 0, key: "k", value: "moved")])
+        let outcome = try await ChildProcess.run(try #require(Self.binary), ["replay", path, "--bootstrap-servers", cluster.bootstrapServers, "--topic", "elsewhere"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "elsewhere", count: 1) == ["0|k|moved|"])
+        let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasPrefix(name) {
+            try? FileManager.default.removeItem(atPath: directory + "/" + file)
+        }
     }
 
     @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"))
