@@ -11,7 +11,7 @@ struct ContainerProviderTests {
         try "first-token\n".write(to: tokenFile, atomically: true, encoding: .utf8)
         let provider = try #require(try ContainerCredentialProvider.fromEnvironment(
             ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/ecs/v2/credentials/abc", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile.path],
-            relativeURIHost: stub.url
+            relativeURIHost: stub.url, transport: GenerousTimeoutTransport()
         ))
         let first = try await provider.credentials()
         try "second-token".write(to: tokenFile, atomically: true, encoding: .utf8)
@@ -27,7 +27,7 @@ struct ContainerProviderTests {
         let provider = try #require(try ContainerCredentialProvider.fromEnvironment([
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": stub.url.appendingPathComponent("ecs/full").absoluteString,
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": "static-token",
-        ]))
+        ], transport: GenerousTimeoutTransport()))
         _ = try await provider.credentials()
         #expect(try await stub.requests().first?.headers["authorization"] == "static-token")
     }
@@ -45,7 +45,7 @@ struct ContainerProviderTests {
     @Test(arguments: ["garbage", "status:500", "missing:AccessKeyId"])
     func badAnswers(mode: String) async throws {
         let stub = try await AWSEndpointStub(ecs: mode)
-        let provider = ContainerCredentialProvider(url: stub.url.appendingPathComponent("ecs/creds"))
+        let provider = ContainerCredentialProvider(url: stub.url.appendingPathComponent("ecs/creds"), timeout: .seconds(10))
         await #expect(throws: CredentialSourceError.self) { _ = try await provider.credentials() }
     }
 }
