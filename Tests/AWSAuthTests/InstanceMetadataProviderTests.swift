@@ -1,10 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import AWSAuth
 
 @Suite(.timeLimit(.minutes(1)))
 struct InstanceMetadataProviderTests {
-    func provider(_ stub: AWSEndpointStub, timeout: Duration = .seconds(2)) -> EC2InstanceMetadataCredentialProvider {
+    /// 10 s by default: the stub is on loopback, but on a loaded 2-core machine a Python server
+    /// can take a while to answer, and tests that expect an answer must not fail on a timeout.
+    func provider(_ stub: AWSEndpointStub, timeout: Duration = .seconds(10)) -> EC2InstanceMetadataCredentialProvider {
         EC2InstanceMetadataCredentialProvider(endpoint: stub.url, environment: [:], timeout: timeout)
     }
 
@@ -45,20 +48,62 @@ struct InstanceMetadataProviderTests {
     @Test func aStalledEndpointTimesOut() async throws {
         let stub = try await AWSEndpointStub(imds: "slow:60")
         let started = ContinuousClock.now
-        await #expect(throws: CredentialSourceError.self) {
+        await #expect {
             _ = try await provider(stub, timeout: .milliseconds(500)).credentials()
+        } throws: { error in
+            // The first step stalls; the provider says which step and that it was a timeout.
+            guard case .unreachable(_, "session token", .timedOut)? = error as? CredentialSourceError else { return false }
+            return true
         }
         // The server would answer after 60 s; a generous bound still proves the timeout fired.
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func nothingListeningIsAConnectionError() async throws {
-        let provider = EC2InstanceMetadataCredentialProvider(endpoint: URL(string: "http://127.0.0.1:9")!, environment: [:], timeout: .seconds(1))
-        await #expect(throws: CredentialSourceError.self) { _ = try await provider.credentials() }
+        let closed = try UnlistenedPort()
+        defer { closed.close() }
+        // A refusal is immediate; the long timeout keeps a slow machine from turning it into a
+        // timeout, which is a different error.
+        let provider = EC2InstanceMetadataCredentialProvider(endpoint: closed.url, environment: [:], timeout: .seconds(10))
+        await #expect {
+            _ = try await provider.credentials()
+        } throws: { error in
+            guard case .unreachable(_, "session token", .connectionFailed)? = error as? CredentialSourceError else { return false }
+            return true
+        }
     }
 
     @Test func disabledByEnvironment() async throws {
-        let provider = EC2InstanceMetadataCredentialProvider(endpoint: URL(string: "http://127.0.0.1:9")!, environment: ["AWS_EC2_METADATA_DISABLED": "true"])
-        await #expect(throws: CredentialSourceError.self) { _ = try await provider.credentials() }
+        // Even with a server that would answer, the disabled source asks nothing.
+        let stub = try await AWSEndpointStub()
+        let provider = EC2InstanceMetadataCredentialProvider(endpoint: stub.url, environment: ["AWS_EC2_METADATA_DISABLED": "true"], timeout: .seconds(10))
+        await #expect {
+            _ = try await provider.credentials()
+        } throws: { error in
+            guard case .notConfigured(_, let reason)? = error as? CredentialSourceError else { return false }
+            return reason.contains("AWS_EC2_METADATA_DISABLED")
+        }
+        #expect(try await stub.requests().isEmpty)
+    }
+
+    /// Without an endpoint argument the provider takes `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
+    @Test func endpointFromTheEnvironment() async throws {
+        let stub = try await AWSEndpointStub()
+        let provider = EC2InstanceMetadataCredentialProvider(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": stub.url.absoluteString], timeout: .seconds(10))
+        #expect(provider.endpoint == stub.url)
+        let credentials = try await provider.credentials()
+        #expect(credentials.accessKeyID.hasPrefix("ASIASTUB"))
+        #expect(try await stub.requests().count == 3)
+    }
+
+    /// An explicit endpoint wins over `AWS_EC2_METADATA_SERVICE_ENDPOINT` (tests and local
+    /// stand-ins pass one); here the variable names a port where nothing listens.
+    @Test func anExplicitEndpointWinsOverTheEnvironment() async throws {
+        let stub = try await AWSEndpointStub()
+        let closed = try UnlistenedPort()
+        defer { closed.close() }
+        let provider = EC2InstanceMetadataCredentialProvider(endpoint: stub.url, environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": closed.url.absoluteString], timeout: .seconds(10))
+        let credentials = try await provider.credentials()
+        #expect(credentials.accessKeyID.hasPrefix("ASIASTUB"))
     }
 }
