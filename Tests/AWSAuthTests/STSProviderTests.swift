@@ -7,7 +7,9 @@ import Testing
 struct STSProviderTests {
     static let source = StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDSOURCE", secretAccessKey: "source-secret-key"))
 
-    func assumeRole(_ stub: AWSEndpointStub, timeout: Duration = .seconds(5)) throws -> STSAssumeRoleCredentialProvider {
+    /// 10 s by default, so that tests expecting an answer from the loopback stub do not fail on
+    /// a loaded machine.
+    func assumeRole(_ stub: AWSEndpointStub, timeout: Duration = .seconds(10)) throws -> STSAssumeRoleCredentialProvider {
         try STSAssumeRoleCredentialProvider(
             roleARN: "arn:aws:iam::123456789012:role/msk-producer", sourceCredentials: Self.source,
             region: "eu-west-1", endpoint: stub.url, durationSeconds: 900, externalID: "ext-1", timeout: timeout
@@ -59,13 +61,50 @@ struct STSProviderTests {
         }
     }
 
+    /// STS's answers that retrying cannot fix, with the HTTP status STS gives them: the provider
+    /// must say so, so that the refresher's log and the caller do not suggest waiting it out.
+    /// `ExpiredToken` is AssumeRole's answer to expired source credentials;
+    /// `ExpiredTokenException` is what STS actually sends AssumeRoleWithWebIdentity for an
+    /// expired OIDC token.
+    @Test(arguments: [
+        ("AssumeRole", 400, "ExpiredToken"),
+        ("AssumeRole", 403, "RegionDisabledException"),
+        ("AssumeRoleWithWebIdentity", 400, "InvalidIdentityToken"),
+        ("AssumeRoleWithWebIdentity", 400, "ExpiredTokenException"),
+        ("AssumeRoleWithWebIdentity", 403, "RegionDisabledException"),
+    ])
+    func permanentErrorsAreNotRetriable(action: String, status: Int, code: String) async throws {
+        let stub = try await AWSEndpointStub(sts: "error:\(status):\(code)")
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("irsa-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tokenFile) }
+        try "oidc-token".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let provider: any AWSCredentialProvider = action == "AssumeRole"
+            ? try assumeRole(stub)
+            : try STSWebIdentityCredentialProvider(roleARN: "arn:aws:iam::123456789012:role/irsa", webIdentityTokenFile: tokenFile.path, region: "eu-west-1", endpoint: stub.url, timeout: .seconds(10))
+        do {
+            let credentials = try await provider.credentials()
+            Issue.record("expected \(code), got \(credentials)")
+        } catch let error as STSError {
+            guard case .service(let answeredAction, let answeredCode, _, let requestID, let answeredStatus) = error else {
+                Issue.record("expected STSError.service, got \(error)")
+                return
+            }
+            #expect(answeredAction == action)
+            #expect(answeredCode == code)
+            #expect(answeredStatus == status)
+            #expect(requestID == "req-err-1")
+            #expect(!error.isRetriable, "\(error)")
+        }
+        #expect(try await stub.requests().count == 1)
+    }
+
     @Test func aStalledSTSTimesOutAsRetriable() async throws {
         let stub = try await AWSEndpointStub(sts: "slow:60")
         do {
             _ = try await assumeRole(stub, timeout: .milliseconds(500)).credentials()
             Issue.record("expected a timeout")
         } catch let error as STSError {
-            guard case .transport = error else { throw error }
+            guard case .transport(_, .timedOut) = error else { throw error }
             #expect(error.isRetriable)
         }
     }
@@ -98,8 +137,16 @@ struct STSProviderTests {
     }
 
     @Test func missingTokenFileIsATypedError() async throws {
-        let provider = try STSWebIdentityCredentialProvider(roleARN: "arn", webIdentityTokenFile: "/nonexistent/token", region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:9")!)
-        await #expect(throws: STSError.self) { _ = try await provider.credentials() }
+        // Nothing listens at the endpoint: the provider must fail on the file, before any request.
+        let closed = try UnlistenedPort()
+        defer { closed.close() }
+        let provider = try STSWebIdentityCredentialProvider(roleARN: "arn", webIdentityTokenFile: "/nonexistent/token", region: "us-east-1", endpoint: closed.url)
+        await #expect {
+            _ = try await provider.credentials()
+        } throws: { error in
+            guard case .unreadableWebIdentityTokenFile(let path, _)? = error as? STSError else { return false }
+            return path == "/nonexistent/token"
+        }
     }
 
     /// moto's STS returns real AWS-shaped XML.

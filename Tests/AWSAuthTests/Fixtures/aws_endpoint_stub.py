@@ -5,7 +5,7 @@ container credentials endpoint and STS — on 127.0.0.1, for the Swift tests.
 Prints its port on the first line of stdout. Each endpoint ("imds", "ecs", "sts") has a mode,
 set with POST /__mode {"imds": "ok", ...}:
   ok | garbage | status:<code> | throttle | access_denied | slow:<seconds> | expired |
-  missing:<Field> | code:<NotSuccess>
+  missing:<Field> | code:<NotSuccess> | error:<status>:<Code> (STS only: an STS error document)
 GET /__requests returns every request received (method, path, headers, body).
 """
 import json
@@ -122,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, sts_error("Throttling", "Rate exceeded"), "text/xml")
         if mode == "access_denied":
             return self.reply(403, sts_error("AccessDenied", "User is not authorized to perform sts:AssumeRole"), "text/xml")
+        if mode.startswith("error:"):
+            _, status, code = mode.split(":", 2)
+            return self.reply(int(status), sts_error(code, f"stub answer {code}"), "text/xml")
         if action == "AssumeRole" and "Authorization" not in self.headers:
             return self.reply(403, sts_error("MissingAuthenticationToken", "Request is missing Authentication Token"), "text/xml")
         if action == "AssumeRoleWithWebIdentity" and not form.get("WebIdentityToken"):
