@@ -90,10 +90,14 @@ public struct OAuthBearerTokenSource: Sendable {
 
 extension KafkaProducerConfiguration {
     /// The common MSK case: TLS + IAM with credentials from the AWS default chain, cached and
-    /// refreshed in the background.
+    /// refreshed in the background, and reconnects spaced as AWS advises
+    /// (``mskReconnectBackoff``), so that a fleet restarting at once does not storm the brokers'
+    /// new-connection limit.
     public static func msk(bootstrapServers: [String], region: String) throws -> KafkaProducerConfiguration {
         let cache = try RefreshingCredentialCache(provider: DefaultCredentialChain.make(region: region))
-        return KafkaProducerConfiguration(bootstrapServers: bootstrapServers, authentication: try .mskIAM(region: region, credentials: cache), tls: true)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrapServers, authentication: try .mskIAM(region: region, credentials: cache), tls: true)
+        configuration.reconnectBackoff = mskReconnectBackoff
+        return configuration
     }
 }
 

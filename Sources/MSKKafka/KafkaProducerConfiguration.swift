@@ -28,6 +28,15 @@ public struct KafkaProducerConfiguration: Sendable {
     public var compression: String
     /// `message.timeout.ms`: how long librdkafka itself keeps trying one attempt.
     public var messageTimeout: Duration
+    /// `reconnect.backoff.ms` and `reconnect.backoff.max.ms`: how long librdkafka waits before
+    /// connecting to a broker again, doubling from the first to the second, with its own jitter.
+    /// librdkafka's defaults (100 ms, 10 s) unless set; ``msk(bootstrapServers:region:)`` uses
+    /// ``mskReconnectBackoff``.
+    public var reconnectBackoff: (first: Duration, maximum: Duration)?
+
+    /// What AWS advises against MSK's limit on new connections per broker
+    /// (`reconnect.backoff.ms` of 1,000 or more): 1 s doubling to 10 s.
+    public static let mskReconnectBackoff: (first: Duration, maximum: Duration) = (.seconds(1), .seconds(10))
     /// `statistics.interval.ms`; `nil` disables statistics.
     public var statisticsInterval: Duration?
     /// Any other librdkafka property, applied last.
@@ -142,6 +151,10 @@ public struct KafkaProducerConfiguration: Sendable {
             ("queue.buffering.max.kbytes", String(max(delivery.maxBufferedBytes / 1024 * 2 + 1024, 1024))),
         ]
         if let statisticsInterval { properties.append(("statistics.interval.ms", String(statisticsInterval.milliseconds))) }
+        if let reconnectBackoff {
+            properties.append(("reconnect.backoff.ms", String(reconnectBackoff.first.milliseconds)))
+            properties.append(("reconnect.backoff.max.ms", String(reconnectBackoff.maximum.milliseconds)))
+        }
         if let caLocation { properties.append(("ssl.ca.location", caLocation)) }
         properties.append(contentsOf: authentication.librdkafkaProperties(tls: tls))
         properties.append(contentsOf: additionalProperties.sorted { $0.key < $1.key })

@@ -77,6 +77,9 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "Open connections per broker listener; more are closed at once (MSK: 3000 IAM connections per broker).")
     var maxConnectionsPerBroker = 3_000
 
+    @Option(help: "New connections per second per broker; past it authentication is refused as 'Too many connects' (MSK: 20/s; off by default).")
+    var maxNewConnectionsPerSecond: Int?
+
     @Option(help: "Close a connection that has not authenticated this many seconds after it opened.")
     var authenticationTimeout: Double = 30
 
@@ -117,6 +120,7 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.webIdentityTokenFile = webIdentityTokenFile
         configuration.webIdentityTokenLifetime = webIdentityTokenLifetime
         configuration.gatewayLimits.maximumConnectionsPerListener = maxConnectionsPerBroker
+        configuration.gatewayLimits.maximumNewConnectionsPerSecond = maxNewConnectionsPerSecond
         configuration.gatewayLimits.authenticationTimeout = try Self.duration(authenticationTimeout, "authentication-timeout")
         configuration.gatewayLimits.idleTimeout = try Self.duration(idleTimeout, "idle-timeout")
         configuration.gatewayLimits.maximumFrameSize = maxFrameSize

@@ -23,6 +23,8 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
     case signatureMismatch(accessKeyID: String)
     case principalChanged(from: String, to: String)
     case rejectedByFault
+    /// The broker's limit on new connections per second was reached (MSK: "Too many connects").
+    case tooManyConnects(perSecond: Int)
 
     /// A short stable name for counters (`signature_mismatch`, `expired`, ...).
     public var reasonCode: String {
@@ -49,6 +51,7 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .signatureMismatch: "signature_mismatch"
         case .principalChanged: "principal_changed"
         case .rejectedByFault: "rejected_by_fault"
+        case .tooManyConnects: "too_many_connects"
         }
     }
 
@@ -76,6 +79,7 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .signatureMismatch(let key): "the signature does not match (access key \(Self.quote(key)))"
         case .principalChanged(let from, let to): "re-authentication as \(to) on a connection authenticated as \(from)"
         case .rejectedByFault: "authentication rejected by an injected fault"
+        case .tooManyConnects(let perSecond): "Too many connects: this broker takes at most \(perSecond) new connections per second; retry later"
         }
     }
 

@@ -10,6 +10,8 @@ public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
     public var connectionsRefusedBrokerDown = 0
     /// Connections closed at once because their listener had its maximum open.
     public var connectionsRefusedOverLimit = 0
+    /// First authentications refused as "Too many connects" (the new-connection rate limit).
+    public var connectionsThrottled = 0
     /// Connections closed because they did not authenticate in time.
     public var authenticationTimeouts = 0
     /// Connections closed because nothing went either way for the idle timeout.

@@ -334,6 +334,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         if case .success = outcome, shared.faults.takeAuthenticationRejection() {
             outcome = .failure(.rejectedByFault)
         }
+        if case .success = outcome, session == nil, !shared.admitNewConnection(listener: listener) {
+            outcome = .failure(.tooManyConnects(perSecond: shared.limits.maximumNewConnectionsPerSecond ?? 0))
+        }
         if case .success(let new) = outcome, let current = session, current.principal != new.principal {
             outcome = .failure(.principalChanged(from: current.principal, to: new.principal))
         }

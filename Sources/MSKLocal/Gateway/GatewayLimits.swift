@@ -4,6 +4,10 @@ public struct GatewayLimits: Sendable {
     /// Open client connections per listener (one listener per broker). MSK allows 3,000 IAM
     /// connections per broker; past the cap a new connection is closed at once.
     public var maximumConnectionsPerListener = 3_000
+    /// New authenticated connections per second per listener, as MSK limits them (its
+    /// documentation has given 20/s, 4/s on kafka.t3.small, and higher figures since); past
+    /// it a connection's first authentication is refused as "Too many connects". `nil`: no limit.
+    public var maximumNewConnectionsPerSecond: Int?
     /// The largest request frame read before authentication. Kafka's own SASL server allows
     /// 512 KiB (`SaslServerAuthenticator`'s `MAX_RECEIVE_SIZE`); an OAUTHBEARER token is a few KiB.
     public var maximumFrameSizeBeforeAuthentication = 512 * 1024
@@ -33,6 +37,9 @@ public struct GatewayLimits: Sendable {
         }
         guard authenticationTimeout > .zero, idleTimeout > .zero else {
             throw .invalidConfiguration(name: "timeouts", reason: "the authentication and idle timeouts must be positive")
+        }
+        if let rate = maximumNewConnectionsPerSecond, !(1...100_000).contains(rate) {
+            throw .invalidConfiguration(name: "maximumNewConnectionsPerSecond", reason: "\(rate) is outside 1...100000")
         }
         guard maximumRequestsInFlight >= 1, maximumRequestsInFlightBeforeAuthentication >= 1 else {
             throw .invalidConfiguration(name: "maximumRequestsInFlight", reason: "must be at least 1")

@@ -29,6 +29,8 @@ final class GatewayShared: Sendable {
     private let connections = Mutex(Connections())
     /// What ApiVersions answers list; set once the upstream has said what it supports.
     private let advertisedVersions = Mutex<KafkaAPIVersions?>(nil)
+    /// Per listener: new authentications allowed now (a token bucket of one second's worth).
+    private let newConnectionAllowance = Mutex<[Int: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
     init(authentication: GatewayAuthentication, limits: GatewayLimits, faults: MSKLocalFaults, counters: MSKLocalCounters, logger: Logger) {
         self.authentication = authentication
@@ -84,6 +86,25 @@ final class GatewayShared: Sendable {
             return true
         }
         if removed { counters.update { $0.connectionsOpen -= 1 } }
+    }
+
+    /// Whether a connection on `listener` may authenticate for the first time now, under
+    /// ``GatewayLimits/maximumNewConnectionsPerSecond``.
+    func admitNewConnection(listener: Int) -> Bool {
+        guard let rate = limits.maximumNewConnectionsPerSecond else { return true }
+        let now = ContinuousClock.now
+        let admitted = newConnectionAllowance.withLock { allowance in
+            let previous = allowance[listener] ?? (Double(rate), now)
+            let elapsed = now - previous.at
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            var tokens = min(Double(rate), previous.tokens + seconds * Double(rate))
+            let admitted = tokens >= 1
+            if admitted { tokens -= 1 }
+            allowance[listener] = (tokens, now)
+            return admitted
+        }
+        if !admitted { counters.update { $0.connectionsThrottled += 1 } }
+        return admitted
     }
 
     /// Closes every client connection; returns how many there were.
