@@ -17,7 +17,7 @@ public enum STSError: Error, Sendable, CustomStringConvertible {
 
     /// Codes that will not get better by retrying the same request.
     static let permanentCodes: Set<String> = [
-        "AccessDenied", "ExpiredToken", "InvalidIdentityToken", "RegionDisabledException",
+        "AccessDenied", "ExpiredToken", "ExpiredTokenException", "InvalidIdentityToken", "RegionDisabledException",
         "MalformedPolicyDocument", "PackedPolicyTooLarge", "InvalidClientTokenId",
         "SignatureDoesNotMatch", "ValidationError", "InvalidParameterValue", "InvalidAction",
     ]
