@@ -9,7 +9,7 @@ import Synchronization
 /// librdkafka 2.0.2 has no re-authentication on open connections (KIP-368): whenever a
 /// connection is rebuilt it authenticates with whatever token is set at that moment. So a
 /// background task mints a new token well before the current one ends (at 80 % of its
-/// remaining life), at once when the credentials rotate, and at once after an authentication
+/// remaining life, and at least 10 s before its end), at once when the credentials rotate, and at once after an authentication
 /// failure — and pushes it with `rd_kafka_oauthbearer_set_token`, which may be called from any
 /// thread. librdkafka's own refresh callback mints on the spot when that needs no I/O (MSK IAM
 /// with credentials in memory: microseconds of signing), else hands over the token already
@@ -31,12 +31,14 @@ final class OAuthBearerTokenRefresher: Sendable {
         var rotationTask: Task<Void, Never>?
         var callbackCount = 0
         var slowestCallback: Duration = .zero
-        /// Why the minter was last woken early (``refreshNow(reason:)``), for the next push.
-        var wakeReason: String?
+        /// Why the minter was woken early since it last started minting (``refreshNow(reason:)``),
+        /// for the next push; each reason once, in order.
+        var wakeReasons: [String] = []
         var pushes: [TokenPush] = []
     }
 
-    /// A new token handed to librdkafka: when, until when it is good, and why it was minted.
+    /// A new token handed to librdkafka: when, until when it is good, and why it was minted
+    /// (`first token`, `scheduled`, or the reasons it was asked for, comma-separated).
     struct TokenPush: Sendable {
         let atMs: Int64
         let lifetimeMs: Int64
@@ -132,7 +134,7 @@ final class OAuthBearerTokenRefresher: Sendable {
     func refreshNow(reason: String) {
         let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.wakeRequested = true
-            state.wakeReason = reason
+            if !state.wakeReasons.contains(reason), state.wakeReasons.count < 8 { state.wakeReasons.append(reason) }
             defer { state.wake = nil }
             return state.wake
         }
@@ -144,20 +146,23 @@ final class OAuthBearerTokenRefresher: Sendable {
         var failures = 0
         while !Task.isCancelled {
             var delay: Duration
+            // Why this token is minted: taken before minting, so that a request arriving while
+            // it mints is the reason of the next one (which it causes).
+            let reason = state.withLock { state in
+                defer { state.wakeReasons = [] }
+                return state.wakeReasons.isEmpty ? (state.pushes.isEmpty ? "first token" : "scheduled") : state.wakeReasons.joined(separator: ", ")
+            }
             do {
                 let token = try await source.token()
                 failures = 0
                 state.withLock {
                     $0.token = token
                     $0.lastError = nil
-                    let reason = $0.wakeReason ?? ($0.pushes.isEmpty ? "first token" : "scheduled")
-                    $0.wakeReason = nil
                     Self.record(TokenPush(atMs: Self.nowMs(), lifetimeMs: token.lifetimeMs, reason: reason), in: &$0)
                 }
                 push(token)
                 counters.tokenRefreshes.increment()
-                let remaining = max(0, token.lifetimeMs - Self.nowMs())
-                delay = .milliseconds(max(1000, remaining * 8 / 10))
+                delay = Self.refreshDelay(remainingMs: max(0, token.lifetimeMs - Self.nowMs()))
             } catch {
                 failures += 1
                 let reason = "could not mint an OAUTHBEARER token: \(error)"
@@ -226,6 +231,18 @@ final class OAuthBearerTokenRefresher: Sendable {
     }
 
     private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// When to mint the next token: at 80 % of the current one's remaining life, and no later
+    /// than ``refreshMarginMs`` before its end (at least a second from now). The margin is what
+    /// a busy process has to get the minting task scheduled: 20 % of a 15-minute token is
+    /// minutes, of a token cut short by expiring credentials it can be well under a second —
+    /// measured: a 2-s token replaced 2.1 s after its end on a loaded 2-core machine.
+    static func refreshDelay(remainingMs: Int64) -> Duration {
+        .milliseconds(max(1000, min(remainingMs * 8 / 10, remainingMs - refreshMarginMs)))
+    }
+
+    /// See ``refreshDelay(remainingMs:)``.
+    static let refreshMarginMs: Int64 = 10_000
 
     private static func record(_ push: TokenPush, in state: inout State) {
         if state.pushes.count == keptPushes { state.pushes.removeFirst() }

@@ -14,13 +14,17 @@ struct ControlAPITests {
     /// SaslHandshake v1 then SaslAuthenticate v1 with `token` on a raw connection: the error code
     /// and message of the answer, or `nil` when the gateway answered nothing.
     static func authenticate(port: Int, token: String) throws -> (error: Int16, message: String)? {
+        try authenticate(on: try RawTCPConnection(port: port), token: token)
+    }
+
+    /// The same on a connection the caller keeps (to see what happens to it afterwards).
+    static func authenticate(on connection: RawTCPConnection, token: String) throws -> (error: Int16, message: String)? {
         func int16(_ value: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)] }
         func int32(_ value: Int) -> [UInt8] { int16(value >> 16) + int16(value) }
         func frame(apiKey: Int, correlationID: Int, body: [UInt8]) -> [UInt8] {
             let payload = int16(apiKey) + int16(1) + int32(correlationID) + int16(3) + Array("raw".utf8) + body
             return int32(payload.count) + payload
         }
-        let connection = try RawTCPConnection(port: port)
         connection.send(frame(apiKey: 17, correlationID: 1, body: int16(11) + Array("OAUTHBEARER".utf8)))
         guard let handshake = connection.readKafkaFrame(within: .seconds(10)), handshake.count >= 6, handshake[4...5] == [0, 0] else { return nil }
         let initial = Array("n,,\u{1}auth=Bearer \(token)\u{1}\u{1}".utf8)
@@ -108,6 +112,26 @@ struct ControlAPITests {
             let refused = try await assume(duration: bad)
             #expect(refused.status == 400 && refused.body.contains("<Code>ValidationError</Code>"), "\(bad): \(refused)")
         }
+        await local.shutdown()
+    }
+
+    @Test func aSessionEndsWhenItsCredentialsExpireAndTheConnectionIsClosedThen() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        // Credentials that expire 4 s from now sign a 900-s token: the session lasts 4 s.
+        let issued = local.registry.issue(principal: "arn:aws:sts::111122223333:assumed-role/r/short", lifetime: 4, now: Date())
+        let token = try MSKIAMTokenSigner(region: local.endpoints.region).token(for: issued.credentials, at: Date()).value
+        let connection = try RawTCPConnection(port: try Self.port(local))
+        let authenticated = ContinuousClock.now
+        #expect(try Self.authenticate(on: connection, token: token)?.error == 0)
+        let expiration = try #require(issued.credentials.expiration)
+        // Open until shortly before the end (the expiration is whole seconds: up to 1 s early)...
+        #expect(!connection.closedByPeer(within: .milliseconds(2_500)), "closed before the session's end")
+        // ...and closed at it (with slack for a loaded machine).
+        #expect(connection.closedByPeer(within: .seconds(8)), "still open 8 s after the session's end")
+        let closedAfter = ContinuousClock.now - authenticated
+        #expect(closedAfter < .seconds(12), "\(closedAfter)")
+        #expect(local.counters.snapshot.sessionsExpired == 1)
+        #expect(expiration.timeIntervalSinceNow < 1, "the connection was closed before the credentials expired")
         await local.shutdown()
     }
 }
