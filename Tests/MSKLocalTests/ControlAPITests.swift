@@ -76,13 +76,13 @@ struct ControlAPITests {
         let accepted = ContinuousClock.now + .seconds(5)
         while local.counters.snapshot.connectionsOpen < 1, ContinuousClock.now < accepted { try await Task.sleep(for: .milliseconds(10)) }
         let beforeDrop = Int64(Date().timeIntervalSince1970 * 1000)
-        let response = try await URLSessionHTTPTransport().send(HTTPRequest(method: "POST", url: try #require(URL(string: local.endpoints.controlURL + "/drop-connections"))))
+        let response = try await URLSessionHTTPTransport().send(HTTPRequest(method: "POST", url: try MSKLocalFixture.url(local.endpoints.controlURL + "/drop-connections")))
         #expect(response.status == 200)
         #expect((try JSONSerialization.jsonObject(with: response.body) as? [String: Int])?["dropped"] == 1)
         #expect(connection.closedByPeer(within: .seconds(5)))
 
         // Events from a time on: the drop, and nothing from before it.
-        let since = try await URLSessionHTTPTransport().send(HTTPRequest(method: "GET", url: try #require(URL(string: local.endpoints.controlURL + "/events?since=\(beforeDrop)"))))
+        let since = try await URLSessionHTTPTransport().send(HTTPRequest(method: "GET", url: try MSKLocalFixture.url(local.endpoints.controlURL + "/events?since=\(beforeDrop)")))
         let events = try JSONDecoder().decode([MSKLocalEvent].self, from: since.body)
         #expect(events.map(\.kind) == ["drop_connections"], "\(events)")
         #expect(try await MSKLocalFixture.controlPOST(local, "topics?name=bad%20name") == 400)
@@ -101,7 +101,7 @@ struct ControlAPITests {
         func assume(duration: Int) async throws -> (status: Int, body: String) {
             let role = try #require(local.endpoints.roleARNs[0].addingPercentEncoding(withAllowedCharacters: .alphanumerics))
             let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=\(role)&RoleSessionName=durations&DurationSeconds=\(duration)"
-            let request = HTTPRequest(method: "POST", url: try #require(URL(string: local.endpoints.stsURL)),
+            let request = HTTPRequest(method: "POST", url: try MSKLocalFixture.url(local.endpoints.stsURL),
                                       headers: ["content-type": "application/x-www-form-urlencoded; charset=utf-8"], body: Data(form.utf8), timeout: .seconds(10))
             let response = try await URLSessionHTTPTransport().send(signer.signHeaders(request, date: Date()))
             return (response.status, String(decoding: response.body, as: UTF8.self))

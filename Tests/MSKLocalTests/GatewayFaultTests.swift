@@ -129,10 +129,10 @@ struct FaultScheduleTests {
         #expect(try await MSKLocalFixture.controlPOST(local, "sts-fail?count=2&mode=nonsense") == 400)
         #expect(try await MSKLocalFixture.controlPOST(local, "reset") == 200)
         let transport = URLSessionHTTPTransport()
-        let events = try await transport.send(HTTPRequest(method: "GET", url: URL(string: local.endpoints.controlURL + "/events")!))
+        let events = try await transport.send(HTTPRequest(method: "GET", url: try MSKLocalFixture.url(local.endpoints.controlURL + "/events")))
         let decoded = try JSONDecoder().decode([MSKLocalEvent].self, from: events.body)
         #expect(decoded.map(\.kind) == ["broker_down", "reset"])
-        let counters = try await transport.send(HTTPRequest(method: "GET", url: URL(string: local.endpoints.controlURL + "/counters")!))
+        let counters = try await transport.send(HTTPRequest(method: "GET", url: try MSKLocalFixture.url(local.endpoints.controlURL + "/counters")))
         #expect(try JSONDecoder().decode(MSKLocalCountersSnapshot.self, from: counters.body) == local.counters.snapshot)
         await local.shutdown()
     }

@@ -18,18 +18,17 @@ struct HostileInputTests {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-hostile-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
         // A short authentication timeout (the default, 30 s, is too long to wait for) so that the
         // script can check that idle unauthenticated connections are closed. It must stay longer
         // than the script's other waits for a close (5 s); the script refuses less than 8 s.
         let authenticationTimeout = "10"
-        process.arguments = ["--brokers", "2", "--topics", "hostile:2", "--authentication-timeout", authenticationTimeout]
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }  // only when a step threw
+        let logHandle = try FileHandle(forWritingTo: log)
+        let process = try SpawnedProcess.spawn(try #require(Self.binary), ["--brokers", "2", "--topics", "hostile:2", "--authentication-timeout", authenticationTimeout],
+                                               stdin: nil, stdout: output.fileHandleForWriting.fileDescriptor, stderr: logHandle.fileDescriptor)
+        try output.fileHandleForWriting.close()
+        try logHandle.close()
+        defer { process.terminate(SIGKILL) }  // only when a step threw: a no-op once it has exited
 
         let line = await ChildProcess.firstLine(of: output)
         let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
@@ -53,19 +52,19 @@ struct HostileInputTests {
         let exited = await Self.waitForExit(process, within: .seconds(10))
         #expect(exited, "msk-local did not exit within 10 s of SIGTERM (killed)")
         if exited {
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0,
-                    "SIGTERM is a clean stop: got \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus); log (tail): \(Self.tail(of: log))")
+            #expect(process.exitedNormally && process.exitStatus == 0,
+                    "SIGTERM is a clean stop: got status \(process.exitStatus ?? -1); log (tail): \(Self.tail(of: log))")
         }
     }
 
     /// Polls without blocking a cooperative thread; SIGKILLs a child that outlives `limit`.
-    private static func waitForExit(_ process: Process, within limit: Duration) async -> Bool {
+    private static func waitForExit(_ process: SpawnedProcess, within limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while process.isRunning, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         guard process.isRunning else { return true }
-        kill(process.processIdentifier, SIGKILL)
+        process.terminate(SIGKILL)
         return false
     }
 

@@ -25,17 +25,17 @@ struct LocalAWSEndpointTests {
         configuration.logger = MSKLocalFixture.quiet
         let local = try await MSKLocalServer.start(configuration)
 
-        let imds = EC2InstanceMetadataCredentialProvider(endpoint: URL(string: local.endpoints.imdsURL)!)
+        let imds = EC2InstanceMetadataCredentialProvider(endpoint: try MSKLocalFixture.url(local.endpoints.imdsURL))
         let first = try await imds.credentials()
         let second = try await imds.credentials()
         #expect(first.accessKeyID != second.accessKeyID)
         #expect(first.expiration != nil && first.sessionToken != nil)
         try assertSignsAcceptedTokens(second, local, principalSuffix: ":assumed-role/msk-local-instance/i-0msklocal")
 
-        let container = ContainerCredentialProvider(url: URL(string: local.endpoints.ecsURL)!, authorizationToken: "local-container-token")
+        let container = ContainerCredentialProvider(url: try MSKLocalFixture.url(local.endpoints.ecsURL), authorizationToken: "local-container-token")
         try assertSignsAcceptedTokens(try await container.credentials(), local, principalSuffix: ":assumed-role/msk-local-instance/i-0msklocal")
         await #expect(throws: (any Error).self) {
-            _ = try await ContainerCredentialProvider(url: URL(string: local.endpoints.ecsURL)!, authorizationToken: "wrong").credentials()
+            _ = try await ContainerCredentialProvider(url: try MSKLocalFixture.url(local.endpoints.ecsURL), authorizationToken: "wrong").credentials()
         }
         let counters = local.counters.snapshot
         #expect(counters.imdsCredentialRequests == 2)
@@ -45,7 +45,7 @@ struct LocalAWSEndpointTests {
 
     @Test func stsRefusesWhatAWSWouldRefuse() async throws {
         let local = try await MSKLocalFixture.start(brokers: 1)
-        let stsURL = URL(string: local.endpoints.stsURL)!
+        let stsURL = try MSKLocalFixture.url(local.endpoints.stsURL)
         func code(source: AWSCredentials, role: String? = nil, duration: Int? = nil) async -> String? {
             do {
                 let provider = try STSAssumeRoleCredentialProvider(roleARN: role ?? local.endpoints.roleARNs[0], roleSessionName: "checks",
@@ -77,7 +77,7 @@ struct LocalAWSEndpointTests {
         let local = try await MSKLocalFixture.start(brokers: 1)
         let source = StaticCredentialProvider(AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey))
         let provider = try STSAssumeRoleCredentialProvider(roleARN: local.endpoints.roleARNs[0], sourceCredentials: source, region: "us-east-1",
-                                                           endpoint: URL(string: local.endpoints.stsURL)!, timeout: .seconds(10))
+                                                           endpoint: try MSKLocalFixture.url(local.endpoints.stsURL), timeout: .seconds(10))
         // Each fault as the error it must be, not merely "retriable" (a timeout would be that too).
         for mode in ["500", "throttling", "malformed", "hang"] {
             #expect(try await MSKLocalFixture.controlPOST(local, "sts-fail?count=1&mode=\(mode)") == 200)
@@ -105,7 +105,7 @@ struct LocalAWSEndpointTests {
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
         try local.oidc.token(subject: "first").write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let provider = try STSWebIdentityCredentialProvider(roleARN: local.endpoints.roleARNs[0], webIdentityTokenFile: tokenFile, roleSessionName: "irsa",
-                                                            region: "us-east-1", endpoint: URL(string: local.endpoints.stsURL)!)
+                                                            region: "us-east-1", endpoint: try MSKLocalFixture.url(local.endpoints.stsURL))
         let credentials = try RefreshingCredentialCache(provider: provider, logger: MSKLocalFixture.quiet)
         let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 10),
                                          logger: MSKLocalFixture.quiet)
@@ -156,7 +156,7 @@ struct WebIdentityVerificationTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         try token.write(toFile: file, atomically: true, encoding: .utf8)
         let provider = try STSWebIdentityCredentialProvider(roleARN: local.endpoints.roleARNs[0], webIdentityTokenFile: file, roleSessionName: "wi",
-                                                            region: "us-east-1", endpoint: URL(string: local.endpoints.stsURL)!)
+                                                            region: "us-east-1", endpoint: try MSKLocalFixture.url(local.endpoints.stsURL))
         return try await provider.credentials()
     }
 
@@ -198,10 +198,11 @@ struct WebIdentityVerificationTests {
 
     @Test func theIssuersKeysAreServedAsAJWKSAndTheControlAPIMintsTokens() async throws {
         let local = try await MSKLocalFixture.start(brokers: 1)
-        let (keys, _) = try await URLSession.shared.data(from: URL(string: try #require(local.endpoints.oidcKeysURL))!)
+        let keysURL = try #require(local.endpoints.oidcKeysURL.flatMap { URL(string: $0) })
+        let (keys, _) = try await URLSession.shared.data(from: keysURL)
         let jwks = try #require(try JSONSerialization.jsonObject(with: keys) as? [String: [[String: String]]])
         #expect(jwks["keys"]?.first?["crv"] == "P-256" && jwks["keys"]?.first?["alg"] == "ES256")
-        var request = URLRequest(url: URL(string: local.endpoints.controlURL + "/web-identity-token?subject=ci&lifetime=600")!)
+        var request = URLRequest(url: try MSKLocalFixture.url(local.endpoints.controlURL + "/web-identity-token?subject=ci&lifetime=600"))
         request.httpMethod = "POST"
         let (body, _) = try await URLSession.shared.data(for: request)
         let token = try #require((try JSONSerialization.jsonObject(with: body) as? [String: String])?["token"])

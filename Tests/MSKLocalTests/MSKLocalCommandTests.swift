@@ -13,14 +13,11 @@ struct MSKLocalCommandTests {
     func printsItsEndpointsWritesTheEnvFileAndExitsOnSIGTERM() async throws {
         let envFile = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-\(UUID().uuidString).env").path
         defer { try? FileManager.default.removeItem(atPath: envFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
-        process.arguments = ["--brokers", "2", "--topics", "a:3,b", "--env-file", envFile]
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }  // only when a step threw
+        let process = try SpawnedProcess.spawn(try #require(Self.binary), ["--brokers", "2", "--topics", "a:3,b", "--env-file", envFile],
+                                               stdin: nil, stdout: output.fileHandleForWriting.fileDescriptor, stderr: nil)
+        try output.fileHandleForWriting.close()
+        defer { process.terminate(SIGKILL) }  // only when a step threw: a no-op once it has exited
         let line = await ChildProcess.firstLine(of: output)
         let endpoints = try JSONDecoder().decode(MSKLocalEndpoints.self, from: line)
         #expect(endpoints.bootstrapServers.split(separator: ",").count == 2)
@@ -32,7 +29,7 @@ struct MSKLocalCommandTests {
         #expect(lines.contains("a:3") && lines.contains("b:1"), "\(lines)")
         process.terminate()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "SIGTERM is a clean stop")
+        #expect(process.exitedNormally && process.exitStatus == 0, "SIGTERM is a clean stop: \(process.exitStatus ?? -1)")
     }
 
     @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"),

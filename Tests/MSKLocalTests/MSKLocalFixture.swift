@@ -27,7 +27,7 @@ enum MSKLocalFixture {
         let source = StaticCredentialProvider(AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey))
         let provider = try STSAssumeRoleCredentialProvider(
             roleARN: local.endpoints.roleARNs[0], roleSessionName: "e2e", sourceCredentials: source,
-            region: local.endpoints.region, endpoint: URL(string: local.endpoints.stsURL)!
+            region: local.endpoints.region, endpoint: try MSKLocalFixture.url(local.endpoints.stsURL)
         )
         return try RefreshingCredentialCache(provider: provider, logger: quiet)
     }
@@ -43,8 +43,15 @@ enum MSKLocalFixture {
         )
     }
 
+    /// `string` as a URL; a test failure (not a crash) if it is none.
+    static func url(_ string: String) throws -> URL {
+        struct NotAURL: Error { let string: String }
+        guard let url = URL(string: string) else { throw NotAURL(string: string) }
+        return url
+    }
+
     static func controlPOST(_ local: MSKLocalServer, _ pathAndQuery: String) async throws -> Int {
-        let request = HTTPRequest(method: "POST", url: URL(string: local.endpoints.controlURL + "/" + pathAndQuery)!)
+        let request = HTTPRequest(method: "POST", url: try MSKLocalFixture.url(local.endpoints.controlURL + "/" + pathAndQuery))
         return try await URLSessionHTTPTransport().send(request).status
     }
 }

@@ -65,7 +65,7 @@ struct MSKTokenValidatorTests {
 
     @Test func aTamperedTokenFailsTheSignatureCheck() throws {
         let good = try token()
-        let url = String(decoding: Base64URL.decode(good)!, as: UTF8.self)
+        let url = String(decoding: try #require(Base64URL.decode(good)), as: UTF8.self)
         let tampered = url.replacingOccurrences(of: "X-Amz-Expires=900", with: "X-Amz-Expires=899")
         guard case .failure(let rejection) = validate(Base64URL.encodeWithoutPadding(tampered.utf8)) else {
             Issue.record("accepted a tampered token")

@@ -28,24 +28,19 @@ public enum ChildProcess {
     /// fails its test instead of hanging the suite.
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil,
                            timeout: Duration = .seconds(180)) throws -> Outcome {
-        let process = Process()
-        if executable.hasPrefix("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        if let environment { process.environment = environment }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
+        // SpawnedProcess, not Foundation's Process: see there why.
+        let process = try SpawnedProcess.spawn(executable, arguments, environment: environment,
+                                               stdin: input == nil ? nil : stdin.fileHandleForReading.fileDescriptor,
+                                               stdout: stdout.fileHandleForWriting.fileDescriptor, stderr: stderr.fileHandleForWriting.fileDescriptor)
+        // The child holds its ends now; ours must go, or the reads below never see the end.
+        try stdin.fileHandleForReading.close()
+        try stdout.fileHandleForWriting.close()
+        try stderr.fileHandleForWriting.close()
         let killed = DispatchSemaphore(value: 0)
         let watchdog = DispatchWorkItem {
             guard process.isRunning else { return }
-            kill(process.processIdentifier, SIGKILL)
+            process.terminate(SIGKILL)
             killed.signal()
         }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
@@ -56,15 +51,15 @@ public enum ChildProcess {
         DispatchQueue.global().async(group: errors) { errorData = stderr.fileHandleForReading.readDataToEndOfFile() }
         if let input {
             stdin.fileHandleForWriting.write(input)
-            try stdin.fileHandleForWriting.close()
         }
+        try stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         errors.wait()
         process.waitUntilExit()
         if killed.wait(timeout: .now()) == .success {
             throw TimedOut(command: ([executable] + arguments).joined(separator: " ").prefix(200).description, limit: timeout)
         }
-        return Outcome(status: process.terminationStatus, stdout: output, stderr: String(decoding: errorData, as: UTF8.self))
+        return Outcome(status: process.exitStatus ?? -1, stdout: output, stderr: String(decoding: errorData, as: UTF8.self))
     }
 
     /// ``run(_:_:input:environment:)`` on a Dispatch thread: async tests must not block one of

@@ -3,9 +3,9 @@ import Foundation
 /// A server the test starts as a child process on 127.0.0.1: it prints its port on its first
 /// line of stdout and exits when its stdin closes (so it never outlives the test run).
 public final class LoopbackServerProcess: @unchecked Sendable {
-    // @unchecked: `process` and `stdin` are set once in init and only read afterwards;
-    // Foundation's Process and FileHandle are thread-safe for terminate/close.
-    private let process: Process
+    // @unchecked: `stdin` (a Pipe, not Sendable) is set once in init and only closed afterwards,
+    // which FileHandle allows from any thread.
+    private let process: SpawnedProcess
     private let stdin: Pipe
     /// The port the server listens on.
     public let port: Int
@@ -15,15 +15,13 @@ public final class LoopbackServerProcess: @unchecked Sendable {
 
     /// Starts `executable arguments...` and waits (up to 30 s) for its port.
     public init(executable: String, arguments: [String]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
         stdin = Pipe()
         let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.standardError
-        try process.run()
+        // SpawnedProcess, not Foundation's Process: see there why.
+        process = try SpawnedProcess.spawn(executable, arguments, stdin: stdin.fileHandleForReading.fileDescriptor,
+                                           stdout: stdout.fileHandleForWriting.fileDescriptor, stderr: STDERR_FILENO)
+        try stdin.fileHandleForReading.close()
+        try stdout.fileHandleForWriting.close()
         var line = Data()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -53,10 +51,10 @@ public final class LoopbackServerProcess: @unchecked Sendable {
         try? stdin.fileHandleForWriting.close()
         // SIGTERM, then SIGKILL after 5 s: a child that outlived SIGTERM once left
         // `waitUntilExit` spinning for good and the whole test run hung (clean-clone CI).
-        if process.isRunning { process.terminate() }
+        process.terminate()
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.terminate(SIGKILL)
         process.waitUntilExit()
     }
 
