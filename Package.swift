@@ -91,7 +91,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets: package paths, Python reference scripts, loopback servers.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["AWSAuth"], path: "Tests/TestSupport"),
         // What the command-line clients share: connection and authentication options, output.
         .target(
             name: "KafkaCommandLine",

@@ -12,6 +12,27 @@ struct ProcessCredentialProviderTests {
         #expect(credentials.expiration == Date(timeIntervalSince1970: 1_893_456_000))
     }
 
+    /// A service with many descriptors open runs its credential_process without crashing (the
+    /// case that kills Foundation's Process.run(), see SpawnedProcess), and the command inherits
+    /// none of them.
+    @Test func withFourteenHundredDescriptorsOpenTheCommandRunsAndInheritsNone() async throws {
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<700 {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else { break }
+            held += ends
+        }
+        #expect(held.count == 1_400)
+        // The command reports how many descriptors it has, in the key id.
+        let provider = ProcessCredentialProvider(command: #"n=$(ls /proc/$$/fd | wc -l); printf '{"Version": 1, "AccessKeyId": "AKIDFDS%s", "SecretAccessKey": "s"}' "$n""#)
+        for _ in 0..<5 {
+            let credentials = try await provider.credentials()
+            let count = try #require(Int(credentials.accessKeyID.dropFirst("AKIDFDS".count)))
+            #expect(count <= 6, "the command inherited \(count) descriptors")
+        }
+    }
+
     @Test(arguments: [
         (#"echo not json"#, "not a JSON credentials document"),
         (#"echo '{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "leaky-secret"}'"#, "Version must be 1"),

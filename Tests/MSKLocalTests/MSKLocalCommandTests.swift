@@ -1,3 +1,4 @@
+import AWSAuth
 import Foundation
 import MSKLocal
 import Testing

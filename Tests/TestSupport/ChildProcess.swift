@@ -1,3 +1,4 @@
+import AWSAuth
 import Foundation
 
 /// Runs a program to completion and collects what it printed — the one way the tests start

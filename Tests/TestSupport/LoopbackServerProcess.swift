@@ -1,3 +1,4 @@
+import AWSAuth
 import Foundation
 
 /// A server the test starts as a child process on 127.0.0.1: it prints its port on its first

@@ -19,17 +19,15 @@ public struct ProcessCredentialProvider: AWSCredentialProvider {
     }
 
     public func credentials() async throws -> AWSCredentials {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
         let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.finish() }
+        // SpawnedProcess, not Foundation's Process, whose run() can crash a process with many
+        // descriptors open (see SpawnedProcess) — a service's, typically.
+        let process: SpawnedProcess
         do {
-            try process.run()
+            process = try SpawnedProcess.spawn("/bin/sh", ["-c", command], stdin: nil, stdout: stdout.fileHandleForWriting.fileDescriptor,
+                                               stderr: stderr.fileHandleForWriting.fileDescriptor, newProcessGroup: true)
+            try stdout.fileHandleForWriting.close()
+            try stderr.fileHandleForWriting.close()
         } catch {
             throw CredentialSourceError.misconfigured(source: name, reason: "cannot start /bin/sh: \(error)")
         }
@@ -37,26 +35,22 @@ public struct ProcessCredentialProvider: AWSCredentialProvider {
         // Unstructured on purpose: after a timeout we must not wait for them.
         let output = Task { await Self.readToEnd(stdout.fileHandleForReading) }
         let errors = Task { await Self.readToEnd(stderr.fileHandleForReading) }
-        let finishedInTime = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { for await _ in exited.stream {}; return true }
-            group.addTask { try? await Task.sleep(for: self.timeout); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        if !finishedInTime {
+        if process.isRunning {
             // Kill the shell's whole process group (its children hold our pipes open), then
             // the shell itself. The pipe readers finish on their own once the group is gone.
-            kill(-process.processIdentifier, SIGKILL)
-            process.terminate()
+            process.terminateGroup(SIGKILL)
+            process.terminate(SIGKILL)
             throw CredentialSourceError.badResponse(source: name, step: "run", reason: "the command did not finish within \(timeout) and was stopped")
         }
         let stdoutData = await output.value
         let stderrData = await errors.value
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard let status = process.exitStatus, status == 0 else {
             let message = String(decoding: stderrData.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw CredentialSourceError.badResponse(source: name, step: "run", reason: "the command exited with status \(process.terminationStatus)" + (message.isEmpty ? "" : ": \(message)"))
+            throw CredentialSourceError.badResponse(source: name, step: "run", reason: "the command exited with status \(process.exitStatus ?? -1)" + (message.isEmpty ? "" : ": \(message)"))
         }
         return try Self.parse(stdoutData)
     }
