@@ -18,11 +18,11 @@ public struct GatewayLimits: Sendable {
     /// A connection with no traffic either way this long is closed (Kafka's
     /// `connections.max.idle.ms`, 10 minutes).
     public var idleTimeout: Duration = .seconds(600)
-    /// Requests forwarded upstream and not yet answered, per connection; reading pauses at the
-    /// cap and resumes as answers arrive. Before authentication only `ApiVersions` is forwarded,
-    /// and only this many of them.
+    /// Requests not yet answered, per connection; reading pauses at the cap and resumes as
+    /// answers go out.
     public var maximumRequestsInFlight = 1_000
-    /// See ``maximumRequestsInFlight``.
+    /// The same before authentication, when the gateway answers everything itself (ApiVersions,
+    /// SASL) and only an authentication delay can hold an answer back.
     public var maximumRequestsInFlightBeforeAuthentication = 4
 
     /// The defaults above.
