@@ -103,4 +103,17 @@ struct GatewayAPIVersionsTests {
         #expect(answer.ranges == [18: 0...4])
         await local.shutdown()
     }
+
+    @Test func authenticationsAreCountedByTheClientSoftwareNamedInApiVersions() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1)
+        let port = try #require(local.endpoints.bootstrapServers.split(separator: ":").last.flatMap { Int($0) })
+        let named = try RawTCPConnection(port: port)
+        #expect(named.send(Self.request(version: 3, correlationID: 1)))
+        #expect(named.readKafkaFrame(within: .seconds(5)) != nil)
+        #expect(try ControlAPITests.authenticate(on: named, token: try ControlAPITests.freshToken(local))?.error == 0)
+        // A client that never says what it is (ApiVersions v0, or none at all).
+        #expect(try ControlAPITests.authenticate(port: port, token: try ControlAPITests.freshToken(local))?.error == 0)
+        #expect(local.counters.snapshot.authenticationsByClientSoftware == ["raw-client/9.9": 1, "unknown": 1])
+        await local.shutdown()
+    }
 }

@@ -42,6 +42,9 @@ struct OtherKafkaClientsTests {
         #expect(counters.sessionsExpired == 0)
         #expect(counters.authenticationsFailed == 0, "\(counters.authenticationFailuresByReason)")
         #expect(counters.apiVersionsByClientSoftware.keys.contains { $0.hasPrefix("confluent-kafka-python/") }, "\(counters.apiVersionsByClientSoftware)")
+        // Every authentication (first ones and re-authentications) is put down to that client.
+        let byClient = counters.authenticationsByClientSoftware.filter { $0.key.hasPrefix("confluent-kafka-python/") }.values.reduce(0, +)
+        #expect(byClient == counters.authenticationsSucceeded, "\(counters.authenticationsByClientSoftware)")
         await local.shutdown()
     }
 

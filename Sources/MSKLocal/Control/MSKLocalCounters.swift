@@ -53,6 +53,10 @@ public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
     /// ApiVersions requests by client software (`name/version`, from v3 and later), at most
     /// ``MSKLocalCounters/maximumClientSoftwareKeys`` of them; the rest under `(other)`.
     public var apiVersionsByClientSoftware: [String: Int] = [:]
+    /// Successful authentications (first ones and re-authentications) by the client software
+    /// the connection named in ApiVersions v3 or later (`unknown` when it did not), bounded as
+    /// ``apiVersionsByClientSoftware`` is.
+    public var authenticationsByClientSoftware: [String: Int] = [:]
 }
 
 /// Thread-safe tallies behind ``MSKLocalCountersSnapshot``.
@@ -76,9 +80,10 @@ public final class MSKLocalCounters: Sendable {
         state.withLock { body(&$0.snapshot) }
     }
 
-    func authenticationSucceeded(_ session: AuthenticatedSession, reauthentication: Bool) {
+    func authenticationSucceeded(_ session: AuthenticatedSession, reauthentication: Bool, clientSoftware: String?) {
         state.withLock { state in
             state.snapshot.authenticationsSucceeded += 1
+            Self.count(clientSoftware ?? "unknown", in: &state.snapshot.authenticationsByClientSoftware)
             if reauthentication { state.snapshot.reauthentications += 1 }
             state.snapshot.authenticationsByPrincipal[session.principal, default: 0] += 1
             state.accessKeys.insert(session.accessKeyID)
@@ -96,13 +101,19 @@ public final class MSKLocalCounters: Sendable {
     /// Client software names are chosen by clients: the map that counts them is bounded.
     public static let maximumClientSoftwareKeys = 64
 
-    func clientSoftwareSeen(name: String, version: String) {
-        let key = "\(name.prefix(64))/\(version.prefix(64))"
-        state.withLock { state in
-            let counts = state.snapshot.apiVersionsByClientSoftware
-            let counted = counts[key] != nil || counts.count < Self.maximumClientSoftwareKeys ? key : "(other)"
-            state.snapshot.apiVersionsByClientSoftware[counted, default: 0] += 1
-        }
+    /// The key client software is counted under: `name/version`, each cut at 64 characters.
+    static func clientSoftwareKey(name: String, version: String) -> String {
+        "\(name.prefix(64))/\(version.prefix(64))"
+    }
+
+    func clientSoftwareSeen(_ key: String) {
+        state.withLock { Self.count(key, in: &$0.snapshot.apiVersionsByClientSoftware) }
+    }
+
+    /// Counts `key` in `counts`, or under `(other)` once the map holds its maximum of keys.
+    private static func count(_ key: String, in counts: inout [String: Int]) {
+        let counted = counts[key] != nil || counts.count < maximumClientSoftwareKeys ? key : "(other)"
+        counts[counted, default: 0] += 1
     }
 
     func webIdentityTokenSeen(_ token: String) {

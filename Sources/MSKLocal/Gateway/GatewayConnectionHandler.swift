@@ -40,6 +40,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var session: AuthenticatedSession?
     private var sessionTimer: Scheduled<Void>?
     private var authenticationDeadline: Scheduled<Void>?
+    /// What the client said it is in ApiVersions v3+ (`name/version`), for the counters.
+    private var clientSoftware: String?
 
     init(shared: GatewayShared, listener: Int, upstreamAddress: SocketAddress, frameLimit: KafkaFrameSizeLimit) {
         self.shared = shared
@@ -283,7 +285,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// ApiVersions, any version, from what the upstream supports (``KafkaAPIVersions``).
     private func answerAPIVersions(_ header: KafkaRequestHeader, body: ByteBuffer, context: ChannelHandlerContext) {
         if let software = KafkaAPIVersions.clientSoftware(version: header.apiVersion, body: body) {
-            shared.counters.clientSoftwareSeen(name: software.name, version: software.version)
+            let key = MSKLocalCounters.clientSoftwareKey(name: software.name, version: software.version)
+            clientSoftware = key
+            shared.counters.clientSoftwareSeen(key)
         }
         let answer = shared.apiVersions.responseBody(version: header.apiVersion, allocator: context.channel.allocator)
         var response = context.channel.allocator.buffer(capacity: answer.readableBytes + 4)
@@ -369,7 +373,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             authenticationDeadline?.cancel()
             authenticationDeadline = nil
             frameLimit.maximum = shared.limits.maximumFrameSize
-            shared.counters.authenticationSucceeded(authenticated, reauthentication: reauthentication)
+            shared.counters.authenticationSucceeded(authenticated, reauthentication: reauthentication, clientSoftware: clientSoftware)
             let lifetimeMs = max(0, Int64((authenticated.sessionEnd.timeIntervalSince(now) * 1000).rounded(.down)))
             writeAuthenticateBody(&response, version: header.apiVersion, error: KafkaErrorCode.none, message: nil, lifetimeMs: lifetimeMs)
             pendingAuthentication?.response = response

@@ -15,18 +15,9 @@ import boto3
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import AbstractTokenProvider
 from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
-from botocore.credentials import CredentialProvider, Credentials
+from botocore.credentials import Credentials
 
-
-class StaticProvider(CredentialProvider):
-    METHOD = "static"
-
-    def __init__(self, credentials):
-        super().__init__()
-        self.credentials = credentials
-
-    def load(self):
-        return self.credentials
+from static_credentials import StaticProvider
 
 
 class TokenProvider(AbstractTokenProvider):

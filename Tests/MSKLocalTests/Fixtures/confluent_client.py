@@ -17,19 +17,10 @@ import uuid
 
 import boto3
 from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
-from botocore.credentials import CredentialProvider, Credentials
+from botocore.credentials import Credentials
 from confluent_kafka import Consumer, KafkaException, Producer
 
-
-class StaticProvider(CredentialProvider):
-    METHOD = "static"
-
-    def __init__(self, credentials):
-        super().__init__()
-        self.credentials = credentials
-
-    def load(self):
-        return self.credentials
+from static_credentials import StaticProvider
 
 
 class TokenSource:

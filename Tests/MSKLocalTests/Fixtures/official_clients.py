@@ -13,26 +13,16 @@ import sys
 import boto3
 import botocore
 from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
-from botocore.credentials import CredentialProvider, Credentials
+from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.dirname(__file__))
 from kafka_sasl_client import Connection, authenticate, handshake  # noqa: E402
+from static_credentials import StaticProvider  # noqa: E402
 
 
 def sts_client(endpoints, key, secret, token=None):
     return boto3.client("sts", region_name=endpoints["region"], endpoint_url=endpoints["sts_url"],
                         aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
-
-
-class StaticProvider(CredentialProvider):
-    METHOD = "static"
-
-    def __init__(self, credentials):
-        super().__init__()
-        self.credentials = credentials
-
-    def load(self):
-        return self.credentials
 
 
 def main():
