@@ -28,8 +28,11 @@ public struct ProcessCredentialProvider: AWSCredentialProvider {
                                                stderr: stderr.fileHandleForWriting.fileDescriptor, newProcessGroup: true)
             try stdout.fileHandleForWriting.close()
             try stderr.fileHandleForWriting.close()
+        } catch let error as SpawnedProcess.SpawnFailed {
+            // The reason only: the command line may carry a profile name or a token argument.
+            throw CredentialSourceError.misconfigured(source: name, reason: "cannot start /bin/sh: \(String(cString: strerror(error.errno)))")
         } catch {
-            throw CredentialSourceError.misconfigured(source: name, reason: "cannot start /bin/sh: \(error)")
+            throw CredentialSourceError.misconfigured(source: name, reason: "cannot set up the command's pipes")
         }
         // Drain both pipes while the command runs, so a chatty command cannot block on a full pipe.
         // Unstructured on purpose: after a timeout we must not wait for them.
