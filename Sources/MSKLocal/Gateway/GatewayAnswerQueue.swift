@@ -46,13 +46,12 @@ struct GatewayAnswerQueue {
         upstream.popFirst()
     }
 
-    /// The answers that can be written now, in order: those at the head that are filled.
-    mutating func takeReady() -> [ByteBuffer] {
-        var ready: [ByteBuffer] = []
+    /// Hands over the answers that can be written now, in order: those at the head that are
+    /// filled (one per upstream answer, typically, so no array is made for them).
+    mutating func takeReady(_ write: (ByteBuffer) -> Void) {
         while let first = slots.first, let response = first.response {
-            ready.append(response)
             slots.removeFirst()
+            write(response)
         }
-        return ready
     }
 }

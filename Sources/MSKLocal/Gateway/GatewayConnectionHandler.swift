@@ -36,6 +36,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var pendingAuthentication: GatewayAnswerQueue.Slot?
     private var upstreamWritable = true
     private var readsPaused = false
+    /// Whether the upstream channel reads (it pauses while the client does not take our writes).
+    private var upstreamReading = true
     private var handshakeDone = false
     private var session: AuthenticatedSession?
     private var sessionTimer: Scheduled<Void>?
@@ -173,7 +175,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             readsPaused = pause
             try? context.channel.syncOptions?.setOption(.autoRead, value: !pause)
         }
-        try? upstream?.syncOptions?.setOption(.autoRead, value: clientWritable)
+        // Only on a change: this runs for every answer, and the option is a channel call.
+        if let upstream, clientWritable != upstreamReading {
+            upstreamReading = clientWritable
+            try? upstream.syncOptions?.setOption(.autoRead, value: clientWritable)
+        }
     }
 
     // MARK: Upstream
@@ -257,7 +263,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// Writes the answers whose turn it is.
     private func writeReadyAnswers(flush: Bool) {
         guard let context else { return }
-        for response in answers.takeReady() { context.write(wrapOutboundOut(response), promise: nil) }
+        answers.takeReady { context.write(wrapOutboundOut($0), promise: nil) }
         if flush { context.flush() }
         updateReading()
     }
