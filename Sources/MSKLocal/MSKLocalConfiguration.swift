@@ -44,6 +44,9 @@ public struct MSKLocalConfiguration: Sendable {
     public var webIdentityTokenLifetime = 3600
     /// How far in the future a token's `X-Amz-Date` may be.
     public var allowedClockSkew: TimeInterval = 300
+    /// The shortest session a token may open, in seconds; a token whose credentials end sooner
+    /// is refused with MSK's "Session too short" (``MSKTokenValidator/minimumSessionLifetime``).
+    public var minimumSessionLifetime: TimeInterval = 2
     /// Topics created at start: name and partition count.
     public var topics: [(name: String, partitions: Int)] = []
     /// Faults applied periodically while running (soak runs).
@@ -80,6 +83,9 @@ public struct MSKLocalConfiguration: Sendable {
         }
         guard allowedClockSkew.isFinite, (0...86_400).contains(allowedClockSkew) else {
             throw .invalidConfiguration(name: "allowedClockSkew", reason: "\(allowedClockSkew) is outside 0...86400 seconds")
+        }
+        guard minimumSessionLifetime.isFinite, (0...3_600).contains(minimumSessionLifetime) else {
+            throw .invalidConfiguration(name: "minimumSessionLifetime", reason: "\(minimumSessionLifetime) is outside 0...3600 seconds")
         }
         guard (2...86_400).contains(webIdentityTokenLifetime) else {
             throw .invalidConfiguration(name: "webIdentityTokenLifetime", reason: "\(webIdentityTokenLifetime) is outside 2...86400")

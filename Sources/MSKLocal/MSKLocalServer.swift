@@ -51,7 +51,8 @@ public final class MSKLocalServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
         let shared = GatewayShared(
-            authentication: .mskIAM(MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew, registry: registry)),
+            authentication: .mskIAM(MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew,
+                                                      minimumSessionLifetime: configuration.minimumSessionLifetime, registry: registry)),
             limits: configuration.gatewayLimits, faults: faults, counters: counters, logger: configuration.logger
         )
         var tls: (context: NIOSSLContext, caFile: String)?

@@ -53,6 +53,9 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "Allowed clock skew for token dates, in seconds.")
     var clockSkew: Double = 300
 
+    @Option(help: "Refuse tokens whose credentials end within this many seconds (\"Session too short\").")
+    var minimumSessionSeconds: Double = 2
+
     @Option(help: "Drop every client connection every N seconds.")
     var dropEvery: Double?
 
@@ -116,6 +119,7 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.instanceCredentialLifetime = instanceCredentialLifetime
         configuration.containerAuthorizationToken = containerAuthorizationToken
         configuration.allowedClockSkew = clockSkew
+        configuration.minimumSessionLifetime = minimumSessionSeconds
         configuration.faultSchedule = try faultSchedule()
         configuration.webIdentityTokenFile = webIdentityTokenFile
         configuration.webIdentityTokenLifetime = webIdentityTokenLifetime

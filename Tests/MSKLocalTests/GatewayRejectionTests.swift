@@ -25,9 +25,11 @@ struct GatewayRejectionTests {
         ("expired", "expired", "the token expired"),
         ("wrong region", "wrong_host", "kafka.eu-west-1.amazonaws.com"),
         ("unknown session token", "session_token_mismatch", "the security token does not belong"),
+        // Credentials good for 600 s against a broker that wants sessions of 900 s or more.
+        ("session too short", "session_too_short", "Session too short"),
     ])
     func refusesABadTokenAndTheApplicationSeesWhy(kind: String, reasonCode: String, visibleText: String) async throws {
-        let local = try await MSKLocalFixture.start(brokers: 1, topics: [("refused", 1)])
+        let local = try await MSKLocalFixture.start(brokers: 1, topics: [("refused", 1)], minimumSessionLifetime: kind == "session too short" ? 900 : 2)
         let source = AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey)
         let issued = local.registry.issue(principal: "arn:aws:sts::111122223333:assumed-role/r/s", lifetime: 600, now: Date())
         let mint: @Sendable () throws -> MSKIAMToken = {
@@ -41,6 +43,8 @@ struct GatewayRejectionTests {
                 return MSKIAMToken(value: token.value, lifetimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 60_000, principal: token.principal)
             case "wrong region":
                 return try MSKIAMTokenSigner(region: "eu-west-1").token(for: source, at: Date())
+            case "session too short":
+                return try MSKIAMTokenSigner(region: "us-east-1").token(for: issued.credentials, at: Date())
             default:
                 let foreign = AWSCredentials(accessKeyID: issued.credentials.accessKeyID, secretAccessKey: issued.credentials.secretAccessKey,
                                              sessionToken: "a-session-token-msk-local-never-issued", expiration: issued.credentials.expiration)

@@ -13,8 +13,10 @@ enum MSKLocalFixture {
         return logger
     }()
 
-    static func start(brokers: Int = 2, credentialLifetime: Int? = 30, topics: [(String, Int)] = []) async throws -> MSKLocalServer {
+    static func start(brokers: Int = 2, credentialLifetime: Int? = 30, topics: [(String, Int)] = [],
+                      minimumSessionLifetime: TimeInterval = 2) async throws -> MSKLocalServer {
         var configuration = MSKLocalConfiguration()
+        configuration.minimumSessionLifetime = minimumSessionLifetime
         configuration.brokers = brokers
         configuration.maximumCredentialLifetime = credentialLifetime
         configuration.topics = topics.map { (name: $0.0, partitions: $0.1) }

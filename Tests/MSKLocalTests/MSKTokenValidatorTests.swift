@@ -117,12 +117,33 @@ struct MSKTokenValidatorTests {
             return
         }
         #expect(rejection.reasonCode == "signed_in_future")
-        // And at the other end: a 900-s token is good until its last second, not after.
-        #expect((try? validate(try token(at: now.addingTimeInterval(-899))).get()) != nil)
-        guard case .failure(let late) = validate(try token(at: now.addingTimeInterval(-900))) else {
-            Issue.record("accepted a token at its end")
+        // And at the other end: a 900-s token opens a session while at least the minimum (2 s)
+        // is left, is "too short" in its last 2 s, and expired after.
+        #expect((try? validate(try token(at: now.addingTimeInterval(-898))).get()) != nil)
+        let ending = [-899.0, -900].map { validate((try? token(at: now.addingTimeInterval($0))) ?? "") }
+        guard case .failure(let short) = ending[0], case .failure(let late) = ending[1] else {
+            Issue.record("accepted a token in or after its last 2 s: \(ending)")
             return
         }
+        #expect(short.reasonCode == "session_too_short")
         #expect(late.reasonCode == "expired")
+    }
+
+    /// MSK refuses a token whose credentials end within seconds ("Session too short"), so a
+    /// client re-signing with credentials about to expire learns it at once rather than holding
+    /// a session that ends before its first request.
+    @Test func credentialsEndingWithinTheMinimumGiveSessionTooShort() throws {
+        let issued = registry.issue(principal: "arn:aws:sts::111122223333:assumed-role/r/s", lifetime: 120, now: now)
+        let signed = try token(issued.credentials, at: now)
+        #expect((try? validate(signed, at: now.addingTimeInterval(118)).get()) != nil, "2 s left: enough")
+        guard case .failure(let rejection) = validate(signed, at: now.addingTimeInterval(118.5)) else {
+            Issue.record("accepted a session of 1.5 s")
+            return
+        }
+        #expect(rejection.reasonCode == "session_too_short")
+        #expect(rejection.description == "Session too short: the token or the credentials that signed it end in 1500 ms")
+        // The minimum is the validator's: 0 accepts any session that has not ended.
+        let lenient = MSKTokenValidator(region: "us-east-1", minimumSessionLifetime: 0, registry: registry)
+        #expect((try? lenient.validate(token: signed, now: now.addingTimeInterval(119.9)).get()) != nil)
     }
 }

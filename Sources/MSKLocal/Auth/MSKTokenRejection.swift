@@ -22,6 +22,9 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
     case credentialsExpired(accessKeyID: String)
     case signatureMismatch(accessKeyID: String)
     case principalChanged(from: String, to: String)
+    /// The session the token would open (until the token or its credentials end) is shorter
+    /// than the broker's minimum.
+    case sessionTooShort(milliseconds: Int)
     case rejectedByFault
     /// The broker's limit on new connections per second was reached (MSK: "Too many connects").
     case tooManyConnects(perSecond: Int)
@@ -50,6 +53,7 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .credentialsExpired: "credentials_expired"
         case .signatureMismatch: "signature_mismatch"
         case .principalChanged: "principal_changed"
+        case .sessionTooShort: "session_too_short"
         case .rejectedByFault: "rejected_by_fault"
         case .tooManyConnects: "too_many_connects"
         }
@@ -77,7 +81,9 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .sessionTokenMismatch(let key): "the security token does not belong to access key \(Self.quote(key))"
         case .credentialsExpired(let key): "the credentials of access key \(Self.quote(key)) have expired"
         case .signatureMismatch(let key): "the signature does not match (access key \(Self.quote(key)))"
-        case .principalChanged(let from, let to): "re-authentication as \(to) on a connection authenticated as \(from)"
+        // MSK's own wording for both, which users search for.
+        case .principalChanged(let from, let to): "Cannot change principals during re-authentication from \(from): \(to)"
+        case .sessionTooShort(let milliseconds): "Session too short: the token or the credentials that signed it end in \(milliseconds) ms"
         case .rejectedByFault: "authentication rejected by an injected fault"
         case .tooManyConnects(let perSecond): "Too many connects: this broker takes at most \(perSecond) new connections per second; retry later"
         }

@@ -21,11 +21,17 @@ public struct MSKTokenValidator: Sendable {
     public let allowedClockSkew: TimeInterval
     /// Where signing secrets come from.
     public let registry: CredentialRegistry
+    /// The shortest session a token may open. MSK refuses a token whose credentials end sooner
+    /// with "Session too short"; its threshold is not published, and reports from clients put it
+    /// at a couple of seconds, hence the default of 2 s (this project's credential cache never
+    /// signs with credentials that end within 5 s, `RefreshPolicy.expiryMargin`).
+    public let minimumSessionLifetime: TimeInterval
 
     /// Creates a validator.
-    public init(region: String, allowedClockSkew: TimeInterval = 300, registry: CredentialRegistry) {
+    public init(region: String, allowedClockSkew: TimeInterval = 300, minimumSessionLifetime: TimeInterval = 2, registry: CredentialRegistry) {
         self.region = region
         self.allowedClockSkew = allowedClockSkew
+        self.minimumSessionLifetime = minimumSessionLifetime
         self.registry = registry
     }
 
@@ -101,6 +107,10 @@ public struct MSKTokenValidator: Sendable {
             guard expiration > now else { throw .credentialsExpired(accessKeyID: accessKeyID) }
             sessionEnd = min(sessionEnd, expiration)
         }
+        let remaining = sessionEnd.timeIntervalSince(now)
+        guard remaining >= minimumSessionLifetime else {
+            throw .sessionTooShort(milliseconds: Self.wholeMilliseconds(remaining))
+        }
         return AuthenticatedSession(principal: known.principal, accessKeyID: accessKeyID, sessionEnd: sessionEnd)
     }
 
@@ -131,5 +141,11 @@ public struct MSKTokenValidator: Sendable {
     static func wholeSeconds(_ interval: TimeInterval) -> Int {
         guard interval.isFinite else { return interval < 0 ? Int.min : Int.max }
         return Int(max(-1e15, min(1e15, interval)))
+    }
+
+    /// The same, in whole milliseconds.
+    static func wholeMilliseconds(_ interval: TimeInterval) -> Int {
+        guard interval.isFinite else { return interval < 0 ? Int.min : Int.max }
+        return Int(max(-1e15, min(1e15, interval * 1000)))
     }
 }
