@@ -3,14 +3,17 @@ import Foundation
 /// A minimal client for the STS Query API: form-encoded POST, `Version=2011-06-15`, XML answers.
 struct STSClient: Sendable {
     static let apiVersion = "2011-06-15"
+    /// STS's answers are a few kilobytes; anything past this is not parsed.
+    static let maximumResponseBytes = 1 << 20
 
     let endpoint: URL
     let region: String
     let transport: any HTTPTransport
     let timeout: Duration
 
-    /// `https://sts.<region>.amazonaws.com`, or `override` (which may be plain HTTP: tests and
-    /// local stand-ins). Without an override, only HTTPS is ever used.
+    /// `https://sts.<region>.amazonaws.com` (`.amazonaws.com.cn` for the China regions), or
+    /// `override` (which may be plain HTTP: tests and local stand-ins). Without an override, only
+    /// HTTPS is ever used.
     init(region: String, endpointOverride: URL?, transport: any HTTPTransport, timeout: Duration) throws(STSError) {
         if let endpointOverride {
             guard let scheme = endpointOverride.scheme?.lowercased(), scheme == "https" || scheme == "http", endpointOverride.host != nil else {
@@ -18,7 +21,8 @@ struct STSClient: Sendable {
             }
             endpoint = endpointOverride
         } else {
-            guard let url = URL(string: "https://sts.\(region).amazonaws.com/"), !region.isEmpty else {
+            let domain = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+            guard let url = URL(string: "https://sts.\(region).\(domain)/"), !region.isEmpty else {
                 throw .invalidParameter(name: "region", reason: "'\(region)' is not a region")
             }
             endpoint = url
@@ -50,6 +54,9 @@ struct STSClient: Sendable {
             throw .transport(action: action, underlying: error)
         } catch {
             throw .transport(action: action, underlying: .connectionFailed(url: endpoint.absoluteString, reason: "\(error)"))
+        }
+        guard response.body.count <= Self.maximumResponseBytes else {
+            throw .malformedResponse(action: action, status: response.status, reason: "the body has \(response.body.count) bytes, more than an STS answer ever has")
         }
         let parsed = STSResponse.parse(response.body)
         guard (200..<300).contains(response.status) else {

@@ -6,6 +6,7 @@ Prints its port on the first line of stdout. Each endpoint ("imds", "ecs", "sts"
 set with POST /__mode {"imds": "ok", ...}:
   ok | garbage | status:<code> | throttle | access_denied | slow:<seconds> | expired |
   missing:<Field> | code:<NotSuccess> | error:<status>:<Code> (STS only: an STS error document)
+  GetCallerIdentity also: huge (a 2 MiB answer) | field:<Field>:<value> (one field replaced)
 GET /__requests returns every request received (method, path, headers, body).
 """
 import json
@@ -53,6 +54,20 @@ def sts_success(action, mode):
             f"<Credentials>{inner}</Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/stub/s</Arn>"
             f"<AssumedRoleId>AROASTUB:s</AssumedRoleId></AssumedRoleUser></{action}Result>"
             f"<ResponseMetadata><RequestId>req-ok</RequestId></ResponseMetadata></{action}Response>")
+
+
+def caller_identity(mode):
+    fields = {"Arn": "arn:aws:sts::123456789012:assumed-role/stub/s", "UserId": "AROASTUB:s", "Account": "123456789012"}
+    if mode.startswith("missing:"):
+        fields.pop(mode.split(":", 1)[1], None)
+    if mode.startswith("field:"):
+        _, name, value = mode.split(":", 2)
+        fields[name] = value
+    inner = "".join(f"<{k}>{v}</{k}>" for k, v in fields.items())
+    if mode == "huge":
+        inner += "<Padding>" + "x" * (2 << 20) + "</Padding>"
+    return (f'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>{inner}'
+            f"</GetCallerIdentityResult><ResponseMetadata><RequestId>req-id</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
 
 
 def sts_error(code, message):
@@ -125,10 +140,12 @@ class Handler(BaseHTTPRequestHandler):
         if mode.startswith("error:"):
             _, status, code = mode.split(":", 2)
             return self.reply(int(status), sts_error(code, f"stub answer {code}"), "text/xml")
-        if action == "AssumeRole" and "Authorization" not in self.headers:
+        if action in ("AssumeRole", "GetCallerIdentity") and "Authorization" not in self.headers:
             return self.reply(403, sts_error("MissingAuthenticationToken", "Request is missing Authentication Token"), "text/xml")
         if action == "AssumeRoleWithWebIdentity" and not form.get("WebIdentityToken"):
             return self.reply(400, sts_error("InvalidIdentityToken", "missing token"), "text/xml")
+        if action == "GetCallerIdentity":
+            return self.reply(200, caller_identity(mode), "text/xml")
         if action not in ("AssumeRole", "AssumeRoleWithWebIdentity"):
             return self.reply(400, sts_error("InvalidAction", f"unknown action {action}"), "text/xml")
         return self.reply(200, sts_success(action, mode), "text/xml")
