@@ -17,9 +17,15 @@ public enum KafkaAuthentication: Sendable {
 
     /// MSK IAM: OAUTHBEARER tokens signed for `region` with `credentials` (share one
     /// ``RefreshingCredentialCache``; its rotations trigger an immediate fresh token).
-    public static func mskIAM(region: String, credentials: RefreshingCredentialCache, expiresIn: Int = MSKIAMTokenSigner.maximumExpiry) throws -> KafkaAuthentication {
+    ///
+    /// `stsEndpoint` is where ``KafkaProducerConfiguration/logCallerIdentity`` asks STS who the
+    /// credentials belong to: `https://sts.<region>.amazonaws.com` unless overridden (msk-local's
+    /// `sts_url` in tests). Nothing else uses it; tokens are signed without any network call.
+    public static func mskIAM(region: String, credentials: RefreshingCredentialCache, expiresIn: Int = MSKIAMTokenSigner.maximumExpiry,
+                              stsEndpoint: URL? = nil) throws -> KafkaAuthentication {
         let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn)
         let signer = provider.signer
+        let identity = try STSCallerIdentityClient(region: region, endpoint: stsEndpoint)
         return .oauthBearer(OAuthBearerTokenSource(
             token: { try await provider.token() },
             immediateToken: {
@@ -37,6 +43,10 @@ public enum KafkaAuthentication: Sendable {
                     }
                     continuation.onTermination = { _ in forwarding.cancel() }
                 }
+            },
+            callerIdentity: {
+                // The very credentials tokens are signed with: the cache's current ones.
+                try await identity.callerIdentity(signingWith: credentials.credentials())
             }
         ))
     }
@@ -78,26 +88,17 @@ public struct OAuthBearerTokenSource: Sendable {
     public var immediateToken: (@Sendable () -> MSKIAMToken?)?
     /// Signals after which a new token should be pushed at once (credential rotations).
     public var rotations: (@Sendable () -> AsyncStream<Void>)?
+    /// Who the tokens authenticate as (for MSK IAM: STS `GetCallerIdentity` with the signing
+    /// credentials), asked once at start when the client's `logCallerIdentity` is on.
+    public var callerIdentity: (@Sendable () async throws -> AWSCallerIdentity)?
 
     /// Creates a source.
     public init(token: @escaping @Sendable () async throws -> MSKIAMToken, immediateToken: (@Sendable () -> MSKIAMToken?)? = nil,
-                rotations: (@Sendable () -> AsyncStream<Void>)? = nil) {
+                rotations: (@Sendable () -> AsyncStream<Void>)? = nil, callerIdentity: (@Sendable () async throws -> AWSCallerIdentity)? = nil) {
         self.token = token
         self.immediateToken = immediateToken
         self.rotations = rotations
-    }
-}
-
-extension KafkaProducerConfiguration {
-    /// The common MSK case: TLS + IAM with credentials from the AWS default chain, cached and
-    /// refreshed in the background, and reconnects spaced as AWS advises
-    /// (``mskReconnectBackoff``), so that a fleet restarting at once does not storm the brokers'
-    /// new-connection limit.
-    public static func msk(bootstrapServers: [String], region: String) throws -> KafkaProducerConfiguration {
-        let cache = try RefreshingCredentialCache(provider: DefaultCredentialChain.make(region: region))
-        var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrapServers, authentication: try .mskIAM(region: region, credentials: cache), tls: true)
-        configuration.reconnectBackoff = mskReconnectBackoff
-        return configuration
+        self.callerIdentity = callerIdentity
     }
 }
 

@@ -24,6 +24,8 @@ public final class KafkaConsumer: Sendable {
     private let window = ReadAheadWindow(size: KafkaConsumer.readAhead)
     private let reader = ReaderControl()
     private let logger: Logger
+    /// The `logCallerIdentity` lookup, while it runs (`nil` when off).
+    let callerIdentityLogged: Task<Void, Never>?
 
     private var handle: OpaquePointer { OpaquePointer(bitPattern: created.handleBits)! }
 
@@ -40,6 +42,7 @@ public final class KafkaConsumer: Sendable {
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
         context = KafkaCallbackContext(delivery: nil, refresher: refresher, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters)
         created = try RdKafkaHandle.make(RD_KAFKA_CONSUMER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
+        callerIdentityLogged = CallerIdentityLog.start(enabled: configuration.logCallerIdentity, authentication: configuration.authentication, logger: logger)
         // One queue for everything: errors, statistics and messages are all served by our reader.
         rd_kafka_poll_set_consumer(OpaquePointer(bitPattern: created.handleBits)!)
         // Unbounded here: the read-ahead window is what bounds it, and it waits rather than drops.

@@ -14,7 +14,7 @@ import Synchronization
 /// ```
 ///
 /// Delivery reports, errors and statistics are served by a thread of its own; with IAM,
-/// OAUTHBEARER tokens are refreshed in the background (see ``KafkaAuthentication/mskIAM(region:credentials:expiresIn:)``).
+/// OAUTHBEARER tokens are refreshed in the background (see ``KafkaAuthentication/mskIAM(region:credentials:expiresIn:stsEndpoint:)``).
 /// Call ``shutdown(timeout:)`` (or run it as a ServiceLifecycle `Service`) before dropping it.
 public final class KafkaProducer: Service, Sendable {
     /// The configuration it was made with.
@@ -44,6 +44,8 @@ public final class KafkaProducer: Service, Sendable {
     private let topics: ProducerTopics
     private let poller: PollThread
     private let logger: Logger
+    /// The `logCallerIdentity` lookup, while it runs (`nil` when off).
+    let callerIdentityLogged: Task<Void, Never>?
     private let lifecycle = Mutex(Lifecycle.running)
     /// Calls into the handle (produce and serve). Shutdown closes it and waits for the calls
     /// inside before destroying the handle; a call that comes later fails with `.shutDown`.
@@ -92,6 +94,8 @@ public final class KafkaProducer: Service, Sendable {
             events.flush()
             memoryRelease?.observe(depth: buffer.depth.messages)
         }
+        // Once the handle exists: a configuration librdkafka refuses asks nothing.
+        callerIdentityLogged = CallerIdentityLog.start(enabled: configuration.logCallerIdentity, authentication: configuration.authentication, logger: logger)
         let bits = handleBits
         // `unowned`, not `weak`: the handler owns this closure, so it is alive whenever the
         // closure runs — and a weak reference would give the handler a side table, making every

@@ -19,6 +19,11 @@ public struct KafkaProducerConfiguration: Sendable {
     /// `acks`: `-1` (all in-sync replicas), `0` or `1`.
     public var acks: Int
     /// `enable.idempotence`, on by default: ordered, no duplicates within one producer session.
+    ///
+    /// On an MSK cluster with IAM access control an idempotent producer's role needs
+    /// `kafka-cluster:WriteDataIdempotently` on the cluster (besides `Connect`, `DescribeTopic`
+    /// and `WriteData`): without it MSK refuses `InitProducerId` with
+    /// `CLUSTER_AUTHORIZATION_FAILED` and nothing is produced. Grant it, or set this to `false`.
     public var idempotence: Bool
     /// `linger.ms`.
     public var linger: Duration
@@ -41,6 +46,13 @@ public struct KafkaProducerConfiguration: Sendable {
     public var statisticsInterval: Duration?
     /// Any other librdkafka property, applied last.
     public var additionalProperties: [String: String]
+    /// Off by default. On, the producer asks STS once at start who the credentials it signs with
+    /// belong to (`GetCallerIdentity`, see ``OAuthBearerTokenSource/callerIdentity``) and logs
+    /// the principal's ARN at `info` — the IAM principal MSK authorizes, so a missing
+    /// permission can be matched to the right role. A failure is logged as a `warning` and
+    /// changes nothing else; no secret is ever logged. Without MSK IAM authentication it only
+    /// logs that there is nothing to ask.
+    public var logCallerIdentity: Bool = false
 
     /// The local buffer and the retry layer on top of librdkafka's own retries.
     public var delivery: DeliveryPolicy
