@@ -33,14 +33,22 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
     @Option(help: "X-Amz-Expires of the token in seconds (1...900).")
     var expiresIn: Int = MSKIAMTokenSigner.maximumExpiry
 
-    @Flag(help: "Print {\"token\", \"expiration_ms\", \"principal\"} as JSON.")
+    @Flag(help: "Print {\"token\", \"expiration_ms\", \"principal\", \"principal_source\"} as JSON.")
     var json = false
+
+    @Flag(inversion: .prefixedNo, help: "With --json, ask STS (GetCallerIdentity) for the principal's ARN; without an answer, or with --signing-time, the principal is the access key id.")
+    var callerIdentity = true
 
     func run() async throws {
         do {
-            let token = try await makeToken()
+            let (token, credentials) = try await makeToken()
             if json {
-                let document = TokenDocument(token: token.value, expiration_ms: token.lifetimeMs, principal: token.principal)
+                var document = TokenDocument(token: token.value, expiration_ms: token.lifetimeMs, principal: token.principal, principal_source: "access_key_id")
+                if callerIdentity, signingTime == nil, let identity = await lookUpIdentity(credentials) {
+                    document.principal = identity.arn
+                    document.principal_source = "sts_get_caller_identity"
+                    document.account = identity.account
+                }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(document), as: UTF8.self))
@@ -55,7 +63,27 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
         }
     }
 
-    private func makeToken() async throws -> MSKIAMToken {
+    /// Who `credentials` belong to, or `nil` (with a note on stderr) when STS does not say.
+    private func lookUpIdentity(_ credentials: AWSCredentials) async -> AWSCallerIdentity? {
+        do {
+            let client = try STSCallerIdentityClient(region: region, endpoint: try stsEndpointURL(), timeout: .seconds(5))
+            return try await client.callerIdentity(signingWith: credentials)
+        } catch {
+            FileHandle.standardError.write(Data("msk-iam-token: no principal ARN from STS (\(error)); printing the access key id\n".utf8))
+            return nil
+        }
+    }
+
+    private func stsEndpointURL() throws -> URL? {
+        guard let stsEndpoint else { return nil }
+        guard let url = URL(string: stsEndpoint), url.scheme != nil, url.host != nil else {
+            throw ValidationError("--sts-endpoint '\(stsEndpoint)' is not a URL")
+        }
+        return url
+    }
+
+    /// The token and the credentials that signed it.
+    private func makeToken() async throws -> (MSKIAMToken, AWSCredentials) {
         var clock: any WallClock = SystemWallClock()
         if let signingTime {
             guard let date = try? Date(signingTime, strategy: .iso8601) else {
@@ -63,13 +91,7 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
             }
             clock = FixedWallClock(instant: date)
         }
-        var endpoint: URL?
-        if let stsEndpoint {
-            guard let url = URL(string: stsEndpoint), url.scheme != nil, url.host != nil else {
-                throw ValidationError("--sts-endpoint '\(stsEndpoint)' is not a URL")
-            }
-            endpoint = url
-        }
+        let endpoint = try stsEndpointURL()
         var credentials: any AWSCredentialProvider
         if let profile {
             // An explicit profile must not silently fall through to other sources.
@@ -80,8 +102,9 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
         if let roleARN {
             credentials = try STSAssumeRoleCredentialProvider(roleARN: roleARN, roleSessionName: roleSessionName, sourceCredentials: credentials, region: region, endpoint: endpoint)
         }
-        let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn, clock: clock)
-        return try await provider.token()
+        let signer = try MSKIAMTokenSigner(region: region, expiresIn: expiresIn)
+        let current = try await credentials.credentials()
+        return (try signer.token(for: current, at: clock.now()), current)
     }
 }
 
@@ -89,7 +112,12 @@ struct MSKIAMTokenCommand: AsyncParsableCommand {
 private struct TokenDocument: Encodable {
     let token: String
     let expiration_ms: Int64
-    let principal: String
+    /// The principal's ARN from STS, else the access key id.
+    var principal: String
+    /// `sts_get_caller_identity` or `access_key_id`: where ``principal`` came from.
+    var principal_source: String
+    /// The account id, when STS answered.
+    var account: String?
 }
 
 /// `--signing-time`: every reading is that instant.
