@@ -47,6 +47,16 @@ public struct MSKLocalConfiguration: Sendable {
     /// The shortest session a token may open, in seconds; a token whose credentials end sooner
     /// is refused with MSK's "Session too short" (``MSKTokenValidator/minimumSessionLifetime``).
     public var minimumSessionLifetime: TimeInterval = 2
+    /// The cluster's name and uuid, as they appear in its ARN and its topics', groups' and
+    /// transactional ids' ARNs (``MSKResources``).
+    public var clusterName = "msk-local"
+    /// See ``clusterName``: MSK's form, a uuid and a revision.
+    public var clusterUUID = "6b1e3c1a-0d2f-4c7e-9a55-1f0c2d3e4b5a-1"
+    /// The policy of every principal without one of its own; with neither this nor
+    /// ``policies``, every request is allowed (as MSK allows nothing, set one to test a policy).
+    public var defaultPolicy: IAMPolicy?
+    /// Policies by IAM role ARN (applying to every session of the role) or user ARN.
+    public var policies: [String: IAMPolicy] = [:]
     /// Topics created at start: name and partition count.
     public var topics: [(name: String, partitions: Int)] = []
     /// Faults applied periodically while running (soak runs).
@@ -89,6 +99,14 @@ public struct MSKLocalConfiguration: Sendable {
         }
         guard (2...86_400).contains(webIdentityTokenLifetime) else {
             throw .invalidConfiguration(name: "webIdentityTokenLifetime", reason: "\(webIdentityTokenLifetime) is outside 2...86400")
+        }
+        for (name, value) in [("clusterName", clusterName), ("clusterUUID", clusterUUID)] {
+            guard (1...64).contains(value.utf8.count), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw .invalidConfiguration(name: name, reason: "'\(value.prefix(64))' must be 1 to 64 letters, digits or '-'")
+            }
+        }
+        for arn in policies.keys where ControlAPI.policyARNProblem(arn) != nil {
+            throw .invalidConfiguration(name: "policies", reason: "'\(arn.prefix(128))' is not an IAM role or user ARN")
         }
         try gatewayLimits.validate()
         try faultSchedule.validate()

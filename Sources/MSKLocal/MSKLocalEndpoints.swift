@@ -30,6 +30,9 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
     public var oidcKeysURL: String?
     /// The file msk-local keeps a web identity token in, when asked to.
     public var webIdentityTokenFile: String?
+    /// The cluster's ARN, under which IAM policies name its topics and groups
+    /// (`arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`).
+    public var clusterARN: String?
 
     enum CodingKeys: String, CodingKey {
         case bootstrapServers = "bootstrap_servers"
@@ -47,6 +50,7 @@ public struct MSKLocalEndpoints: Sendable, Codable, Equatable {
         case oidcIssuer = "oidc_issuer"
         case oidcKeysURL = "oidc_keys_url"
         case webIdentityTokenFile = "web_identity_token_file"
+        case clusterARN = "cluster_arn"
     }
 
     /// Shell `export` lines that point the AWS default credential chain at msk-local (through

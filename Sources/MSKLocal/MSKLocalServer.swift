@@ -33,6 +33,9 @@ public final class MSKLocalServer: Sendable {
     public let registry: CredentialRegistry
     /// The OpenID Connect provider whose web identity tokens msk-local's STS accepts.
     public let oidc: LocalOIDCIssuer
+    /// IAM authorization: the policies in force, the decisions made (also reachable through
+    /// the control API).
+    public let authorizer: MSKAuthorizer
 
     private let configuration: MSKLocalConfiguration
     private let gateway: KafkaGateway
@@ -49,11 +52,14 @@ public final class MSKLocalServer: Sendable {
         let faults = MSKLocalFaults()
         let registry = CredentialRegistry(source: configuration.sourceCredentials)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let resources = MSKResources(region: configuration.region, accountID: CredentialRegistry.accountID,
+                                     clusterName: configuration.clusterName, clusterUUID: configuration.clusterUUID)
+        let authorizer = MSKAuthorizer(resources: resources, defaultPolicy: configuration.defaultPolicy, policies: configuration.policies)
 
         let shared = GatewayShared(
             authentication: .mskIAM(MSKTokenValidator(region: configuration.region, allowedClockSkew: configuration.allowedClockSkew,
                                                       minimumSessionLifetime: configuration.minimumSessionLifetime, registry: registry)),
-            limits: configuration.gatewayLimits, faults: faults, counters: counters, logger: configuration.logger
+            limits: configuration.gatewayLimits, faults: faults, counters: counters, logger: configuration.logger, authorizer: authorizer
         )
         var tls: (context: NIOSSLContext, caFile: String)?
         if configuration.tls {
@@ -105,7 +111,7 @@ public final class MSKLocalServer: Sendable {
             registry: registry, faults: faults, counters: counters, sessionTokens: IMDSSessionTokens()
         )
         let actions = FaultActions(faults: faults, events: MSKLocalEventLog(), gateway: gateway, brokerCount: configuration.brokers)
-        let control = ControlAPI(actions: actions, counters: counters, cluster: cluster, oidc: oidc)
+        let control = ControlAPI(actions: actions, counters: counters, cluster: cluster, oidc: oidc, authorizer: authorizer)
         let http: LocalHTTPServer
         do {
             http = try await LocalHTTPServer.start(host: configuration.host, port: configuration.httpPort, group: group) { request in
@@ -136,6 +142,7 @@ public final class MSKLocalServer: Sendable {
             secretAccessKey: configuration.sourceCredentials.secretAccessKey,
             roleARNs: configuration.roleARNs
         )
+        endpoints.clusterARN = resources.cluster
         endpoints.oidcIssuer = oidc.issuer
         endpoints.oidcKeysURL = http.baseURL + "/oidc/keys"
         endpoints.webIdentityTokenFile = configuration.webIdentityTokenFile
@@ -148,11 +155,11 @@ public final class MSKLocalServer: Sendable {
             }
         }
         return MSKLocalServer(endpoints: endpoints, counters: counters, actions: actions, cluster: cluster, registry: registry, oidc: oidc,
-                              configuration: configuration, gateway: gateway, http: http, group: group, scheduledFaults: scheduled)
+                              authorizer: authorizer, configuration: configuration, gateway: gateway, http: http, group: group, scheduledFaults: scheduled)
     }
 
     private init(endpoints: MSKLocalEndpoints, counters: MSKLocalCounters, actions: FaultActions, cluster: MockKafkaCluster, registry: CredentialRegistry, oidc: LocalOIDCIssuer,
-                 configuration: MSKLocalConfiguration, gateway: KafkaGateway, http: LocalHTTPServer, group: MultiThreadedEventLoopGroup,
+                 authorizer: MSKAuthorizer, configuration: MSKLocalConfiguration, gateway: KafkaGateway, http: LocalHTTPServer, group: MultiThreadedEventLoopGroup,
                  scheduledFaults: Task<Void, Never>?) {
         self.endpoints = endpoints
         self.counters = counters
@@ -161,6 +168,7 @@ public final class MSKLocalServer: Sendable {
         self.cluster = cluster
         self.registry = registry
         self.oidc = oidc
+        self.authorizer = authorizer
         self.configuration = configuration
         self.gateway = gateway
         self.http = http

@@ -101,6 +101,19 @@ struct MSKLocalCommand: AsyncParsableCommand {
     @Option(help: "Write shell export lines pointing the AWS default chain at msk-local to this file.")
     var envFile: String?
 
+    @Option(help: ArgumentHelp("An IAM policy: FILE for every principal, or ROLE_ARN=FILE for one role (repeatable). Without it, everything is allowed.",
+                               valueName: "[ARN=]FILE"))
+    var policy: [String] = []
+
+    @Option(help: ArgumentHelp("Another role STS lets callers assume, arn:aws:iam::111122223333:role/NAME (repeatable).", valueName: "NAME"))
+    var role: [String] = []
+
+    @Option(help: "The cluster name in ARNs (policies name topics and groups under it; default msk-local).")
+    var clusterName: String?
+
+    @Option(help: "The cluster uuid in ARNs.")
+    var clusterUUID: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "notice"
 
@@ -120,6 +133,15 @@ struct MSKLocalCommand: AsyncParsableCommand {
         configuration.containerAuthorizationToken = containerAuthorizationToken
         configuration.allowedClockSkew = clockSkew
         configuration.minimumSessionLifetime = minimumSessionSeconds
+        if let clusterName { configuration.clusterName = clusterName }
+        if let clusterUUID { configuration.clusterUUID = clusterUUID }
+        for name in role {
+            guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+=,.@_-".contains($0)) }) else {
+                throw ValidationError("--role '\(name.prefix(64))' is not an IAM role name (1 to 64 of A-Z a-z 0-9 +=,.@_-)")
+            }
+            configuration.roleARNs.append("arn:aws:iam::\(CredentialRegistry.accountID):role/\(name)")
+        }
+        PolicyArgument.apply(try policy.map { try PolicyArgument($0) }, to: &configuration)
         configuration.faultSchedule = try faultSchedule()
         configuration.webIdentityTokenFile = webIdentityTokenFile
         configuration.webIdentityTokenLifetime = webIdentityTokenLifetime

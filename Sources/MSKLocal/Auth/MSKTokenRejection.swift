@@ -26,6 +26,8 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
     /// than the broker's minimum.
     case sessionTooShort(milliseconds: Int)
     case rejectedByFault
+    /// The principal's policy does not allow `kafka-cluster:Connect` on the cluster.
+    case connectNotAllowed(principal: String, cluster: String)
     /// The broker's limit on new connections per second was reached (MSK: "Too many connects").
     case tooManyConnects(perSecond: Int)
 
@@ -55,6 +57,7 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .principalChanged: "principal_changed"
         case .sessionTooShort: "session_too_short"
         case .rejectedByFault: "rejected_by_fault"
+        case .connectNotAllowed: "connect_not_allowed"
         case .tooManyConnects: "too_many_connects"
         }
     }
@@ -85,6 +88,7 @@ public enum MSKTokenRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case .principalChanged(let from, let to): "Cannot change principals during re-authentication from \(from): \(to)"
         case .sessionTooShort(let milliseconds): "Session too short: the token or the credentials that signed it end in \(milliseconds) ms"
         case .rejectedByFault: "authentication rejected by an injected fault"
+        case .connectNotAllowed(let principal, let cluster): "Access denied: \(principal) is not allowed kafka-cluster:Connect on \(cluster)"
         case .tooManyConnects(let perSecond): "Too many connects: this broker takes at most \(perSecond) new connections per second; retry later"
         }
     }

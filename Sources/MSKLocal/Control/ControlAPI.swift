@@ -17,6 +17,8 @@ import MSKKafka
 /// | `POST /control/topics?name=T&partitions=P` | creates a topic |
 /// | `POST /control/web-identity-token?subject=S&audience=A&lifetime=L` | a web identity token signed by msk-local's issuer |
 /// | `POST /control/reset` | clears every fault, brings every broker up |
+///
+/// and the authorization routes (policies, decisions) in `ControlAPI+Authorization.swift`.
 struct ControlAPI: Sendable {
     /// The most faults one request may queue (each queued STS failure is kept until used).
     static let maximumCount = 1_000_000
@@ -27,6 +29,7 @@ struct ControlAPI: Sendable {
     let counters: MSKLocalCounters
     let cluster: MockKafkaCluster
     let oidc: LocalOIDCIssuer
+    let authorizer: MSKAuthorizer
 
     func handle(_ request: LocalHTTPRequest) -> LocalHTTPResponse {
         let path = request.path.dropFirst("/control/".count).split(separator: "/").map(String.init)
@@ -42,6 +45,7 @@ struct ControlAPI: Sendable {
         func ok(_ fields: [String: Int] = [:]) -> LocalHTTPResponse { .json(200, fields) }
         func bad(_ message: String) -> LocalHTTPResponse { .json(400, ["error": message]) }
 
+        if let answer = handleAuthorization(request, path: path) { return answer }
         if request.method == "GET" {
             switch path.first ?? "" {
             case "counters": return .json(200, counters.snapshot)
@@ -49,7 +53,7 @@ struct ControlAPI: Sendable {
             default: return .json(404, ["error": "unknown control path \(request.path)"])
             }
         }
-        guard request.method == "POST" else { return .json(405, ["error": "use GET or POST"]) }
+        guard request.method == "POST" else { return .json(405, ["error": "use GET or POST (PUT and DELETE for policies)"]) }
         switch path.first ?? "" {
         case "drop-connections":
             return ok(["dropped": actions.dropConnections()])

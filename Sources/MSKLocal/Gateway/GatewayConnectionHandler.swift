@@ -242,10 +242,20 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             return
         }
         var response = frame
-        if KafkaAPI.rewrittenVersionCaps[request.apiKey] != nil {
-            let body = frame.getSlice(at: frame.readerIndex + 4, length: frame.readableBytes - 4)!
+        if KafkaAPI.rewrittenVersionCaps[request.apiKey] != nil || request.amendment.changesAnswer {
+            let body = frame.getSlice(at: frame.readerIndex + 4, length: frame.readableBytes - 4) ?? ByteBuffer()
             do {
-                if let rewritten = try shared.rewriter.rewrite(apiKey: request.apiKey, version: request.version, body: body, allocator: context.channel.allocator) {
+                var rewritten: ByteBuffer?
+                switch request.amendment {
+                case .addDenied(let denied):
+                    rewritten = try KafkaDenialAnswers.merge(body, apiKey: request.apiKey, version: request.version, denied: denied, allocator: context.channel.allocator)
+                case .filterMetadata(let named):
+                    let filter = metadataFilter(named: named)
+                    rewritten = try shared.rewriter.rewrite(apiKey: request.apiKey, version: request.version, body: body, topicFilter: filter, allocator: context.channel.allocator)
+                case .none:
+                    rewritten = try shared.rewriter.rewrite(apiKey: request.apiKey, version: request.version, body: body, allocator: context.channel.allocator)
+                }
+                if let rewritten {
                     response = context.channel.allocator.buffer(capacity: rewritten.readableBytes + 4)
                     response.writeInteger(correlationID)
                     response.writeImmutableBuffer(rewritten)
@@ -258,6 +268,16 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         }
         slot.response = response
         writeReadyAnswers(flush: false)
+    }
+
+    /// The Metadata topics this connection's principal may see (checked when the answer comes,
+    /// so that a policy replaced meanwhile applies to it).
+    private func metadataFilter(named: Bool) -> KafkaResponseRewriter.TopicFilter? {
+        guard let authorizer = shared.authorizer, let principal = session?.principal else { return nil }
+        let resources = authorizer.resources
+        return KafkaResponseRewriter.TopicFilter(named: named) { name in
+            authorizer.authorize(principal: principal, action: .describeTopic, resource: resources.topic(name))
+        }
     }
 
     /// Writes the answers whose turn it is.
@@ -274,8 +294,14 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     private func forward(_ frame: ByteBuffer, header: KafkaRequestHeader, body: ByteBuffer) {
         guard let context else { return }
+        var frame = frame
+        var amendment = KafkaInFlightRequest.Amendment.none
+        if let authorizer = shared.authorizer, authorizer.isEnforcing, let principal = session?.principal {
+            guard let authorized = authorize(frame, header: header, body: body, authorizer: authorizer, principal: principal, context: context) else { return }
+            (frame, amendment) = authorized
+        }
         if KafkaInFlightRequest.expectsResponse(header, body: body) {
-            answers.expectUpstream(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID))
+            answers.expectUpstream(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID, amendment: amendment))
         }
         if let upstream {
             upstream.write(frame, promise: nil)
@@ -284,6 +310,49 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             if !dialling { connectUpstream(context: context) }
         }
         updateReading()
+    }
+
+    /// Applies the principal's policy to a request about to be forwarded: what to forward and
+    /// how to amend the answer, or `nil` when the gateway answered it (or closed the connection).
+    private func authorize(_ frame: ByteBuffer, header: KafkaRequestHeader, body: ByteBuffer, authorizer: MSKAuthorizer, principal: String,
+                           context: ChannelHandlerContext) -> (ByteBuffer, KafkaInFlightRequest.Amendment)? {
+        let verdict: GatewayVerdict
+        do {
+            verdict = try GatewayRequestAuthorization(authorizer: authorizer, principal: principal)
+                .verdict(header, body: body, allocator: context.channel.allocator)
+        } catch {
+            shared.counters.update { $0.malformedFrames += 1 }
+            shared.logger.info("closing a connection that sent an unreadable request", metadata: ["api_key": "\(header.apiKey)", "error": "\(error)"])
+            context.close(promise: nil)
+            return nil
+        }
+        switch verdict {
+        case .forward:
+            return (frame, .none)
+        case .filterMetadata(let named):
+            return (frame, .filterMetadata(named: named))
+        case .forwardWithout(let newBody, let denied):
+            // The header as it came, then the new body (`body` is the rest of `frame`).
+            guard let headerBytes = frame.getSlice(at: frame.readerIndex, length: frame.readableBytes - body.readableBytes) else {
+                context.close(promise: nil)
+                return nil
+            }
+            var rewritten = context.channel.allocator.buffer(capacity: frame.readableBytes)
+            rewritten.writeImmutableBuffer(headerBytes)
+            rewritten.writeImmutableBuffer(newBody)
+            return (rewritten, .addDenied(denied))
+        case .answer(let answer):
+            var response = context.channel.allocator.buffer(capacity: answer.readableBytes + 4)
+            response.writeInteger(header.correlationID)
+            response.writeImmutableBuffer(answer)
+            answers.reserveOwn().response = response
+            writeReadyAnswers(flush: true)
+            return nil
+        case .close(let reason):
+            shared.logger.info("closing a connection whose request was denied without an answer", metadata: ["reason": "\(reason)"])
+            context.close(promise: nil)
+            return nil
+        }
     }
 
     // MARK: Answered here
@@ -349,6 +418,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         }
         if case .success(let new) = outcome, let current = session, current.principal != new.principal {
             outcome = .failure(.principalChanged(from: current.principal, to: new.principal))
+        }
+        if case .success(let new) = outcome, let authorizer = shared.authorizer,
+           !authorizer.authorize(principal: new.principal, action: .connect, resource: authorizer.resources.cluster) {
+            outcome = .failure(.connectNotAllowed(principal: new.principal, cluster: authorizer.resources.cluster))
         }
         let decided = outcome
         pendingAuthentication = answers.reserveOwn()

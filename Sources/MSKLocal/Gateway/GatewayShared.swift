@@ -11,6 +11,8 @@ final class GatewayShared: Sendable {
     let faults: MSKLocalFaults
     let counters: MSKLocalCounters
     let logger: Logger
+    /// IAM authorization of every request after authentication (IAM listeners only).
+    let authorizer: MSKAuthorizer?
 
     /// Why a new connection was not let in.
     enum Refusal: Equatable {
@@ -32,8 +34,10 @@ final class GatewayShared: Sendable {
     /// Per listener: new authentications allowed now (a token bucket of one second's worth).
     private let newConnectionAllowance = Mutex<[Int: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
-    init(authentication: GatewayAuthentication, limits: GatewayLimits, faults: MSKLocalFaults, counters: MSKLocalCounters, logger: Logger) {
+    init(authentication: GatewayAuthentication, limits: GatewayLimits, faults: MSKLocalFaults, counters: MSKLocalCounters, logger: Logger,
+         authorizer: MSKAuthorizer? = nil) {
         self.authentication = authentication
+        self.authorizer = authorizer
         self.limits = limits
         self.faults = faults
         self.counters = counters

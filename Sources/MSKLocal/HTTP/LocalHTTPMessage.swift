@@ -45,7 +45,7 @@ struct LocalHTTPResponse: Sendable {
 
     static func json(_ status: Int, _ value: some Encodable) -> LocalHTTPResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return LocalHTTPResponse(status: status, contentType: "application/json", body: body)
     }

@@ -29,12 +29,15 @@ struct KafkaAPIVersions: Sendable {
 
     /// What the gateway can serve end to end: the upstream's ranges, capped where the gateway
     /// rewrites responses (``KafkaAPI/rewrittenVersionCaps``), ApiVersions itself as answered
-    /// here and, on a SASL listener, the SASL APIs the gateway serves.
+    /// here and, on a SASL listener, the SASL APIs the gateway serves — and there only the APIs
+    /// it authorizes, at the versions it reads (``KafkaAPI/authorizedVersionCaps``).
     init(upstream: [KafkaAPIVersionRange], advertisesSASL: Bool) {
         let own: Set<Int16> = [KafkaAPI.apiVersions, KafkaAPI.saslHandshake, KafkaAPI.saslAuthenticate]
+        let caps = advertisesSASL ? KafkaAPI.authorizedVersionCaps : KafkaAPI.rewrittenVersionCaps
         var ranges: [KafkaAPIVersionRange] = upstream.compactMap { range in
             guard !own.contains(range.apiKey) else { return nil }
-            let maximum = KafkaAPI.rewrittenVersionCaps[range.apiKey].map { min(range.maximum, $0) } ?? range.maximum
+            if advertisesSASL, caps[range.apiKey] == nil { return nil }
+            let maximum = caps[range.apiKey].map { min(range.maximum, $0) } ?? range.maximum
             guard range.minimum <= maximum else { return nil }
             return KafkaAPIVersionRange(apiKey: range.apiKey, minimum: range.minimum, maximum: maximum)
         }

@@ -8,6 +8,22 @@ struct KafkaInFlightRequest {
     let apiKey: Int16
     let version: Int16
     let correlationID: Int32
+    /// What the gateway does to the upstream's answer for authorization.
+    var amendment: Amendment = .none
+
+    enum Amendment {
+        case none
+        /// Add these topics' refusals (the request went upstream without them).
+        case addDenied([KafkaDeniedTopic])
+        /// Leave out (or, when the request `named` them, refuse) the topics the principal may
+        /// not describe.
+        case filterMetadata(named: Bool)
+
+        var changesAnswer: Bool {
+            if case .none = self { return false }
+            return true
+        }
+    }
 
     /// Whether the broker answers `header`'s request at all: a Produce with `acks=0` gets no
     /// response. `body` starts after the header's client id. An unreadable Produce counts as

@@ -10,6 +10,11 @@ struct KafkaWireError: Error, CustomStringConvertible {
 /// arrays with an `INT32` count), read and written on a `ByteBuffer`. Every read throws on a
 /// short or malformed buffer instead of trapping.
 extension ByteBuffer {
+    mutating func readKafkaInt8() throws -> Int8 {
+        guard let value = readInteger(as: Int8.self) else { throw KafkaWireError("truncated INT8") }
+        return value
+    }
+
     mutating func readKafkaInt16() throws -> Int16 {
         guard let value = readInteger(as: Int16.self) else { throw KafkaWireError("truncated INT16") }
         return value
