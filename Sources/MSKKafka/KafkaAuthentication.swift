@@ -25,7 +25,6 @@ public enum KafkaAuthentication: Sendable {
                               stsEndpoint: URL? = nil) throws -> KafkaAuthentication {
         let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn)
         let signer = provider.signer
-        let identity = try STSCallerIdentityClient(region: region, endpoint: stsEndpoint)
         return .oauthBearer(OAuthBearerTokenSource(
             token: { try await provider.token() },
             immediateToken: {
@@ -45,8 +44,11 @@ public enum KafkaAuthentication: Sendable {
                 }
             },
             callerIdentity: {
-                // The very credentials tokens are signed with: the cache's current ones.
-                try await identity.callerIdentity(signingWith: credentials.credentials())
+                // Made when asked, not here: its URLSession (a curl handle on Linux) is only
+                // worth having when logCallerIdentity is on. The very credentials tokens are
+                // signed with: the cache's current ones.
+                let identity = try STSCallerIdentityClient(region: region, endpoint: stsEndpoint)
+                return try await identity.callerIdentity(signingWith: credentials.credentials())
             }
         ))
     }
