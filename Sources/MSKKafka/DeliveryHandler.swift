@@ -13,6 +13,8 @@ final class DeliveryHandler: Sendable {
     private let counters: KafkaClientCounters
     private let deadLetters: DeadLetterFile?
     private let logger: Logger
+    /// The client's fatal error, once it has one: what every failure reports from then on.
+    let fatal: KafkaFatalState
     /// Produces an attempt again; nil once the producer is gone.
     ///
     /// Boxed in a class, not held as a bare closure: a function value in a generic container
@@ -33,8 +35,10 @@ final class DeliveryHandler: Sendable {
     /// Attempts waiting for their backoff.
     private let retries = Mutex<RetryScheduler?>(nil)
 
-    init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger) {
+    init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger,
+         fatal: KafkaFatalState) {
         self.policy = policy
+        self.fatal = fatal
         self.buffer = buffer
         self.events = events
         self.counters = counters
@@ -129,6 +133,15 @@ final class DeliveryHandler: Sendable {
     /// An attempt failed: in a delivery report (`inDeliveryReport`, on the thread serving
     /// librdkafka's queue), or when librdkafka refused to enqueue it.
     func failed(_ pending: PendingMessage, _ failure: KafkaDeliveryFailure, inDeliveryReport: Bool) {
+        // After a fatal error nothing can succeed: the fatal error is the reason, not "purged".
+        if let fatal = fatal.error {
+            finallyFail(pending, fatal, inDeliveryReport: inDeliveryReport)
+            return
+        }
+        if let denied = KafkaAuthorizationFailure(code: failure.code, topic: pending.message.topic, idempotentProducer: fatal.idempotentProducer) {
+            finallyFail(pending, .authorization(denied), inDeliveryReport: inDeliveryReport)
+            return
+        }
         guard failure.isRetriable else {
             finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason), inDeliveryReport: inDeliveryReport)
             return

@@ -11,9 +11,13 @@ final class KafkaCallbackContext: Sendable {
     let statistics: StatisticsHandler
     let logger: Logger
     let counters: KafkaClientCounters
+    /// librdkafka's fatal error, once there is one.
+    let fatal: KafkaFatalState
 
-    init(delivery: DeliveryHandler?, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters) {
+    init(delivery: DeliveryHandler?, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters,
+         fatal: KafkaFatalState = KafkaFatalState(idempotentProducer: false)) {
         self.delivery = delivery
+        self.fatal = fatal
         self.refresher = refresher
         self.statistics = statistics
         self.logger = logger
@@ -31,9 +35,12 @@ final class KafkaCallbackContext: Sendable {
 /// `dr_msg_cb`: one delivery report per message (from whichever thread serves the queue; see
 /// ``PollThread``). The context is borrowed, not retained: this runs once per message, and the
 /// context outlives the handle.
-let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
+let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { handle, message, opaque in
     guard let message, let opaque else { return }
     Unmanaged<KafkaCallbackContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
+        // Messages purged because the client failed fatally: the fatal error is what they
+        // report, whether or not its error callback has been served yet.
+        if let handle, KafkaFatalState.mayFollowFatalError(message.pointee.err) { context.fatal.record(from: handle) }
         context.delivery?.report(message)
     }
 }
@@ -44,10 +51,14 @@ let oauthBearerRefreshCallback: @convention(c) (OpaquePointer?, UnsafePointer<CC
 }
 
 /// `error_cb`: client-level errors. An authentication failure gets a fresh token at once.
-let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, code, reason, opaque in
+let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { handle, code, reason, opaque in
     guard let context = KafkaCallbackContext.from(opaque) else { return }
     let error = rd_kafka_resp_err_t(rawValue: code)
     let text = reason.map { String(cString: $0) } ?? ""
+    if error == RD_KAFKA_RESP_ERR__FATAL, let handle, let fatal = context.fatal.record(from: handle) {
+        context.logger.critical("the Kafka client failed fatally; every message it holds fails with this error", metadata: ["error": "\(fatal)"])
+        return
+    }
     if error == RD_KAFKA_RESP_ERR__AUTHENTICATION {
         context.counters.authenticationFailures.increment()
         context.refresher?.refreshNow(reason: "authentication failed")

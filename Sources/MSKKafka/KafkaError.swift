@@ -17,6 +17,11 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case shutDown
     /// The message is larger than the buffer could ever hold.
     case messageTooLargeForBuffer(bytes: Int, limit: Int)
+    /// The cluster refused the request for want of a permission (on MSK: an IAM policy that
+    /// lacks ``KafkaAuthorizationFailure/action``). Never retried.
+    case authorization(KafkaAuthorizationFailure)
+    /// librdkafka's fatal error: the client can do nothing more (see `rd_kafka_fatal_error`).
+    case fatal(code: Int32, name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +39,10 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
             return "the producer has shut down"
         case .messageTooLargeForBuffer(let bytes, let limit):
             return "a message of \(bytes) bytes can never fit the local buffer of \(limit) bytes"
+        case .authorization(let failure):
+            return "not authorized: \(failure)"
+        case .fatal(let code, let name, let reason):
+            return "the Kafka client failed fatally: \(name) (\(code)): \(reason)"
         }
     }
 }

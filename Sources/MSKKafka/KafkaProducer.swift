@@ -75,13 +75,14 @@ public final class KafkaProducer: Service, Sendable {
         let topics = ProducerTopics(limit: topicHandleLimit)
         self.topics = topics
         let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: Self.maxUnreadEventBytes, reportsDeliveries: delivery.reportsDeliveries)
-        let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, events: events, counters: counters, logger: logger)
+        let fatal = KafkaFatalState(idempotentProducer: configuration.idempotence)
+        let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal)
         self.delivery = deliveryHandler
         context = KafkaCallbackContext(
             delivery: deliveryHandler,
             refresher: refresher,
             statistics: StatisticsHandler(counters: counters, logger: logger, bufferDepth: { [buffer] in buffer.depth }),
-            logger: logger, counters: counters
+            logger: logger, counters: counters, fatal: fatal
         )
 
         created = try RdKafkaHandle.make(RD_KAFKA_PRODUCER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil) { conf in
@@ -132,7 +133,8 @@ public final class KafkaProducer: Service, Sendable {
     /// Sends `message` and returns where it was stored, retrying retriable failures as the
     /// ``KafkaProducerConfiguration/DeliveryPolicy`` says.
     /// - Throws: ``KafkaError`` — `bufferFull` (fail-fast policy), `retriesExhausted`,
-    ///   `delivery` (non-retriable), `shutDown`.
+    ///   `delivery` (non-retriable), `authorization` (never retried: the IAM action the
+    ///   principal's policy lacks), `fatal` (the client can do nothing more), `shutDown`.
     public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
         let bytes = message.byteCount
         if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }

@@ -47,8 +47,8 @@ struct CompletionPathTests {
                 _ = try await producer.send(original)
                 Issue.record("expected the send to fail")
             } catch let error as KafkaError {
-                guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
-                #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+                guard case .authorization(let failure) = error else { Issue.record("\(error)"); return }
+                #expect(failure.name == "TOPIC_AUTHORIZATION_FAILED" && failure.action == "kafka-cluster:WriteData")
             }
             // The room comes back just after the handler has run (so that a flush that sees an
             // empty buffer finds every handler called): wait for it.

@@ -19,7 +19,7 @@ struct DeliveryHandlerTests {
         let buffer = ProducerBuffer(maxMessages: 10, maxBytes: 1000, backpressure: .failFast)
         let counters = KafkaClientCounters(clientID: "delivery-handler-test")
         let handler = DeliveryHandler(policy: .init(), buffer: buffer, events: ProducerEventSink(buffer: buffer, counters: counters, topics: ProducerTopics(), maxUnreadBytes: 1 << 20),
-                                      counters: counters, logger: Logger(label: "test"))
+                                      counters: counters, logger: Logger(label: "test"), fatal: KafkaFatalState(idempotentProducer: true))
         let innermost = Atomic<Int>(0)
         handler.setReproduce { _ in innermost.store(Self.stackAddress(), ordering: .relaxed) }
         defer { handler.setReproduce(nil) }

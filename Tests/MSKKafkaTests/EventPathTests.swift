@@ -108,8 +108,8 @@ struct EventPathTests {
             let (delivered, failed) = await Self.outcomes(of: producer, count: 1)
             #expect(delivered.isEmpty)
             guard let (message, error) = failed.first else { Issue.record("no failure event"); return }
-            guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
-            #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+            guard case .authorization(let failure) = error else { Issue.record("\(error)"); return }
+            #expect(failure.name == "TOPIC_AUTHORIZATION_FAILED" && failure.action == "kafka-cluster:WriteData")
             #expect(message.topic == original.topic)
             #expect(message.partition == original.partition)
             #expect(message.key == original.key)

@@ -90,8 +90,8 @@ struct KafkaProducerTests {
             _ = try await producer.send(KafkaProducerMessage(topic: "flaky", value: "denied"))
             Issue.record("expected TOPIC_AUTHORIZATION_FAILED")
         } catch let error as KafkaError {
-            guard case .delivery(_, let name, _) = error else { Issue.record("\(error)"); return }
-            #expect(name == "TOPIC_AUTHORIZATION_FAILED")
+            guard case .authorization(let failure) = error else { Issue.record("\(error)"); return }
+            #expect(failure.name == "TOPIC_AUTHORIZATION_FAILED" && failure.action == "kafka-cluster:WriteData")
         }
         await producer.shutdown()
         #expect(producer.counters.failed.value == 1)

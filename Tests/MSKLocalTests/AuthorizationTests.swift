@@ -47,19 +47,38 @@ struct AuthorizationTests {
         return try KafkaProducer(configuration: configuration, logger: MSKLocalFixture.quiet)
     }
 
-    @Test func aWriterWithoutWriteDataIdempotentlyIsDeniedAtInitProducerID() async throws {
+    /// The authorization failure `result` failed with, if that is how it failed.
+    static func authorizationFailure<T>(_ result: Result<T, any Error>) -> KafkaAuthorizationFailure? {
+        guard case .failure(let error) = result, case .authorization(let failure)? = error as? KafkaError else { return nil }
+        return failure
+    }
+
+    @Test func aWriterWithoutWriteDataIdempotentlyFailsFastWithTheMissingActionAndDeadLetters() async throws {
         let local = try await Self.start(topics: [("orders", 1)], policy: .allowAll)
         let writer = try Self.policy([
             ("Allow", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Self.cluster(local)]),
             ("Allow", ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], [Self.topic(local, "*")]),
         ])
         local.authorizer.setPolicy(writer, for: nil)
-        let producer = try Self.producer(local)
+        let deadLetters = FileManager.default.temporaryDirectory.appendingPathComponent("authz-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: deadLetters) }
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        // Retries allowed, and a long message timeout: neither may stretch a final refusal.
+        let configuration = try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 900, messageTimeout: .seconds(60),
+                                                                       delivery: .init(maxRetries: 10, deadLetterPath: deadLetters))
+        let producer = try KafkaProducer(configuration: configuration, logger: MSKLocalFixture.quiet)
         let started = ContinuousClock.now
         let result = await Self.outcome { try await producer.send(KafkaProducerMessage(topic: "orders", value: "x")) }
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(10), "refused at once, not after the message timeout")
-        #expect(throws: (any Error).self) { try result.get() }
+        #expect(ContinuousClock.now - started < .seconds(10), "refused at once, not after retries or the message timeout")
+        let failure = Self.authorizationFailure(result)
+        #expect(failure?.action == "kafka-cluster:WriteDataIdempotently", "\(result)")
+        #expect(failure?.hint.contains("idempotence: false") == true)
+        // A later send fails the same way, at once.
+        let again = await Self.outcome { try await producer.send(KafkaProducerMessage(topic: "orders", value: "y")) }
+        #expect(Self.authorizationFailure(again)?.action == "kafka-cluster:WriteDataIdempotently", "\(again)")
+        let letters = try DeadLetterFile.read(path: deadLetters)
+        #expect(letters.map { String(decoding: $0.message.value, as: UTF8.self) } == ["x", "y"])
+        #expect(letters.allSatisfy { $0.error.contains("kafka-cluster:WriteDataIdempotently") })
         let denials = local.authorizer.denials(since: 0).denials
         #expect(denials.contains { $0.action == "kafka-cluster:WriteDataIdempotently" && $0.resource == Self.cluster(local) }, "\(denials)")
         await producer.shutdown(timeout: .milliseconds(100))
@@ -78,7 +97,8 @@ struct AuthorizationTests {
         async let denied = Self.outcome { try await producer.send(KafkaProducerMessage(topic: "audit", value: "refused")) }
         let (good, bad) = await (allowed, denied)
         #expect((try? good.get()) != nil, "\(good)")
-        #expect(throws: (any Error).self) { try bad.get() }
+        let failure = Self.authorizationFailure(bad)
+        #expect(failure?.action == "kafka-cluster:WriteData" && failure?.resource == "topic 'audit'", "\(bad)")
         let denials = local.authorizer.denials(since: 0).denials
         #expect(denials.contains { $0.action == "kafka-cluster:WriteData" && $0.resource == Self.topic(local, "audit") && $0.kind == "implicit" })
         await producer.shutdown(timeout: .milliseconds(100))
@@ -165,7 +185,7 @@ struct AuthorizationTests {
         let response = try await URLSessionHTTPTransport().send(request)
         #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
         let result = await Self.outcome { try await producer.send(KafkaProducerMessage(topic: "orders", value: "after")) }
-        #expect("\(result)".contains("TOPIC_AUTHORIZATION_FAILED"), "\(result)")
+        #expect(Self.authorizationFailure(result)?.name == "TOPIC_AUTHORIZATION_FAILED", "\(result)")
         let denials = local.authorizer.denials(since: 0).denials
         #expect(denials.count >= 1 && denials.allSatisfy { $0.action == "kafka-cluster:WriteData" && $0.statement == "NoMoreWrites" })
         await producer.shutdown(timeout: .milliseconds(100))
