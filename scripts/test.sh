@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 swift test "$@"
-./scripts/soak.sh --duration 120 --out .build/soak-ci
+# Under the least-privilege policy the soak needs (docs/policies/soak.json): authorization
+# checks every request on the hot path, and report.json lists any denial.
+./scripts/soak.sh --duration 120 --policy docs/policies/soak.json --out .build/soak-ci

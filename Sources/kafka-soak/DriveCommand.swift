@@ -50,6 +50,9 @@ struct DriveCommand: AsyncParsableCommand {
     var sampleEvery: Double = 2
     @Option(help: "Directory for report.json and report.html.")
     var out = "soak-report"
+    @Option(help: ArgumentHelp("An IAM policy msk-local enforces: FILE for every principal, or ROLE_ARN=FILE (repeatable); denials go into report.json.",
+                               valueName: "[ARN=]FILE"))
+    var policy: [String] = []
 
     func run() async throws {
         let startedAt = Date()
@@ -70,6 +73,7 @@ struct DriveCommand: AsyncParsableCommand {
         configuration.faultSchedule.stsOutageEvery = every(stsOutageEvery)
         configuration.faultSchedule.stsOutageLength = .milliseconds(Int64(stsOutageLength * 1000))
         configuration.faultSchedule.rejectAuthenticationsEvery = every(rejectEvery)
+        PolicyArgument.apply(try policy.map { try PolicyArgument($0) }, to: &configuration)
         let local = try await MSKLocalServer.start(configuration)
         emitText("msk-local: gateway \(local.endpoints.bootstrapServers), STS \(local.endpoints.stsURL)")
 
@@ -115,11 +119,20 @@ struct DriveCommand: AsyncParsableCommand {
         let finalCounters = local.counters.snapshot
         let beginMs = startedAt.timeIntervalSince1970 * 1000
         let faults = local.events.events().map { SoakReport.Timed(t: (Double($0.timeMs) - beginMs) / 1000, record: $0) }
+        let authorization = local.authorizer.isEnforcing
+            ? SoakReport.Authorization(decisions: local.authorizer.decisions, denials: local.authorizer.denials(since: 0).denials) : nil
         await local.shutdown()
 
         let series = collected.state.withLock { $0 }
-        let report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
+        var report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
                                 consumerExit: consumerExit, audit: audit)
+        if let authorization {
+            report.authorization = authorization
+            let denied = authorization.decisions.filter { $0.outcome == "denied" }
+            let total = denied.reduce(0) { $0 + $1.count }
+            report.notes.append(total == 0 ? "policy in force: no request was denied"
+                : "policy in force: \(total) requests denied — " + denied.prefix(5).map { "\($0.action) on \($0.resource) ×\($0.count)" }.joined(separator: "; "))
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -176,13 +189,19 @@ struct DriveCommand: AsyncParsableCommand {
         // A duplicate needs a produce that was sent twice: a message re-produced by the retry
         // layer after a timeout, or a request librdkafka sent again after a lost connection.
         // Duplicates the log does not hold were read twice by the consumer, not produced twice.
+        // librdkafka counts a request it sends again (`txretries`), but not the messages an
+        // idempotent producer puts back in its queue when a connection is lost with a Produce in
+        // flight, and the mock cluster does not deduplicate them as a broker would: every lost
+        // producer connection may explain a duplicate. One with none of these is unexplained.
         let storedDuplicates = (audit?.truncatedPartitions ?? 0) > 0 ? totals.duplicates : totals.inLogDuplicates ?? totals.duplicates
-        if storedDuplicates > 0, totals.retries == 0, totals.requestRetries == 0 {
-            problems.append("\(storedDuplicates) messages stored twice without any retried produce: unexplained")
+        let producerReconnects = producerSummary?.reconnects ?? 0
+        if storedDuplicates > 0, totals.retries == 0, totals.requestRetries == 0, producerReconnects == 0 {
+            problems.append("\(storedDuplicates) messages stored twice without any retried produce or lost producer connection: unexplained")
         }
         if totals.duplicates > 0 {
             notes.append("\(totals.duplicates) duplicates; produces sent twice: \(totals.retries) messages re-produced by the retry layer after a timeout "
-                + "(the broker may have stored the first attempt) and \(totals.requestRetries) requests librdkafka sent again after a lost connection")
+                + "(the broker may have stored the first attempt), \(totals.requestRetries) requests librdkafka sent again, and \(producerReconnects) "
+                + "producer reconnects, each of which may resend the Produce requests in flight (the mock cluster does not deduplicate them)")
         }
         if totals.outOfOrder > 0 { notes.append("\(totals.outOfOrder) messages arrived after a later one of their stream: re-produced messages land after newer ones") }
         let authFaults = faults.filter { $0.record.kind == "reject_authentications" }.count

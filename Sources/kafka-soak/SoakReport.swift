@@ -75,4 +75,12 @@ struct SoakReport: Codable {
     var broker: [Timed<MSKLocalCountersSnapshot>]
     /// Faults, seconds since the run began.
     var faults: [Timed<MSKLocalEvent>]
+    /// With `--policy`: msk-local's authorization decisions and its denials (nil: no policy).
+    var authorization: Authorization?
+
+    struct Authorization: Codable {
+        var decisions: [MSKAuthorizationDecisionCount]
+        /// The most recent denials msk-local kept (at most 1,000).
+        var denials: [MSKAuthorizationDenial]
+    }
 }
