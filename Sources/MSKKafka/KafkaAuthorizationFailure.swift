@@ -20,11 +20,16 @@ public struct KafkaAuthorizationFailure: Sendable, Equatable, CustomStringConver
     ///   - topic: the topic of the request, when it has one.
     ///   - idempotentProducer: whether the client is an idempotent producer, whose
     ///     `InitProducerId` needs `kafka-cluster:WriteDataIdempotently`.
-    init?(code: Int32, topic: String?, idempotentProducer: Bool) {
+    ///   - consumer: whether the client reads (a topic then needs `ReadData`, not `WriteData`).
+    init?(code: Int32, topic: String?, idempotentProducer: Bool, consumer: Bool = false) {
         let error = rd_kafka_resp_err_t(rawValue: code)
         self.code = code
         self.name = String(cString: rd_kafka_err2name(error))
         switch error {
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED where consumer:
+            action = "kafka-cluster:ReadData"
+            resource = topic.map { "topic '\($0)'" } ?? "the topic"
+            hint = "allow kafka-cluster:ReadData and kafka-cluster:DescribeTopic on the topic's ARN in the role's policy"
         case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
             action = "kafka-cluster:WriteData"
             resource = topic.map { "topic '\($0)'" } ?? "the topic"

@@ -77,12 +77,19 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Commits `message` as processed (its offset + 1), synchronously.
+    /// - Throws: ``KafkaError/authorization(_:)`` when the group (or the topic) is not
+    ///   allowed, naming the IAM action; ``KafkaError/delivery(code:name:reason:)`` otherwise.
     public func commit(_ message: KafkaConsumerMessage) throws {
         let list = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         rd_kafka_topic_partition_list_add(list, message.topic, message.partition)?.pointee.offset = message.offset + 1
         let error = rd_kafka_commit(handle, list, 0)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.delivery(code: error.rawValue, name: String(cString: rd_kafka_err2name(error)), reason: String(cString: rd_kafka_err2str(error))) }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if let denied = KafkaAuthorizationFailure(code: error.rawValue, topic: message.topic, idempotentProducer: false, consumer: true) {
+                throw KafkaError.authorization(denied)
+            }
+            throw KafkaError.delivery(code: error.rawValue, name: String(cString: rd_kafka_err2name(error)), reason: String(cString: rd_kafka_err2str(error)))
+        }
     }
 
     /// Leaves the group, stops reading and releases librdkafka. Safe to call more than once.
@@ -118,7 +125,13 @@ public final class KafkaConsumer: Sendable {
                 let message = raw.pointee
                 guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                     window.release()
-                    logger.warning("consumer error", metadata: ["code": "\(String(cString: rd_kafka_err2name(message.err)))"])
+                    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) }
+                    if let denied = KafkaAuthorizationFailure(code: message.err.rawValue, topic: topic, idempotentProducer: false, consumer: true) {
+                        // Final until the policy changes: said as an error, with what is missing.
+                        logger.error("consumer not authorized", metadata: ["error": "\(denied)"])
+                    } else {
+                        logger.warning("consumer error", metadata: ["code": "\(String(cString: rd_kafka_err2name(message.err)))"])
+                    }
                     continue
                 }
                 continuation.yield(Self.copy(raw))

@@ -157,15 +157,23 @@ struct AuthorizationTests {
             _ = try await producer.send(KafkaProducerMessage(topic: "secret", value: "secret-\(index)"))
         }
         await producer.shutdown()
+        let (logger, logs) = CapturingLogHandler.logger()
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
             bootstrapServers: [local.endpoints.bootstrapServers], groupID: "readers",
             authentication: try .mskIAM(region: local.endpoints.region, credentials: try Self.roleCache(local, role: Self.readerRole))
-        ), logger: MSKLocalFixture.quiet)
+        ), logger: logger)
         try consumer.subscribe(topics: ["open", "secret"])
         let messages = await consumer.read(20, within: .seconds(60))
         #expect(Set(messages.map(\.valueString)) == Set((0..<20).map { "open-\($0)" }))
         try consumer.commit(try #require(messages.last))
+        // The application's log says what is missing (the client reports it when it will: wait).
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !logs.all.contains(where: { $0.contains("consumer not authorized") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         consumer.close()
+        #expect(logs.all.contains { $0.contains("consumer not authorized") && $0.contains("kafka-cluster:ReadData on topic 'secret'") },
+                "\(logs.all.suffix(5))")
         let denials = local.authorizer.denials(since: 0).denials
         #expect(denials.contains { $0.action == "kafka-cluster:ReadData" && $0.resource.hasSuffix("/secret") && $0.kind == "explicit" && $0.statement == "s2" },
                 "\(denials.prefix(3))")
@@ -217,6 +225,31 @@ struct AuthorizationTests {
         let (_, summary) = try await send("GET", "/policies")
         #expect(summary.contains(#""enforcing":true"#) && summary.contains(local.authorizer.resources.cluster), "\(summary)")
         await producer.shutdown(timeout: .milliseconds(100))
+        await local.shutdown()
+    }
+
+    @Test func aCommitToAGroupThePolicyDoesNotAllowFailsWithTheMissingAction() async throws {
+        let local = try await Self.start(topics: [("open", 1)], policy: .allowAll)
+        let producer = try Self.producer(local)
+        _ = try await producer.send(KafkaProducerMessage(topic: "open", value: "one"))
+        await producer.shutdown()
+        // Reads by assignment (no group to join) but may not commit in any group.
+        local.authorizer.setPolicy(try Self.policy([
+            ("Allow", ["kafka-cluster:Connect"], [Self.cluster(local)]),
+            ("Allow", ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], [Self.topic(local, "*")]),
+            ("Allow", ["kafka-cluster:DescribeGroup"], [local.authorizer.resources.group("*")]),
+        ]), for: nil)
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "committers",
+            authentication: try .mskIAM(region: local.endpoints.region, credentials: try MSKLocalFixture.assumeRoleCache(local))
+        ), logger: MSKLocalFixture.quiet)
+        try consumer.assign([(topic: "open", partition: 0, offset: KafkaConsumer.beginning)])
+        let message = try #require(await consumer.read(1, within: .seconds(30)).first)
+        let result = Result { try consumer.commit(message) }
+        consumer.close()
+        let failure = Self.authorizationFailure(result.mapError { $0 as any Error })
+        #expect(failure?.action == "kafka-cluster:AlterGroup" && failure?.name == "GROUP_AUTHORIZATION_FAILED", "\(result)")
+        #expect(local.authorizer.denials(since: 0).denials.contains { $0.action == "kafka-cluster:AlterGroup" && $0.resource.hasSuffix("/committers") })
         await local.shutdown()
     }
 
