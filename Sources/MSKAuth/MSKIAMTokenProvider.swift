@@ -3,7 +3,7 @@ import Foundation
 
 /// Mints MSK IAM tokens from a credential source, at the time of an injectable clock.
 ///
-/// Give it a ``RefreshingCredentialCache`` (or any ``AWSCredentialProvider``): each call to
+/// Give it a `RefreshingCredentialCache` (or any `AWSCredentialProvider`): each call to
 /// ``token()`` reads the credentials — from memory when the cache holds valid ones — and signs
 /// a new token, which costs microseconds.
 public struct MSKIAMTokenProvider: Sendable {
