@@ -25,7 +25,10 @@ public struct ContainerCredentialProvider: AWSCredentialProvider {
     }
 
     /// The provider the environment describes, or `nil` when neither URI variable is set.
-    /// - Parameter relativeURIHost: The host for relative URIs (`http://169.254.170.2`); tests override it.
+    /// - Parameters:
+    ///   - environment: Read for the URI and authorization token variables; by default the process's.
+    ///   - relativeURIHost: The host for relative URIs (`http://169.254.170.2`); tests override it.
+    ///   - transport: The HTTP client for the endpoint.
     /// - Throws: ``CredentialSourceError/misconfigured(source:reason:)`` for a full URI that is
     ///   neither HTTPS nor on a loopback or container-metadata address — credentials are never
     ///   sent in clear to anywhere else.

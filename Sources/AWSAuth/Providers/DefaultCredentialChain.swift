@@ -35,6 +35,8 @@ public enum DefaultCredentialChain {
     ///   - profile: The shared-files profile; by default `AWS_PROFILE` or `default`.
     ///   - environment: By default the process's.
     ///   - endpoints: Overrides for tests and local stand-ins.
+    ///   - transport: The HTTP client of every source that fetches (STS, container, IMDS).
+    ///   - clock: The time STS requests are signed at.
     public static func make(
         region: String? = nil,
         profile: String? = nil,

@@ -17,6 +17,7 @@ public struct EC2InstanceMetadataCredentialProvider: AWSCredentialProvider {
     ///   - endpoint: Overrides the IMDS address (tests, local stand-ins); by default
     ///     `AWS_EC2_METADATA_SERVICE_ENDPOINT` or `http://169.254.169.254`.
     ///   - environment: Read for `AWS_EC2_METADATA_DISABLED` and the endpoint variable.
+    ///   - transport: The HTTP client for IMDS.
     ///   - timeout: Per request; IMDS answers in milliseconds or not at all, so keep it short.
     public init(
         endpoint: URL? = nil,
