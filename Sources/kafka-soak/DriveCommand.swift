@@ -22,12 +22,12 @@ struct DriveCommand: AsyncParsableCommand {
     var rate: Double = 500
     @Option(help: "Message size in bytes.")
     var size = 200
-    @Option(help: "Streams (keys) of the producer.")
-    var streams = 6
+    @Option(help: "Streams (keys) of the producer, stream s on partition s % partitions (default: one per partition).")
+    var streams: Int?
     @Option(help: "Upstream brokers.")
     var brokers = 3
-    @Option(help: "Partitions of the soak topic (the consumer reads them by assignment: librdkafka 2.0.2's mock cluster asserts when a SyncGroup is resent after a dropped connection).")
-    var partitions = 6
+    @Option(help: "Partitions of the soak topic (default: at least 6, and enough that none outgrows the mock's 5 MiB retention during the run).")
+    var partitions: Int?
     @Option(help: "MSK IAM token lifetime, seconds.")
     var tokenLifetime = 10
     @Option(help: "Lifetime of the credentials msk-local's STS issues, seconds.")
@@ -55,6 +55,8 @@ struct DriveCommand: AsyncParsableCommand {
     var policy: [String] = []
 
     func run() async throws {
+        let layout = try SoakLayout.choose(streams: streams, partitions: partitions, duration: duration, rate: rate, size: size)
+        let (streams, partitions) = (layout.streams, layout.partitions)
         let startedAt = Date()
         let begin = ContinuousClock.now
         @Sendable func now() -> Double { (ContinuousClock.now - begin) / .seconds(1) }
@@ -99,7 +101,7 @@ struct DriveCommand: AsyncParsableCommand {
         }
         let producer = try ChildRun(name: "producer", executable: executable,
                                     arguments: ["produce"] + common + ["--duration", String(duration), "--rate", String(rate), "--size", String(size),
-                                                                       "--streams", String(streams), "--producer-id", "soak", "--message-timeout", String(messageTimeout)],
+                                                                       "--streams", String(streams), "--partitions", String(partitions), "--producer-id", "soak", "--message-timeout", String(messageTimeout)],
                                     environment: environment) { line in
             if let record = try? JSONDecoder().decode(ProducerRecord.self, from: Data(line.utf8)) {
                 collected.state.withLock { $0.producer.append(.init(t: now(), record: record)) }
@@ -115,7 +117,7 @@ struct DriveCommand: AsyncParsableCommand {
         let producerExit = await producer.wait(timeout: .seconds(Int64(duration) + 600))
         let consumerExit = await consumer.wait(timeout: .seconds(300))
         sampler.cancel()
-        let audit = try await auditLog(local, executable: executable, environment: environment)
+        let audit = try await auditLog(local, executable: executable, environment: environment, layout: layout)
         let finalCounters = local.counters.snapshot
         let beginMs = startedAt.timeIntervalSince1970 * 1000
         let faults = local.events.events().map { SoakReport.Timed(t: (Double($0.timeMs) - beginMs) / 1000, record: $0) }
@@ -125,7 +127,8 @@ struct DriveCommand: AsyncParsableCommand {
 
         let series = collected.state.withLock { $0 }
         var report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
-                                consumerExit: consumerExit, audit: audit)
+                                consumerExit: consumerExit, audit: audit, layout: layout)
+        report.audit = audit.map { ($0.truncatedPartitions ?? 0) > 0 ? "partial" : "complete" } ?? "not read"
         if let authorization {
             report.authorization = authorization
             let denied = authorization.decisions.filter { $0.outcome == "denied" }
@@ -145,7 +148,7 @@ struct DriveCommand: AsyncParsableCommand {
     }
 
     private func makeReport(startedAt: Date, series: Collected.State, final: MSKLocalCountersSnapshot, faults: [SoakReport.Timed<MSKLocalEvent>],
-                            producerExit: Int32, consumerExit: Int32, audit: ConsumerRecord?) -> SoakReport {
+                            producerExit: Int32, consumerExit: Int32, audit: ConsumerRecord?, layout: SoakLayout) -> SoakReport {
         let producerSummary = series.producer.last(where: { $0.record.type == "summary" })?.record ?? series.producer.last?.record
         let consumerSummary = series.consumer.last(where: { $0.record.type == "summary" })?.record ?? series.consumer.last?.record
         let rss = series.producer.map { Double($0.record.rssBytes) / 1_048_576 }
@@ -207,7 +210,7 @@ struct DriveCommand: AsyncParsableCommand {
         let authFaults = faults.filter { $0.record.kind == "reject_authentications" }.count
         notes.append("\(totals.authenticationsRefused) authentications refused (\(authFaults) injected rejections; the rest by token expiry during STS outages)")
         let settings = SoakReport.Settings(
-            durationS: duration, rate: rate, size: size, streams: streams, brokers: brokers, partitions: partitions, tokenLifetimeS: tokenLifetime,
+            durationS: duration, rate: rate, size: size, streams: layout.streams, brokers: brokers, partitions: layout.partitions, tokenLifetimeS: tokenLifetime,
             credentialLifetimeS: credentialLifetime, messageTimeoutS: messageTimeout, dropEveryS: dropEvery > 0 ? dropEvery : nil,
             brokerOutageEveryS: brokerOutageEvery > 0 ? brokerOutageEvery : nil, brokerOutageLengthS: brokerOutageLength,
             stsOutageEveryS: stsOutageEvery > 0 ? stsOutageEvery : nil, stsOutageLengthS: stsOutageLength, rejectEveryS: rejectEvery > 0 ? rejectEvery : nil,
@@ -225,12 +228,12 @@ extension DriveCommand {
     /// Reads the whole topic again over msk-local's raw listeners (no gateway, no IAM) once the
     /// run is over: the broker's own account of what it stored. Its summary, or nil when the
     /// reader printed none.
-    func auditLog(_ local: MSKLocalServer, executable: URL, environment: [String: String]) async throws -> ConsumerRecord? {
+    func auditLog(_ local: MSKLocalServer, executable: URL, environment: [String: String], layout: SoakLayout) async throws -> ConsumerRecord? {
         let summary = Mutex<ConsumerRecord?>(nil)
         let reader = try ChildRun(name: "audit", executable: executable,
                                   arguments: ["consume", "--bootstrap-servers", local.endpoints.rawBootstrapServers, "--auth", "none", "--topic", "soak",
-                                              "--group-id", "kafka-soak-audit", "--partitions", String(partitions), "--expect-streams", String(streams),
-                                              "--idle-timeout", "20", "--duration", "600", "--progress-every", "30"],
+                                              "--group-id", "kafka-soak-audit", "--partitions", String(layout.partitions), "--expect-streams", String(layout.streams),
+                                              "--idle-timeout", "20", "--duration", "600", "--progress-every", "30", "--audit"],
                                   environment: environment) { line in
             if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)), record.type == "summary" {
                 summary.withLock { $0 = record }

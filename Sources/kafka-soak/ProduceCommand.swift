@@ -36,6 +36,9 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: "Streams (keys) per producer; each is checked for order by the consumer.")
     var streams = 4
 
+    @Option(help: "Put stream s on partition s % N (default: the partitioner's choice by key).")
+    var partitions: Int?
+
     @Option(help: "librdkafka message.timeout.ms, in seconds.")
     var messageTimeout: Double = 30
 
@@ -54,6 +57,12 @@ struct ProduceCommand: AsyncParsableCommand {
     func validate() throws {
         guard (duration == nil) != (count == nil) else { throw ValidationError("give exactly one of --duration and --count") }
         guard streams > 0, size > 0, rate >= 0, progressEvery > 0 else { throw ValidationError("--streams, --size and --progress-every must be positive, --rate non-negative") }
+        if let partitions, partitions < 1 { throw ValidationError("--partitions must be positive") }
+    }
+
+    /// The partition of stream `stream` when the layout is given (`--partitions`).
+    func partition(of stream: Int) -> Int32? {
+        partitions.map { Int32(stream % $0) }
     }
 
     func run() async throws {
@@ -118,7 +127,7 @@ struct ProduceCommand: AsyncParsableCommand {
             let payload = SoakPayload(streamID: streamID, sequence: sequences[stream], sentMs: Int64(Date().timeIntervalSince1970 * 1000))
             sequences[stream] += 1
             tally.state.withLock { $0.sent += 1 }
-            try await producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(streamID.utf8), value: payload.encoded(size: size))) { result in
+            try await producer.enqueue(KafkaProducerMessage(topic: topic, partition: partition(of: stream), key: Array(streamID.utf8), value: payload.encoded(size: size))) { result in
                 tally.state.withLock { state in
                     switch result {
                     case .success(let report):
@@ -141,7 +150,7 @@ struct ProduceCommand: AsyncParsableCommand {
         for stream in 0..<streams {
             let streamID = "\(id)-\(stream)"
             let marker = SoakPayload(streamID: streamID, sequence: sequences[stream], sentMs: Int64(Date().timeIntervalSince1970 * 1000), isEnd: true)
-            _ = try? await producer.send(KafkaProducerMessage(topic: topic, key: Array(streamID.utf8), value: marker.encoded(size: size)))
+            _ = try? await producer.send(KafkaProducerMessage(topic: topic, partition: partition(of: stream), key: Array(streamID.utf8), value: marker.encoded(size: size)))
         }
         // The request retries come from librdkafka's statistics: wait for a document emitted after
         // the flush, so a retry in the last second is counted too.

@@ -75,6 +75,12 @@ struct SoakReport: Codable {
     var broker: [Timed<MSKLocalCountersSnapshot>]
     /// Faults, seconds since the run began.
     var faults: [Timed<MSKLocalEvent>]
+    /// The after-run read of the partition logs over the raw listeners: `complete` (every
+    /// partition read from offset 0), `partial` (some had lost their oldest messages to the
+    /// mock's retention) or `not read`.
+    var audit = "not read"
+    /// How the soak's consumer read: `group` (a consumer group) or `assign` (by assignment).
+    var consumerMode = "assign"
     /// With `--policy`: msk-local's authorization decisions and its denials (nil: no policy).
     var authorization: Authorization?
 

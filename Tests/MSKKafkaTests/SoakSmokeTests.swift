@@ -20,4 +20,14 @@ import Testing
         #expect(summary["delivered"] as? Int == summary["sent"] as? Int)
         #expect((summary["broker_outages"] as? Int ?? 0) >= 1)
     }
+
+    /// A schedule that would outgrow the mock's per-partition retention is refused before
+    /// anything starts, with the arithmetic and the partitions it would need.
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first (swift build)"), .timeLimit(.minutes(1)))
+    func driveRefusesALayoutThatWouldOutgrowTheMocksRetention() async throws {
+        let outcome = try await ChildProcess.run(try #require(Self.binary), ["drive", "--partitions", "6", "--duration", "3000", "--rate", "500", "--out", "/nonexistent"])
+        #expect(outcome.status != 0)
+        let text = outcome.stderr
+        #expect(text.contains("71.5 MiB in the fullest partition") && text.contains("at least 144 partitions"), "\(text)")
+    }
 }
