@@ -16,7 +16,7 @@ public enum KafkaAuthentication: Sendable {
     case oauthBearer(OAuthBearerTokenSource)
 
     /// MSK IAM: OAUTHBEARER tokens signed for `region` with `credentials` (share one
-    /// ``RefreshingCredentialCache``; its rotations trigger an immediate fresh token).
+    /// `RefreshingCredentialCache`; its rotations trigger an immediate fresh token).
     ///
     /// `stsEndpoint` is where ``KafkaProducerConfiguration/logCallerIdentity`` asks STS who the
     /// credentials belong to: `https://sts.<region>.amazonaws.com` unless overridden (msk-local's

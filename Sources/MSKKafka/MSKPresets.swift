@@ -26,7 +26,7 @@ extension KafkaProducerConfiguration {
 
 extension KafkaConsumerConfiguration {
     /// The consumer's MSK preset, as the producer's: TLS + IAM with credentials from the AWS
-    /// default chain behind a ``RefreshingCredentialCache``, and ``mskReconnectBackoff``.
+    /// default chain behind a `RefreshingCredentialCache`, and ``mskReconnectBackoff``.
     ///
     /// Its role needs, besides `kafka-cluster:Connect`, `DescribeTopic` and `ReadData` on the
     /// topics, and `DescribeGroup` and `AlterGroup` on the group.
