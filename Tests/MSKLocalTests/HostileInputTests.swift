@@ -6,7 +6,9 @@ import TestSupport
 
 /// The `msk-local` executable under hostile input: garbage, out-of-range lengths, requests
 /// before authentication, foreign SASL mechanisms, tokens with 40,000-character fields,
-/// oversized frames, idle and slowloris connections, bad control numbers and STS/IMDS abuse
+/// oversized frames, idle and slowloris connections, bad control numbers and STS/IMDS abuse;
+/// and, with an IAM policy in force, every request the gateway authorizes fuzzed, partly denied
+/// requests, and hostile policies on the control API
 /// (`Fixtures/hostile_inputs.py`, whose docstring lists every attack and every check). It must
 /// refuse each of them the way a broker or AWS endpoint would, keep serving, keep its memory
 /// bounded, and still stop cleanly on SIGTERM.
@@ -23,9 +25,16 @@ struct HostileInputTests {
         // script can check that idle unauthenticated connections are closed. It must stay longer
         // than the script's other waits for a close (5 s); the script refuses less than 8 s.
         let authenticationTimeout = "10"
+        // The policy the script's authorization surfaces expect (its AUTHZ_POLICY): everything
+        // allowed but data on denied* topics, DescribeTopic on hidden* topics, denied* groups and
+        // transactional ids, so that every authenticated request goes through the authorizer.
+        let policy = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-hostile-policy-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: policy) }
+        try Data(Self.policy.utf8).write(to: policy)
         let output = Pipe()
         let logHandle = try FileHandle(forWritingTo: log)
-        let process = try SpawnedProcess.spawn(try #require(Self.binary), ["--brokers", "2", "--topics", "hostile:2", "--authentication-timeout", authenticationTimeout],
+        let process = try SpawnedProcess.spawn(try #require(Self.binary), ["--brokers", "2", "--topics", "hostile:2,denied:1", "--authentication-timeout", authenticationTimeout,
+                                                                                 "--policy", policy.path],
                                                stdin: nil, stdout: output.fileHandleForWriting.fileDescriptor, stderr: logHandle.fileDescriptor)
         try output.fileHandleForWriting.close()
         try logHandle.close()
@@ -57,6 +66,18 @@ struct HostileInputTests {
                     "SIGTERM is a clean stop: got status \(process.exitStatus ?? -1); log (tail): \(Self.tail(of: log))")
         }
     }
+
+    static let policy = """
+        {"Version": "2012-10-17", "Statement": [
+          {"Sid": "AllowAll", "Effect": "Allow", "Action": "kafka-cluster:*", "Resource": "*"},
+          {"Sid": "DenyData", "Effect": "Deny", "Action": ["kafka-cluster:WriteData", "kafka-cluster:ReadData"],
+           "Resource": "arn:aws:kafka:*:*:topic/*/*/denied*"},
+          {"Sid": "HideTopics", "Effect": "Deny", "Action": "kafka-cluster:DescribeTopic", "Resource": "arn:aws:kafka:*:*:topic/*/*/hidden*"},
+          {"Sid": "DenyGroups", "Effect": "Deny", "Action": ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+           "Resource": "arn:aws:kafka:*:*:group/*/*/denied*"},
+          {"Sid": "DenyTransactions", "Effect": "Deny", "Action": ["kafka-cluster:AlterTransactionalId", "kafka-cluster:DescribeTransactionalState"],
+           "Resource": "arn:aws:kafka:*:*:transactional-id/*/*/denied*"}]}
+        """
 
     /// Polls without blocking a cooperative thread; SIGKILLs a child that outlives `limit`.
     private static func waitForExit(_ process: SpawnedProcess, within limit: Duration) async -> Bool {

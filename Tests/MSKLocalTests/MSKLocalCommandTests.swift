@@ -47,4 +47,37 @@ struct MSKLocalCommandTests {
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
     }
+
+    /// `--policy` values that cannot be a policy: each refused within seconds with a message
+    /// naming what is wrong, an exit status of 1, never a crash signal.
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first"))
+    func refusesBadPolicyFilesWithAClearMessage() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("msk-local-policies-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let garbage = directory.appendingPathComponent("garbage.json")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: garbage)
+        let condition = directory.appendingPathComponent("condition.json")
+        try Data(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#.utf8)
+            .write(to: condition)
+        let good = directory.appendingPathComponent("good.json")
+        try Data(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kafka-cluster:*","Resource":"*"}]}"#.utf8).write(to: good)
+        let cases: [(argument: String, message: String)] = [
+            (directory.appendingPathComponent("missing.json").path, "invalid policy: cannot read '\(directory.path)/missing.json'"),
+            (directory.path, "invalid policy: cannot read '\(directory.path)'"),
+            ("/dev/zero", "invalid policy: '/dev/zero': the policy document is 131073 bytes; msk-local accepts at most 131072"),
+            (garbage.path, "the policy document is 131073 bytes; msk-local accepts at most 131072"),
+            ("arn:bad=\(good.path)", "invalid policy: role must be an IAM role or user ARN"),
+            ("arn:aws:iam::111122223333:role/a%00b=\(good.path)", "invalid policy: role must be an IAM role or user ARN"),
+            (condition.path, "Statement[0] has a Condition: conditions are not supported by msk-local"),
+        ]
+        for (argument, message) in cases {
+            let started = ContinuousClock.now
+            let outcome = try await ChildProcess.run(try #require(Self.binary), ["--policy", argument])
+            #expect(outcome.status == 1, "--policy \(argument): exit status \(outcome.status) (a signal is a crash)")
+            #expect(outcome.stderr.contains(message), "--policy \(argument): \(outcome.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(10), "--policy \(argument) took \(ContinuousClock.now - started)")
+        }
+    }
 }

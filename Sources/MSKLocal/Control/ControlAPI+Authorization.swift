@@ -62,7 +62,9 @@ extension ControlAPI {
 
     /// Why `arn` cannot carry a policy, or `nil`: a role or user ARN of at most 2,048 characters.
     static func policyARNProblem(_ arn: String) -> String? {
-        guard arn.utf8.count <= 2_048, arn.hasPrefix("arn:aws:iam::"), arn.contains(":role/") || arn.contains(":user/") else {
+        // IAM names and paths: A-Z a-z 0-9 and +=,.@_-/ (no control characters, `%` or `&`).
+        let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || "+=,.@_-/:".contains(c)) }
+        guard arn.utf8.count <= 2_048, arn.hasPrefix("arn:aws:iam::"), arn.contains(":role/") || arn.contains(":user/"), arn.allSatisfy(allowed) else {
             return "role must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)"
         }
         return nil

@@ -294,6 +294,15 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     private func forward(_ frame: ByteBuffer, header: KafkaRequestHeader, body: ByteBuffer) {
         guard let context else { return }
+        // Policy or not: some malformed requests make the mock broker abort the process.
+        do {
+            try KafkaRequestCheck.check(apiKey: header.apiKey, version: header.apiVersion, body: body)
+        } catch {
+            shared.counters.update { $0.malformedFrames += 1 }
+            shared.logger.info("closing a connection that sent an unreadable request", metadata: ["api_key": "\(header.apiKey)", "error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
         var frame = frame
         var amendment = KafkaInFlightRequest.Amendment.none
         if let authorizer = shared.authorizer, authorizer.isEnforcing, let principal = session?.principal {

@@ -105,7 +105,11 @@ struct KafkaTopicRequest {
         case KafkaAPI.produce:
             return { input in
                 let index = try input.readKafkaInt32()
-                try input.skipKafkaBytes()  // records
+                // records: null or empty ones make librdkafka's mock broker abort the whole
+                // process (rd_slice_init_full's assertion); a broker refuses them anyway.
+                let length = try input.readKafkaInt32()
+                guard length > 0 else { throw KafkaWireError("Produce partition \(index) has \(length < 0 ? "null" : "empty") records") }
+                try input.skipKafka(Int(length))
                 return index
             }
         case KafkaAPI.fetch:

@@ -9,7 +9,7 @@ closed by msk-local within it. It must be at least 8 s, longer than any other ch
 close, or it would close connections those checks expect to be closed for another reason.
 
 What it attacks, surface by surface (every count and wait is bounded; every socket has a
-timeout; the whole run takes well under a minute):
+timeout; the whole run takes about a minute):
 
 - The gateway's Kafka listeners (``bootstrap_servers``), before authentication: random bytes;
   huge, negative and tiny length prefixes; truncated frames and unreadable headers; every API
@@ -18,7 +18,18 @@ timeout; the whole run takes well under a minute):
   responses whose tokens carry 40,000-character fields (refusal text longer than a Kafka
   string); frames over the 512 KiB pre-authentication limit; 300 idle connections at once.
   After authentication: three pipelined requests sharing one correlation id.
+- The gateway's authorization (msk-local runs with --policy: AUTHZ_POLICY, topics hostile:2
+  and denied:1): after a real authentication, for every API and version the gateway reads to
+  authorize (Produce v0-7 ... TxnOffsetCommit v0-2, AUTHORIZED_VERSIONS), a valid request, the
+  same truncated every few bytes, with 1-4 random bit flips (12 each), and with every string
+  length, bytes length and array count replaced by -1, -2, INT32_MIN, INT32_MAX, 2^24 (INT16
+  ones by -1, -2, 32766, 32767); ~4,900 requests, each on its own connection. Then, at each
+  advertised version, requests naming an allowed and a denied topic, only a denied topic, a
+  hidden topic (DescribeTopic denied), a denied group or transactional id, and acks=0 Produce.
 - The HTTP endpoints (STS, IMDS, ECS and control on one port): out-of-range control numbers,
+  hostile PUT /control/policies bodies (empty, 10 MiB, 100,000-deep nesting, invalid UTF-8,
+  Condition, Principal, a 100 KiB Sid, 1,001 and 100,000 statements) and role= values, garbage
+  GET /control/decisions?since=,
   1 MB STS actions, distinct unsigned web identity tokens (~100 KB and ~19 KB), thousands of IMDS
   session tokens, and 200 slowloris connections.
 
@@ -34,6 +45,23 @@ What it asserts:
   is closed before the rest of the frame is sent.
 - Pipelined answers each parse, to the last byte, as their own request's schema; Metadata
   lists the gateway's listener ports, never the mock cluster's raw ports.
+- Authorization fuzz: each request gets an answer with its correlation id that reads to the
+  last byte as its API's response schema, or a closed connection; never neither within 5 s
+  (2 s for Fetch and JoinGroup, which a broker holds for max_wait_ms or until a rebalance); a
+  valid request at an advertised
+  version is answered. (JoinGroup is fuzzed for a denied group: librdkafka 2.0.2's mock aborts
+  when members of one group name different protocols. Where the mock's own answers are off
+  their schema, MOCK_QUIRKS, they need not parse; strings and bytes in answers may be null.)
+- Authorization answers: they parse; the denied topic's partitions carry error 29 and the
+  allowed topic's do not (error 30 or 53 on every partition for a denied group or
+  transactional id; 30/53 as the error of group and transaction requests); Metadata for all
+  topics leaves hidden ones out, and one naming them answers 29; an acks=0 Produce naming a
+  denied topic gets the connection closed without an answer, one naming only allowed topics
+  no answer, and the ApiVersions after it its own.
+- PUT /control/policies with a hostile body or role: 400 with a short JSON reason within 5 s
+  (a body over the HTTP server's 1 MiB bound may get the connection closed instead); the
+  policy in force is unchanged; a valid PUT then DELETE for a role answer 200; GET
+  /control/decisions answers 200 JSON whatever `since` is.
 - Every bad control number gets HTTP 400; oversized STS actions get a 400 ErrorResponse, unsigned
   web identity tokens a 400 InvalidIdentityToken (or ValidationError past 20,000 characters),
   neither quoting the input at length; IMDS token requests get 200 (or IMDS's 429 throttle); never a dropped connection.
@@ -906,6 +934,567 @@ def kafka_pipelined(run):
 
 
 # --------------------------------------------------------------------------------------------
+# Authorization surfaces (msk-local runs with the policy AUTHZ_POLICY describes)
+
+TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 29, 30, 53
+ALLOWED_TOPIC, DENIED_TOPIC = "hostile", "denied"  # 2 partitions and 1; data on denied* is denied
+HIDDEN_TOPIC = "hidden-topic"  # does not exist; DescribeTopic on hidden* is denied
+DENIED_GROUP, DENIED_TXN = "denied-group", "denied-txn"  # AlterGroup/DescribeGroup, AlterTransactionalId denied
+AUTHZ_POLICY = """{"Version": "2012-10-17", "Statement": [
+  {"Sid": "AllowAll", "Effect": "Allow", "Action": "kafka-cluster:*", "Resource": "*"},
+  {"Sid": "DenyData", "Effect": "Deny", "Action": ["kafka-cluster:WriteData", "kafka-cluster:ReadData"],
+   "Resource": "arn:aws:kafka:*:*:topic/*/*/denied*"},
+  {"Sid": "HideTopics", "Effect": "Deny", "Action": "kafka-cluster:DescribeTopic", "Resource": "arn:aws:kafka:*:*:topic/*/*/hidden*"},
+  {"Sid": "DenyGroups", "Effect": "Deny", "Action": ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+   "Resource": "arn:aws:kafka:*:*:group/*/*/denied*"},
+  {"Sid": "DenyTransactions", "Effect": "Deny", "Action": ["kafka-cluster:AlterTransactionalId", "kafka-cluster:DescribeTransactionalState"],
+   "Resource": "arn:aws:kafka:*:*:transactional-id/*/*/denied*"}]}"""
+PRODUCE, FETCH, LIST_OFFSETS, OFFSET_COMMIT, OFFSET_FETCH, FIND_COORDINATOR = 0, 1, 2, 8, 9, 10
+JOIN_GROUP, HEARTBEAT, LEAVE_GROUP, SYNC_GROUP, INIT_PRODUCER_ID = 11, 12, 13, 14, 22
+ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, TXN_OFFSET_COMMIT = 24, 25, 26, 28
+# The APIs and versions the gateway reads to authorize them (KafkaAPI.authorizedVersionCaps).
+AUTHORIZED_VERSIONS = {PRODUCE: 7, FETCH: 11, LIST_OFFSETS: 5, METADATA: 8, OFFSET_COMMIT: 7, OFFSET_FETCH: 5, FIND_COORDINATOR: 2,
+                       JOIN_GROUP: 5, HEARTBEAT: 3, LEAVE_GROUP: 2, SYNC_GROUP: 3, INIT_PRODUCER_ID: 4, ADD_PARTITIONS_TO_TXN: 2,
+                       ADD_OFFSETS_TO_TXN: 2, END_TXN: 2, TXN_OFFSET_COMMIT: 2}
+API_NAMES = {PRODUCE: "Produce", FETCH: "Fetch", LIST_OFFSETS: "ListOffsets", METADATA: "Metadata", OFFSET_COMMIT: "OffsetCommit",
+             OFFSET_FETCH: "OffsetFetch", FIND_COORDINATOR: "FindCoordinator", JOIN_GROUP: "JoinGroup", HEARTBEAT: "Heartbeat",
+             LEAVE_GROUP: "LeaveGroup", SYNC_GROUP: "SyncGroup", INIT_PRODUCER_ID: "InitProducerId",
+             ADD_PARTITIONS_TO_TXN: "AddPartitionsToTxn", ADD_OFFSETS_TO_TXN: "AddOffsetsToTxn", END_TXN: "EndTxn",
+             TXN_OFFSET_COMMIT: "TxnOffsetCommit"}
+# Topic requests: which action their topics need, so which of them name the denied topic.
+DATA_APIS = {PRODUCE, FETCH, OFFSET_COMMIT, TXN_OFFSET_COMMIT, ADD_PARTITIONS_TO_TXN}
+# Where librdkafka 2.0.2's mock broker answers off its schema: Produce v5+ without
+# log_start_offset, ListOffsets v4+ with 4 more bytes per partition. An answer the gateway
+# forwards or merges from it need not parse (the gateway may also close rather than merge);
+# the answers the gateway writes itself must.
+MOCK_QUIRKS = {(PRODUCE, 5), (PRODUCE, 6), (PRODUCE, 7), (LIST_OFFSETS, 4), (LIST_OFFSETS, 5)}
+
+
+def when(condition, *fields):
+    return list(fields) if condition else []
+
+
+# Schemas: a list of (name, type); a type is i8 i16 i32 i64 bool str nstr bytes nbytes, or
+# ("arr", element) / ("narr", element) with element a schema or a primitive type.
+
+
+def request_schema(api, v):
+    """The non-flexible request body schema of `api` at `v`, per Kafka's JSON message specs."""
+    if api == PRODUCE:
+        return when(v >= 3, ("transactional_id", "nstr")) + [("acks", "i16"), ("timeout_ms", "i32"), (
+            "topics", ("arr", [("name", "str"), ("partitions", ("arr", [("index", "i32"), ("records", "nbytes")]))]))]
+    if api == FETCH:
+        partition = [("index", "i32")] + when(v >= 9, ("current_leader_epoch", "i32")) + [("fetch_offset", "i64")] \
+            + when(v >= 5, ("log_start_offset", "i64")) + [("partition_max_bytes", "i32")]
+        return [("replica_id", "i32"), ("max_wait_ms", "i32"), ("min_bytes", "i32")] + when(v >= 3, ("max_bytes", "i32")) \
+            + when(v >= 4, ("isolation_level", "i8")) + when(v >= 7, ("session_id", "i32"), ("session_epoch", "i32")) \
+            + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))] \
+            + when(v >= 7, ("forgotten", ("arr", [("name", "str"), ("partitions", ("arr", "i32"))]))) + when(v >= 11, ("rack_id", "str"))
+    if api == LIST_OFFSETS:
+        partition = [("index", "i32")] + when(v >= 4, ("current_leader_epoch", "i32")) + [("timestamp", "i64")] + when(v == 0, ("max_num_offsets", "i32"))
+        return [("replica_id", "i32")] + when(v >= 2, ("isolation_level", "i8")) \
+            + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))]
+    if api == METADATA:
+        return [("topics", ("arr" if v == 0 else "narr", [("name", "str")]))] + when(v >= 4, ("allow_auto_topic_creation", "bool")) \
+            + when(v >= 8, ("include_cluster_authorized_operations", "bool"), ("include_topic_authorized_operations", "bool"))
+    if api == OFFSET_COMMIT:
+        partition = [("index", "i32"), ("committed_offset", "i64")] + when(v >= 6, ("committed_leader_epoch", "i32")) \
+            + when(v == 1, ("commit_timestamp", "i64")) + [("committed_metadata", "nstr")]
+        return [("group_id", "str")] + when(v >= 1, ("generation_id", "i32"), ("member_id", "str")) \
+            + when(v >= 7, ("group_instance_id", "nstr")) + when(2 <= v <= 4, ("retention_time_ms", "i64")) \
+            + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))]
+    if api == OFFSET_FETCH:
+        return [("group_id", "str"), ("topics", ("narr" if v >= 2 else "arr", [("name", "str"), ("partitions", ("arr", "i32"))]))]
+    if api == FIND_COORDINATOR:
+        return [("key", "str")] + when(v >= 1, ("key_type", "i8"))
+    if api == JOIN_GROUP:
+        return [("group_id", "str"), ("session_timeout_ms", "i32")] + when(v >= 1, ("rebalance_timeout_ms", "i32")) + [("member_id", "str")] \
+            + when(v >= 5, ("group_instance_id", "nstr")) + [("protocol_type", "str"), ("protocols", ("arr", [("name", "str"), ("metadata", "bytes")]))]
+    if api == HEARTBEAT:
+        return [("group_id", "str"), ("generation_id", "i32"), ("member_id", "str")] + when(v >= 3, ("group_instance_id", "nstr"))
+    if api == LEAVE_GROUP:
+        return [("group_id", "str"), ("member_id", "str")]
+    if api == SYNC_GROUP:
+        return [("group_id", "str"), ("generation_id", "i32"), ("member_id", "str")] + when(v >= 3, ("group_instance_id", "nstr")) \
+            + [("assignments", ("arr", [("member_id", "str"), ("assignment", "bytes")]))]
+    if api == INIT_PRODUCER_ID:  # v0-1 only: v2+ are flexible (init_producer_id_body)
+        return [("transactional_id", "nstr"), ("transaction_timeout_ms", "i32")]
+    if api == ADD_PARTITIONS_TO_TXN:
+        return [("transactional_id", "str"), ("producer_id", "i64"), ("producer_epoch", "i16"),
+                ("topics", ("arr", [("name", "str"), ("partitions", ("arr", "i32"))]))]
+    if api == ADD_OFFSETS_TO_TXN:
+        return [("transactional_id", "str"), ("producer_id", "i64"), ("producer_epoch", "i16"), ("group_id", "str")]
+    if api == END_TXN:
+        return [("transactional_id", "str"), ("producer_id", "i64"), ("producer_epoch", "i16"), ("committed", "bool")]
+    if api == TXN_OFFSET_COMMIT:
+        partition = [("index", "i32"), ("committed_offset", "i64")] + when(v >= 2, ("committed_leader_epoch", "i32")) + [("committed_metadata", "nstr")]
+        return [("transactional_id", "str"), ("group_id", "str"), ("producer_id", "i64"), ("producer_epoch", "i16"),
+                ("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))]
+    raise ValueError(f"no request schema for API {api}")
+
+
+def response_schema(api, v):
+    """The non-flexible response body schema of `api` at `v`. Topic answers name their topics'
+    field `topics`, each topic's `name` and `partitions`, each partition's `index` and `error`."""
+    throttle = [("throttle_time_ms", "i32")]
+    if api == PRODUCE:
+        partition = [("index", "i32"), ("error", "i16"), ("base_offset", "i64")] + when(v >= 2, ("log_append_time_ms", "i64")) \
+            + when(v >= 5, ("log_start_offset", "i64"))
+        return [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))] + when(v >= 1, *throttle)
+    if api == FETCH:
+        partition = [("index", "i32"), ("error", "i16"), ("high_watermark", "i64")] + when(v >= 4, ("last_stable_offset", "i64")) \
+            + when(v >= 5, ("log_start_offset", "i64")) + when(v >= 4, ("aborted", ("narr", [("producer_id", "i64"), ("first_offset", "i64")]))) \
+            + when(v >= 11, ("preferred_read_replica", "i32")) + [("records", "nbytes")]
+        return when(v >= 1, *throttle) + when(v >= 7, ("error", "i16"), ("session_id", "i32")) \
+            + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))]
+    if api == LIST_OFFSETS:
+        partition = [("index", "i32"), ("error", "i16")] + when(v == 0, ("old_style_offsets", ("arr", "i64"))) \
+            + when(v >= 1, ("timestamp", "i64"), ("offset", "i64")) + when(v >= 4, ("leader_epoch", "i32"))
+        return when(v >= 2, *throttle) + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))]
+    if api == METADATA:
+        partition = [("error", "i16"), ("index", "i32"), ("leader_id", "i32")] + when(v >= 7, ("leader_epoch", "i32")) \
+            + [("replica_nodes", ("arr", "i32")), ("isr_nodes", ("arr", "i32"))] + when(v >= 5, ("offline_replicas", ("arr", "i32")))
+        topic = [("error", "i16"), ("name", "str")] + when(v >= 1, ("is_internal", "bool")) + [("partitions", ("arr", partition))] \
+            + when(v >= 8, ("topic_authorized_operations", "i32"))
+        return when(v >= 3, *throttle) + [("brokers", ("arr", [("node_id", "i32"), ("host", "str"), ("port", "i32")] + when(v >= 1, ("rack", "nstr"))))] \
+            + when(v >= 2, ("cluster_id", "nstr")) + when(v >= 1, ("controller_id", "i32")) + [("topics", ("arr", topic))] \
+            + when(v >= 8, ("cluster_authorized_operations", "i32"))
+    if api in (OFFSET_COMMIT, TXN_OFFSET_COMMIT, ADD_PARTITIONS_TO_TXN):
+        has_throttle = api != OFFSET_COMMIT or v >= 3
+        return when(has_throttle, *throttle) + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", [("index", "i32"), ("error", "i16")]))]))]
+    if api == OFFSET_FETCH:
+        partition = [("index", "i32"), ("committed_offset", "i64")] + when(v >= 5, ("committed_leader_epoch", "i32")) \
+            + [("metadata", "nstr"), ("error", "i16")]
+        return when(v >= 3, *throttle) + [("topics", ("arr", [("name", "str"), ("partitions", ("arr", partition))]))] + when(v >= 2, ("error", "i16"))
+    if api == FIND_COORDINATOR:
+        return when(v >= 1, *throttle) + [("error", "i16")] + when(v >= 1, ("error_message", "nstr")) \
+            + [("node_id", "i32"), ("host", "str"), ("port", "i32")]
+    if api == JOIN_GROUP:
+        return when(v >= 2, *throttle) + [("error", "i16"), ("generation_id", "i32"), ("protocol_name", "str"), ("leader", "str"),
+                                          ("member_id", "str"), ("members", ("arr", [("member_id", "str")] + when(v >= 5, ("group_instance_id", "nstr"))
+                                                                            + [("metadata", "bytes")]))]
+    if api in (HEARTBEAT, LEAVE_GROUP):
+        return when(v >= 1, *throttle) + [("error", "i16")]
+    if api == SYNC_GROUP:
+        return when(v >= 1, *throttle) + [("error", "i16"), ("assignment", "bytes")]
+    if api == INIT_PRODUCER_ID:
+        return throttle + [("error", "i16"), ("producer_id", "i64"), ("producer_epoch", "i16")]
+    if api in (ADD_OFFSETS_TO_TXN, END_TXN):
+        return throttle + [("error", "i16")]
+    raise ValueError(f"no response schema for API {api}")
+
+
+PRIMITIVES = {"i8": ">b", "i16": ">h", "i32": ">i", "i64": ">q", "bool": ">b"}
+
+
+def encode(schema, value, out, lengths):
+    """Appends `value` (a dict) per `schema` to `out` (a bytearray); records in `lengths` the
+    (offset, width) of every string length, bytes length and array count written."""
+    for name, kind in schema:
+        encode_value(kind, value[name], out, lengths)
+
+
+def encode_value(kind, value, out, lengths):
+    if isinstance(kind, tuple):
+        container, element = kind
+        lengths.append((len(out), 4))
+        if value is None:
+            out += struct.pack(">i", -1)
+            return
+        out += struct.pack(">i", len(value))
+        for item in value:
+            if isinstance(element, list):
+                encode(element, item, out, lengths)
+            else:
+                encode_value(element, item, out, lengths)
+    elif kind in PRIMITIVES:
+        out += struct.pack(PRIMITIVES[kind], int(value))
+    elif kind in ("str", "nstr"):
+        lengths.append((len(out), 2))
+        out += kstring(value)
+    elif kind in ("bytes", "nbytes"):
+        lengths.append((len(out), 4))
+        out += kbytes(value)
+    else:
+        raise ValueError(f"unknown type {kind}")
+
+
+def decode(schema, reader):
+    return {name: decode_value(kind, reader) for name, kind in schema}
+
+
+def decode_value(kind, reader):
+    if isinstance(kind, tuple):
+        count = reader.take(">i")
+        if count < 0:  # null; the mock echoes a request's negative counts even where not nullable
+            return None
+        if count > len(reader.data) - reader.offset:
+            raise ValueError(f"array count {count} past the end")
+        element = kind[1]
+        return [decode(element, reader) if isinstance(element, list) else decode_value(element, reader) for _ in range(count)]
+    if kind in PRIMITIVES:
+        return reader.take(PRIMITIVES[kind])
+    # Strings are not decoded (the mock echoes whatever bytes a request named), and null ones
+    # are read as such everywhere (the mock writes null strings and bytes into its error answers).
+    if kind in ("str", "nstr"):
+        length = reader.take(">h")
+        if length < 0:
+            return None
+        if reader.offset + length > len(reader.data):
+            raise ValueError(f"STRING of {length} bytes past the end")
+        reader.offset += length
+        return reader.data[reader.offset - length:reader.offset].decode(errors="replace")
+    if kind in ("bytes", "nbytes"):
+        length = reader.take(">i")
+        if length < 0:
+            return None
+        if reader.offset + length > len(reader.data):
+            raise ValueError(f"BYTES of {length} past the end")
+        reader.offset += length
+        return length
+    raise ValueError(f"unknown type {kind}")
+
+
+def crc32c(data):
+    table = crc32c.table
+    if table is None:
+        table = crc32c.table = []
+        for n in range(256):
+            c = n
+            for _ in range(8):
+                c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+            table.append(c)
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+crc32c.table = None
+
+
+def signed_varint(value):
+    return uvarint((value << 1) ^ (value >> 63))
+
+
+def record_batch(value=b"hostile"):
+    """One v2 record batch with one record (CRC32C over attributes..end)."""
+    record = b"\x00" + signed_varint(0) + signed_varint(0) + signed_varint(-1) + signed_varint(len(value)) + value + uvarint(0)
+    record = signed_varint(len(record)) + record
+    now = int(time.time() * 1000)
+    after_crc = struct.pack(">hiqqqhi", 0, 0, now, now, -1, -1, -1) + struct.pack(">i", 1) + record
+    batch = struct.pack(">iB", 0, 2) + struct.pack(">I", crc32c(after_crc)) + after_crc  # partition_leader_epoch, magic, crc
+    return struct.pack(">qi", 0, len(batch)) + batch
+
+
+def request_value(api, v, topics, group="hostile-group", txn=None, acks=1):
+    """A valid request of `api` at `v` naming `topics` ([(name, [partition...])]) where it names
+    topics, `group` where it names a group, `txn` as the transactional id."""
+    if api == PRODUCE:
+        return {"transactional_id": txn, "acks": acks, "timeout_ms": 1000, "topics": [
+            {"name": name, "partitions": [{"index": p, "records": record_batch()} for p in parts]} for name, parts in topics]}
+    if api == FETCH:
+        return {"replica_id": -1, "max_wait_ms": 10, "min_bytes": 0, "max_bytes": 1 << 20, "isolation_level": 0, "session_id": 0,
+                "session_epoch": -1, "forgotten": [], "rack_id": "", "topics": [
+                    {"name": name, "partitions": [{"index": p, "current_leader_epoch": -1, "fetch_offset": 0, "log_start_offset": -1,
+                                                   "partition_max_bytes": 65536} for p in parts]} for name, parts in topics]}
+    if api == LIST_OFFSETS:
+        return {"replica_id": -1, "isolation_level": 0, "topics": [
+            {"name": name, "partitions": [{"index": p, "current_leader_epoch": -1, "timestamp": -1, "max_num_offsets": 1} for p in parts]}
+            for name, parts in topics]}
+    if api == METADATA:
+        return {"topics": None if topics is None else [{"name": name} for name, _ in topics], "allow_auto_topic_creation": 0,
+                "include_cluster_authorized_operations": 0, "include_topic_authorized_operations": 0}
+    if api in (OFFSET_COMMIT, TXN_OFFSET_COMMIT):
+        return {"group_id": group, "generation_id": -1, "member_id": "", "group_instance_id": None, "retention_time_ms": -1,
+                "transactional_id": txn or "hostile-txn", "producer_id": 1, "producer_epoch": 0, "topics": [
+                    {"name": name, "partitions": [{"index": p, "committed_offset": 0, "committed_leader_epoch": -1, "commit_timestamp": -1,
+                                                   "committed_metadata": ""} for p in parts]} for name, parts in topics]}
+    if api == OFFSET_FETCH:
+        return {"group_id": group, "topics": None if topics is None else [{"name": name, "partitions": parts} for name, parts in topics]}
+    if api == FIND_COORDINATOR:
+        return {"key": txn if txn else group, "key_type": 1 if txn else 0}
+    if api in (JOIN_GROUP, HEARTBEAT, LEAVE_GROUP, SYNC_GROUP):
+        return {"group_id": group, "session_timeout_ms": 6000, "rebalance_timeout_ms": 6000, "member_id": "", "generation_id": -1,
+                "group_instance_id": None, "protocol_type": "consumer", "protocols": [{"name": "range", "metadata": b"\x00\x01"}],
+                "assignments": []}
+    if api == INIT_PRODUCER_ID:
+        return {"transactional_id": txn, "transaction_timeout_ms": 60000}
+    if api in (ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN):
+        return {"transactional_id": txn or "hostile-txn", "producer_id": 1, "producer_epoch": 0, "group_id": group, "committed": 0,
+                "topics": [{"name": name, "partitions": parts} for name, parts in topics]}
+    raise ValueError(f"API {api}")
+
+
+def init_producer_id_body(v, txn):
+    """InitProducerId v2+ (flexible): request header v2 has tagged fields after the client id,
+    written here as the body's first byte; then compact strings and a tagged-field section."""
+    body = b"\x00"  # the header's tagged fields
+    body += b"\x00" if txn is None else uvarint(len(txn.encode()) + 1) + txn.encode()
+    body += struct.pack(">i", 60000)
+    if v >= 3:
+        body += struct.pack(">qh", -1, -1)
+    lengths = [(1, 1)] if txn is not None else []
+    return body + b"\x00", lengths
+
+
+def parse_answer(api, v, body):
+    """The decoded answer (a dict), strictly to the last byte; raises ValueError."""
+    reader = Reader(body)
+    if api == INIT_PRODUCER_ID and v >= 2:
+        reader.take(">B")  # response header v1: tagged fields (none)
+        answer = {"throttle_time_ms": reader.take(">i"), "error": reader.take(">h"), "producer_id": reader.take(">q"),
+                  "producer_epoch": reader.take(">h")}
+        tags = reader.take(">B")
+        for _ in range(tags):
+            raise ValueError("tagged fields in an InitProducerId answer")
+    else:
+        answer = decode(response_schema(api, v), reader)
+    reader.finish(f"{API_NAMES[api]} v{v}")
+    return answer
+
+
+def authz_request(api, v, topics, **options):
+    """(body bytes, length-field offsets) of a valid request."""
+    if api == INIT_PRODUCER_ID and v >= 2:
+        return init_producer_id_body(v, options.get("txn"))
+    out, lengths = bytearray(), []
+    encode(request_schema(api, v), request_value(api, v, topics, **options), out, lengths)
+    return bytes(out), lengths
+
+
+def authz_exchange(run, index, api, v, body, correlation, timeout=IO_TIMEOUT):
+    """Authenticates a fresh connection, sends one request: ("answer", body) | ("closed", None) |
+    ("timeout", None). Raises on a failed authentication."""
+    with connect(run.address(index), timeout=timeout) as sock:
+        handshake_error, auth_error, message = authenticate(sock, run.token)
+        if handshake_error != NO_ERROR or auth_error != NO_ERROR:
+            raise ConnectionError(f"authentication failed: {handshake_error}, {auth_error} ({message})")
+        flexible = api == INIT_PRODUCER_ID and v >= 2
+        # For flexible requests the header's tagged-field byte is the body's first (init_producer_id_body).
+        if not send(sock, request(api, v, correlation, body)):
+            return "closed", None
+        try:
+            answer = read_response(sock)
+        except (socket.timeout, TimeoutError):
+            return "timeout", None
+        if answer is None:
+            return "closed", None
+        if answer[0] != correlation:
+            raise ValueError(f"answer has correlation id {answer[0]}, sent {correlation}")
+        return "answer", answer[1]
+
+
+def topic_errors(answer):
+    """{topic: [partition errors]} of a decoded topic answer."""
+    return {topic["name"]: [p["error"] for p in topic["partitions"]] for topic in answer.get("topics") or []}
+
+
+def authz_cases(run, advertised):
+    """Every authorized API and version: a valid request, each truncated every few bytes, with
+    random byte flips, and with each length and count replaced by a hostile value."""
+    cases = []
+    rng = run.rng
+    for api, cap in AUTHORIZED_VERSIONS.items():
+        for v in range(cap + 1):
+            named = [(ALLOWED_TOPIC, [0, 1])]
+            if api == METADATA:
+                named = [(ALLOWED_TOPIC, [])]
+            # JoinGroup for a denied group: the mock broker aborts the process when two members
+            # of one group name different protocols (rd_kafka_mock_cgrp_elect_leader), which
+            # random flips would do; a denied group's JoinGroup is answered by the gateway.
+            group = DENIED_GROUP if api == JOIN_GROUP else "hostile-group"
+            body, lengths = authz_request(api, v, named, group=group)
+            label = f"{API_NAMES[api]} v{v}"
+            strict = v <= advertised.get(api, -1)
+            cases.append(("valid", label, api, v, body, strict))
+            step = 1 if len(body) < 48 else 3
+            for cut in range(0, len(body), step):
+                cases.append(("truncated", f"{label} cut at {cut}/{len(body)}", api, v, body[:cut], False))
+            for flip in range(12):
+                mutated = bytearray(body)
+                for _ in range(rng.randint(1, 4)):
+                    mutated[rng.randrange(len(mutated))] ^= 1 << rng.randrange(8)
+                cases.append(("flipped", f"{label} flip #{flip}", api, v, bytes(mutated), False))
+            for offset, width in lengths:
+                values = [-1, -2, 0x7FFF, 0x7FFF - 1] if width == 2 else [-1, -2, -(1 << 31), 0x7FFFFFFF, 1 << 24]
+                if width == 1:
+                    values = [0x7F, 0xFF]
+                for hostile in values:
+                    mutated = bytearray(body)
+                    fmt = {1: ">B", 2: ">h", 4: ">i"}[width]
+                    struct.pack_into(fmt, mutated, offset, hostile if width != 1 else hostile & 0xFF)
+                    cases.append(("lengths", f"{label} length at {offset} = {hostile}", api, v, bytes(mutated), False))
+    return cases
+
+
+def kafka_authorized_fuzz(run):
+    """The authorization parsers under hostile bodies: each case on its own authenticated
+    connection must get an answer that parses as its API's schema (or a closed connection);
+    a valid request at an advertised version must get an answer."""
+    surface = "kafka_authz_fuzz"
+    advertised = authz_advertised(run)
+    cases = authz_cases(run, advertised)
+    outcomes = {}
+
+    def attack(index, case):
+        kind, label, api, v, body, strict = case
+        correlation = 5000 + index
+        # A Fetch whose flipped max_wait_ms is long is held by the broker, as Kafka's are; so
+        # is a JoinGroup whose flipped group id is no longer the denied one (until the rebalance).
+        held = api in (FETCH, JOIN_GROUP)
+        timeout = 2.0 if held else IO_TIMEOUT
+        try:
+            outcome, answer = authz_exchange(run, index, api, v, body, correlation, timeout=timeout)
+        except (OSError, ValueError, ConnectionError, struct.error) as error:
+            run.fail(surface, f"{label}: {error!r}")
+            run.count(surface)
+            return
+        with run.lock:
+            key = f"{kind}:{outcome}"
+            outcomes[key] = outcomes.get(key, 0) + 1
+        if outcome == "answer":
+            try:
+                parse_answer(api, v, answer)
+            except (ValueError, struct.error, UnicodeDecodeError) as error:
+                if (api, v) in MOCK_QUIRKS:
+                    with run.lock:
+                        outcomes["unparsable answer (mock quirk)"] = outcomes.get("unparsable answer (mock quirk)", 0) + 1
+                    return run.count(surface)
+                run.fail(surface, f"{label}: the answer does not parse: {error} ({len(answer)} bytes: {answer[:48].hex()})")
+        elif outcome == "timeout" and not held:
+            run.fail(surface, f"{label}: neither answered nor closed within {IO_TIMEOUT:.0f} s")
+        elif strict:
+            run.fail(surface, f"{label}: a valid request at an advertised version got the connection closed")
+        run.count(surface)
+
+    parallel(cases, attack)
+    run.observations["authz_fuzz_outcomes"] = dict(sorted(outcomes.items()))
+
+
+def authz_advertised(run):
+    """{api: highest version} the gateway advertises to a client (ApiVersions v0)."""
+    with connect(run.address(0)) as sock:
+        sock.sendall(api_versions_request(0, 1))
+        answer = read_response(sock)
+    _, versions = parse_api_versions_v0(answer[1])
+    advertised = {api: high for api, (_, high) in versions.items()}
+    run.observations["authz_advertised_versions"] = {API_NAMES[api]: advertised.get(api) for api in AUTHORIZED_VERSIONS}
+    return advertised
+
+
+def authz_denial_cases(advertised):
+    """(label, api, v, body, expectation) for requests the policy (partly) denies."""
+    cases = []
+    mixed = [(ALLOWED_TOPIC, [0, 1]), (DENIED_TOPIC, [0])]
+    for api, cap in AUTHORIZED_VERSIONS.items():
+        for v in range(min(cap, advertised.get(api, -1)) + 1):
+            label = f"{API_NAMES[api]} v{v}"
+            if api in DATA_APIS:
+                cases.append((f"{label} naming {ALLOWED_TOPIC} and {DENIED_TOPIC}", api, v, authz_request(api, v, mixed)[0],
+                              ("topics", {DENIED_TOPIC: TOPIC_AUTHORIZATION_FAILED}, {ALLOWED_TOPIC}, "merged")))
+                cases.append((f"{label} naming only {DENIED_TOPIC}", api, v, authz_request(api, v, [(DENIED_TOPIC, [0])])[0],
+                              ("topics", {DENIED_TOPIC: TOPIC_AUTHORIZATION_FAILED}, set())))
+            if api in (LIST_OFFSETS, OFFSET_FETCH, METADATA):
+                named = [(ALLOWED_TOPIC, [0, 1]), (HIDDEN_TOPIC, [0])]
+                cases.append((f"{label} naming {ALLOWED_TOPIC} and {HIDDEN_TOPIC}", api, v, authz_request(api, v, named)[0],
+                              ("topics", {HIDDEN_TOPIC: TOPIC_AUTHORIZATION_FAILED}, {ALLOWED_TOPIC}, "merged")))
+            if api == METADATA:
+                cases.append((f"{label} for all topics", api, v, authz_request(api, v, [] if v == 0 else None)[0], ("hidden", HIDDEN_TOPIC)))
+            if api in (OFFSET_COMMIT, OFFSET_FETCH, TXN_OFFSET_COMMIT):
+                cases.append((f"{label} for group {DENIED_GROUP}", api, v, authz_request(api, v, mixed, group=DENIED_GROUP)[0],
+                              ("topics", {ALLOWED_TOPIC: GROUP_AUTHORIZATION_FAILED, DENIED_TOPIC: GROUP_AUTHORIZATION_FAILED}, set())))
+            if api in (JOIN_GROUP, HEARTBEAT, LEAVE_GROUP, SYNC_GROUP, FIND_COORDINATOR, ADD_OFFSETS_TO_TXN):
+                cases.append((f"{label} for group {DENIED_GROUP}", api, v, authz_request(api, v, [], group=DENIED_GROUP)[0],
+                              ("error", GROUP_AUTHORIZATION_FAILED)))
+            if api in (ADD_PARTITIONS_TO_TXN, TXN_OFFSET_COMMIT) or (api == PRODUCE and v >= 3):
+                cases.append((f"{label} with transactional id {DENIED_TXN}", api, v, authz_request(api, v, mixed, txn=DENIED_TXN)[0],
+                              ("topics", {ALLOWED_TOPIC: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, DENIED_TOPIC: TRANSACTIONAL_ID_AUTHORIZATION_FAILED}, set())))
+            if api in (ADD_OFFSETS_TO_TXN, END_TXN, INIT_PRODUCER_ID) or (api == FIND_COORDINATOR and v >= 1):
+                cases.append((f"{label} with transactional id {DENIED_TXN}", api, v, authz_request(api, v, [], txn=DENIED_TXN)[0],
+                              ("error", TRANSACTIONAL_ID_AUTHORIZATION_FAILED)))
+            if api == PRODUCE:
+                cases.append((f"{label} acks=0 naming {ALLOWED_TOPIC} and {DENIED_TOPIC}", api, v, authz_request(api, v, mixed, acks=0)[0], ("closed",)))
+                cases.append((f"{label} acks=0 naming only {ALLOWED_TOPIC}", api, v, authz_request(api, v, [(ALLOWED_TOPIC, [0])], acks=0)[0], ("unanswered",)))
+    return cases
+
+
+def kafka_authorized_denials(run):
+    """Requests the policy partly or wholly denies, at every advertised version: the answer
+    parses as its schema, the denied topics' partitions carry TOPIC_AUTHORIZATION_FAILED (the
+    group's or transactional id's error when those are denied) and the allowed ones do not; an
+    acks=0 Produce naming a denied topic gets the connection closed; one naming only allowed
+    topics gets no answer, and the next request on the connection its own."""
+    surface = "kafka_authz_denials"
+    cases = authz_denial_cases(authz_advertised(run))
+
+    def attack(index, case):
+        label, api, v, body, expectation = case
+        correlation = 7000 + index
+        try:
+            if expectation[0] in ("closed", "unanswered"):
+                authz_acks0(run, surface, index, label, api, v, body, correlation, expectation[0])
+                return
+            outcome, answer = authz_exchange(run, index, api, v, body, correlation)
+            quirk = (api, v) in MOCK_QUIRKS and expectation[-1] == "merged"
+            if outcome != "answer":
+                if quirk and outcome == "closed":
+                    run.skipped.append(f"{label}: closed (the mock's answer at this version is off its schema)")
+                else:
+                    run.fail(surface, f"{label}: {outcome} instead of an answer")
+                return
+            try:
+                parsed = parse_answer(api, v, answer)
+            except (ValueError, struct.error, UnicodeDecodeError) as error:
+                if quirk:
+                    run.skipped.append(f"{label}: the answer does not parse (the mock's answer at this version is off its schema)")
+                else:
+                    run.fail(surface, f"{label}: the answer does not parse: {error} ({len(answer)} bytes: {answer[:48].hex()})")
+                return
+            if expectation[0] == "error":
+                run.expect(parsed["error"] == expectation[1], surface, f"{label}: error {parsed['error']}, expected {expectation[1]}")
+            elif api == METADATA and expectation[0] == "topics":
+                errors = {topic["name"]: topic["error"] for topic in parsed["topics"]}
+                run.expect(errors.get(HIDDEN_TOPIC) == TOPIC_AUTHORIZATION_FAILED and errors.get(ALLOWED_TOPIC) == NO_ERROR, surface,
+                           f"{label}: topic errors {errors}, expected {HIDDEN_TOPIC}: {TOPIC_AUTHORIZATION_FAILED}")
+            elif expectation[0] == "hidden":
+                names = {topic["name"] for topic in parsed["topics"]}
+                run.expect(ALLOWED_TOPIC in names and HIDDEN_TOPIC not in names, surface, f"{label}: topics {sorted(names)}")
+            else:
+                refused, allowed = expectation[1], expectation[2]
+                errors = topic_errors(parsed)
+                for name, error in refused.items():
+                    run.expect(name in errors and errors[name] and all(e == error for e in errors[name]), surface,
+                               f"{label}: {name}'s partitions answered {errors.get(name)}, expected all {error}")
+                for name in allowed:
+                    run.expect(name in errors and TOPIC_AUTHORIZATION_FAILED not in errors[name], surface,
+                               f"{label}: {name}'s partitions answered {errors.get(name)}, expected no {TOPIC_AUTHORIZATION_FAILED}")
+                if api == OFFSET_FETCH and v >= 2 and GROUP_AUTHORIZATION_FAILED in refused.values():
+                    run.expect(parsed["error"] == GROUP_AUTHORIZATION_FAILED, surface, f"{label}: top-level error {parsed['error']}")
+        except (OSError, ValueError, ConnectionError, struct.error) as error:
+            run.fail(surface, f"{label}: {error!r}")
+        finally:
+            run.count(surface)
+
+    parallel(cases, attack)
+
+
+def authz_acks0(run, surface, index, label, api, v, body, correlation, expected):
+    with connect(run.address(index)) as sock:
+        handshake_error, auth_error, message = authenticate(sock, run.token)
+        if handshake_error != NO_ERROR or auth_error != NO_ERROR:
+            raise ConnectionError(f"authentication failed: {handshake_error}, {auth_error} ({message})")
+        if expected == "closed":
+            send(sock, request(api, v, correlation, body))
+            expect_silent_close(run, surface, label, sock)
+            return
+        sock.sendall(request(api, v, correlation, body) + api_versions_request(0, correlation + 1))
+        answer = read_response(sock)
+        if run.expect(answer is not None, surface, f"{label}: closed instead of answering the ApiVersions after it"):
+            run.expect(answer[0] == correlation + 1, surface, f"{label}: the next answer has correlation id {answer[0]}, expected {correlation + 1}")
+
+
+# --------------------------------------------------------------------------------------------
 # HTTP surfaces
 
 
@@ -956,6 +1545,76 @@ def http_control_numbers(run):
         run.count(surface)
     status, body = http_call(run, "POST", "/control/reset")
     run.expect(status == 200, surface, f"POST /control/reset: HTTP {status} {body[:200]!r}")
+
+
+def http_control_policies(run):
+    """PUT /control/policies with hostile bodies and role values: 400 with a reason each (or,
+    past the HTTP server's 1 MiB body bound, a closed connection), never a 5xx or a hang; the
+    policy in force is unchanged. Then a valid PUT and DELETE for a role, and
+    GET /control/decisions with garbage `since` values."""
+    surface = "http_control_policies"
+    statement = '{"Effect":"Allow","Action":"kafka-cluster:*","Resource":"*"}'
+    bodies = [
+        ("empty", b""), ("null", b"null"), ("a number", b"42"), ("not JSON", b"{Version"),
+        ("10 MiB", b"{" + b" " * (10 << 20) + b"}"),
+        ("1 MiB less a byte of spaces", b" " * ((1 << 20) - 1)),
+        ("200 KiB string", b'{"Version":"' + b"x" * (200 << 10) + b'"}'),
+        ("deep nesting", b"[" * 100_000 + b"]" * 100_000),
+        ("deep statement nesting", ('{"Version":"2012-10-17","Statement":' + '{"Effect":' * 40 + '"Allow"' + "}" * 41).encode()),
+        ("invalid UTF-8", b'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"\xff\xfe","Resource":"*"}]}'.replace(b"\\xff\\xfe", b"\xff\xfe")),
+        ("lone surrogate escape", b'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"\\ud800","Resource":"*"}]}'),
+        ("Condition", ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*",'
+                       '"Condition":{"StringEquals":{"aws:username":"x"}}}]}').encode()),
+        ("Principal", b'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}'),
+        ("100 KiB Sid", ('{"Version":"2012-10-17","Statement":[{"Sid":"' + "S" * (100 << 10) + '","Effect":"Allow","Action":"*","Resource":"*"}]}').encode()),
+        ("1,001 statements", ('{"Version":"2012-10-17","Statement":[' + ",".join([statement] * 1001) + "]}").encode()),
+        ("100,000 statements", ('{"Version":"2012-10-17","Statement":[' + ",".join(["{}"] * 100_000) + "]}").encode()),
+        ("wrong types", b'{"Version":1,"Statement":[{"Effect":true,"Action":[1],"Resource":{}}]}'),
+        ("unknown Effect", b'{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]}'),
+        ("3,000-character Resource", ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"' + "*?" * 1500 + '"}]}').encode()),
+    ]
+    valid = AUTHZ_POLICY.encode()
+    roles = ["", "x", "arn:aws:iam::1:role/" + "r" * 3000, "arn:aws:iam::1:group/g", "arn:aws:iam::1:role/%00", "%FF%FE",
+             "arn:aws:sts::1:assumed-role/r/s", "arn:aws:iam::1:role/a&role=b"]
+    cases = [("PUT", f"/control/policies", name, body) for name, body in bodies]
+    cases += [("PUT", "/control/policies?role=" + urllib.parse.quote(role, safe=""), f"role={role[:40]!r}", valid) for role in roles]
+    cases += [("DELETE", "/control/policies?role=" + urllib.parse.quote(role, safe=""), f"role={role[:40]!r}", None) for role in roles]
+    for method, path, name, body in cases:
+        started = time.monotonic()
+        status, answer = http_call(run, method, path, body=body, timeout=10)
+        what = f"{method} /control/policies with {name}"
+        if status is None and body is not None and len(body) > 1 << 20:
+            run.observations.setdefault("policies_closed_over_1_mib", []).append(name)
+        elif run.expect(status == 400, surface, f"{what}: {'connection failed: ' + answer.decode()[:200] if status is None else f'HTTP {status} {answer[:200]!r}'}, expected 400"):
+            try:
+                reason = json.loads(answer).get("error")
+            except ValueError:
+                reason = None
+            run.expect(isinstance(reason, str) and reason and len(reason) < 2000, surface, f"{what}: no short reason ({answer[:200]!r})")
+        run.expect(time.monotonic() - started < 5, surface, f"{what}: took {time.monotonic() - started:.1f} s")
+        run.count(surface)
+    status, answer = http_call(run, "GET", "/control/policies")
+    summary = json.loads(answer) if status == 200 else {}
+    run.expect(summary.get("enforcing") is True and summary.get("default_policy") is True and summary.get("arns") == [], surface,
+               f"after the hostile PUTs: GET /control/policies {status} {answer[:300]!r}")
+    role = urllib.parse.quote(run.endpoints["role_arns"][0], safe="")
+    for method, body, expected in (("PUT", valid, 200), ("DELETE", None, 200)):
+        status, answer = http_call(run, method, "/control/policies?role=" + role, body=body)
+        run.expect(status == expected, surface, f"a valid {method} for {run.endpoints['role_arns'][0]}: HTTP {status} {answer[:200]!r}")
+        run.count(surface)
+    status, answer = http_call(run, "GET", "/control/policies")
+    run.expect(status == 200 and json.loads(answer).get("arns") == [], surface, f"after PUT and DELETE: {status} {answer[:300]!r}")
+    for since in ("garbage", "-1", "1e309", "18446744073709551616", "%00", "9" * 5000, ""):
+        status, answer = http_call(run, "GET", "/control/decisions?since=" + since)
+        ok = status == 200
+        if ok:
+            try:
+                decoded = json.loads(answer)
+                ok = isinstance(decoded.get("denials"), list) and isinstance(decoded.get("next"), int)
+            except ValueError:
+                ok = False
+        run.expect(ok, surface, f"GET /control/decisions?since={since[:20]}: HTTP {status} {answer[:200]!r}")
+        run.count(surface)
 
 
 def random_letters(count):
@@ -1116,7 +1775,10 @@ def main():
         phase(run, "kafka_oversized", kafka_oversized)
         phase(run, "kafka_idle", kafka_idle)
         phase(run, "kafka_pipelined", kafka_pipelined)
+        phase(run, "kafka_authz_denials", kafka_authorized_denials)
+        phase(run, "kafka_authz_fuzz", kafka_authorized_fuzz)
         phase(run, "http_control_numbers", http_control_numbers)
+        phase(run, "http_control_policies", http_control_policies)
         held, opened_at = http_slowloris_open(run)
         try:
             # Everything else on the HTTP port runs while the slowloris connections are held.
