@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 swift test "$@"
+./scripts/docs.sh   # DocC of AWSAuth, MSKAuth, MSKKafka, MSKLocal: fails on any warning (a link that no longer resolves)
 # Under the least-privilege policy the soak needs (docs/policies/soak.json): authorization
 # checks every request on the hot path, and report.json lists any denial.
 ./scripts/soak.sh --duration 120 --policy docs/policies/soak.json --out .build/soak-ci
