@@ -44,6 +44,15 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var authenticationDeadline: Scheduled<Void>?
     /// What the client said it is in ApiVersions v3+ (`name/version`), for the counters.
     private var clientSoftware: String?
+    /// Frames held back, in order, while a group member's earlier request is parked
+    /// (``GatewayGroupRequestGuard``); `nil` when not holding.
+    private var held: [(frame: ByteBuffer, member: KafkaGroupMember?)]?
+    /// Group members with a JoinGroup or SyncGroup sent upstream and not answered yet.
+    private var unansweredGroupRequests: [KafkaGroupMember] = []
+    /// After the client closed: the members whose requests this upstream connection still
+    /// waits to see answered before it closes, and the latest it waits.
+    private var parkedGroupRequests: [KafkaGroupMember] = []
+    private var parkingDeadline: Scheduled<Void>?
 
     init(shared: GatewayShared, listener: Int, upstreamAddress: SocketAddress, frameLimit: KafkaFrameSizeLimit) {
         self.shared = shared
@@ -90,8 +99,47 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         shared.connectionClosed(context.channel)
         sessionTimer?.cancel()
         authenticationDeadline?.cancel()
-        upstream?.close(promise: nil)
+        if let upstream, !unansweredGroupRequests.isEmpty {
+            park(upstream)
+        } else {
+            upstream?.close(promise: nil)
+        }
         context.fireChannelInactive()
+    }
+
+    /// Keeps `upstream` open until the mock has answered the group requests sent on it, so that
+    /// it never sees the same member's next one first (``GatewayGroupRequestGuard``).
+    private func park(_ upstream: any Channel) {
+        parkedGroupRequests = unansweredGroupRequests
+        for member in parkedGroupRequests { shared.groupGuard.park(member) }
+        // Nothing writes to the client any more: the upstream must read for the answers to come.
+        upstream.setOption(.autoRead, value: true).whenComplete { _ in }
+        parkingDeadline = upstream.eventLoop.scheduleTask(in: GatewayGroupRequestGuard.maximumParking) {
+            upstream.close(promise: nil)
+        }
+    }
+
+    /// An answer on a parked upstream connection (the client has gone): dropped, and the member
+    /// whose request it answers is let go.
+    private func parkedAnswer() {
+        guard let slot = answers.nextUpstream() else { return }
+        if let member = slot.request?.groupMember, let index = parkedGroupRequests.firstIndex(of: member) {
+            parkedGroupRequests.remove(at: index)
+            shared.groupGuard.unpark(member)
+        }
+        if parkedGroupRequests.isEmpty {
+            parkingDeadline?.cancel()
+            upstream?.close(promise: nil)
+        }
+    }
+
+    /// Sends the frames held while a group member's earlier request was parked.
+    private func releaseHeld() {
+        guard let context, let frames = held else { return }
+        held = nil
+        for (frame, member) in frames { send(frame, member: member, context: context) }
+        upstream?.flush()
+        updateReading()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -225,6 +273,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// The upstream broker closed (or could not be reached): so does the client connection.
     fileprivate func upstreamClosed(reason: String) {
         shared.logger.debug("upstream connection closed", metadata: ["reason": "\(reason)"])
+        // Whatever it still held for the mock is gone with it.
+        for member in parkedGroupRequests { shared.groupGuard.unpark(member) }
+        parkedGroupRequests.removeAll()
+        parkingDeadline?.cancel()
         context?.close(promise: nil)
     }
 
@@ -234,12 +286,18 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     fileprivate func upstreamResponse(_ frame: ByteBuffer) {
-        guard let context else { return }
+        guard let context else {
+            parkedAnswer()
+            return
+        }
         guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self), let slot = answers.nextUpstream(),
               let request = slot.request, request.correlationID == correlationID else {
             shared.logger.error("the upstream broker answered out of turn; closing the connection")
             context.close(promise: nil)
             return
+        }
+        if let member = request.groupMember, let index = unansweredGroupRequests.firstIndex(of: member) {
+            unansweredGroupRequests.remove(at: index)
         }
         var response = frame
         if KafkaAPI.rewrittenVersionCaps[request.apiKey] != nil || request.amendment.changesAnswer {
@@ -309,16 +367,37 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             guard let authorized = authorize(frame, header: header, body: body, authorizer: authorizer, principal: principal, context: context) else { return }
             (frame, amendment) = authorized
         }
+        let member = KafkaGroupMember.of(apiKey: header.apiKey, version: header.apiVersion, body: body)
         if KafkaInFlightRequest.expectsResponse(header, body: body) {
-            answers.expectUpstream(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID, amendment: amendment))
+            answers.expectUpstream(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID,
+                                                        amendment: amendment, groupMember: member))
         }
+        if held == nil, let member {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            if shared.groupGuard.waitIfParked(member, resume: { eventLoop.execute { bound.value.releaseHeld() } }) {
+                held = []
+                shared.counters.update { $0.groupRequestsHeld += 1 }
+            }
+        }
+        if held != nil {
+            held?.append((frame, member))
+        } else {
+            send(frame, member: member, context: context)
+        }
+        updateReading()
+    }
+
+    /// Writes `frame` upstream, dialling the upstream broker first if needed; `member` when it
+    /// is a group member's JoinGroup or SyncGroup.
+    private func send(_ frame: ByteBuffer, member: KafkaGroupMember?, context: ChannelHandlerContext) {
+        if let member { unansweredGroupRequests.append(member) }
         if let upstream {
             upstream.write(frame, promise: nil)
         } else {
             waitingForUpstream.append(frame)
             if !dialling { connectUpstream(context: context) }
         }
-        updateReading()
     }
 
     /// Applies the principal's policy to a request about to be forwarded: what to forward and

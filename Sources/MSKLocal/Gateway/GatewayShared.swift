@@ -13,6 +13,8 @@ final class GatewayShared: Sendable {
     let logger: Logger
     /// IAM authorization of every request after authentication (IAM listeners only).
     let authorizer: MSKAuthorizer?
+    /// Group members whose JoinGroup or SyncGroup the mock still holds for a closed connection.
+    let groupGuard = GatewayGroupRequestGuard()
 
     /// Why a new connection was not let in.
     enum Refusal: Equatable {

@@ -10,6 +10,8 @@ struct KafkaInFlightRequest {
     let correlationID: Int32
     /// What the gateway does to the upstream's answer for authorization.
     var amendment: Amendment = .none
+    /// The group member a JoinGroup or SyncGroup is from (``GatewayGroupRequestGuard``).
+    var groupMember: KafkaGroupMember?
 
     enum Amendment {
         case none
