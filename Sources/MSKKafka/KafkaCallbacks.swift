@@ -13,10 +13,16 @@ final class KafkaCallbackContext: Sendable {
     let counters: KafkaClientCounters
     /// librdkafka's fatal error, once there is one.
     let fatal: KafkaFatalState
+    /// A consumer's rebalance handling (`nil` for a producer).
+    let consumerGroup: ConsumerGroupState?
+    /// A consumer's asynchronous commits waiting for their results (`nil` for a producer).
+    let commitCompletions: CommitCompletions?
 
     init(delivery: DeliveryHandler?, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters,
-         fatal: KafkaFatalState = KafkaFatalState(idempotentProducer: false)) {
+         fatal: KafkaFatalState = KafkaFatalState(idempotentProducer: false), consumerGroup: ConsumerGroupState? = nil, commitCompletions: CommitCompletions? = nil) {
         self.delivery = delivery
+        self.consumerGroup = consumerGroup
+        self.commitCompletions = commitCompletions
         self.fatal = fatal
         self.refresher = refresher
         self.statistics = statistics

@@ -14,8 +14,22 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var clientID: String
     /// `auto.offset.reset`: where a group without committed offsets starts (`earliest`, `latest`).
     public var autoOffsetReset: String
-    /// `enable.auto.commit`; off by default: commit with ``KafkaConsumer/commit(_:)`` after processing.
-    public var autoCommit: Bool
+    /// When offsets are committed; ``KafkaCommitMode/manual`` by default: commit with
+    /// ``KafkaConsumer/commit(_:)`` after processing.
+    public var commitMode: KafkaCommitMode
+    /// Whether librdkafka commits (`enable.auto.commit`): a commit mode other than
+    /// ``KafkaCommitMode/manual``. Setting it true chooses ``KafkaCommitMode/automatic(interval:)``.
+    public var autoCommit: Bool {
+        get { commitMode != .manual }
+        set { commitMode = newValue ? (commitMode == .manual ? .automatic() : commitMode) : .manual }
+    }
+    /// `partition.assignment.strategy`; librdkafka's default (`range,roundrobin`) when `nil`.
+    /// ``KafkaPartitionAssignmentStrategy/cooperativeSticky`` rebalances incrementally.
+    public var partitionAssignmentStrategy: KafkaPartitionAssignmentStrategy?
+    /// How long a revocation waits for the application to acknowledge it (see
+    /// ``KafkaRebalance``) before the partitions are given up anyway. The whole group waits
+    /// meanwhile under the eager protocol; keep it well under `max.poll.interval.ms` (5 min).
+    public var revokeAcknowledgementTimeout: Duration = .seconds(30)
     /// `session.timeout.ms`.
     public var sessionTimeout: Duration
     /// `reconnect.backoff.ms` and `reconnect.backoff.max.ms`: how long librdkafka waits before
@@ -45,7 +59,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         self.caLocation = caLocation
         self.clientID = clientID
         self.autoOffsetReset = autoOffsetReset
-        self.autoCommit = autoCommit
+        self.commitMode = autoCommit ? .automatic() : .manual
         self.sessionTimeout = sessionTimeout
         self.statisticsInterval = statisticsInterval
         self.additionalProperties = additionalProperties
@@ -57,10 +71,20 @@ public struct KafkaConsumerConfiguration: Sendable {
             ("group.id", groupID),
             ("client.id", clientID),
             ("auto.offset.reset", autoOffsetReset),
-            ("enable.auto.commit", autoCommit ? "true" : "false"),
             ("session.timeout.ms", String(sessionTimeout.milliseconds)),
             ("enable.partition.eof", "false"),
         ]
+        switch commitMode {
+        case .manual:
+            properties.append(("enable.auto.commit", "false"))
+        case .automatic(let interval), .storedOffsets(let interval):
+            // Offsets are stored by the consumer (automatic: as the application moves on) or
+            // the application (storedOffsets), never as librdkafka hands a message to the reader.
+            properties.append(("enable.auto.commit", "true"))
+            properties.append(("auto.commit.interval.ms", String(max(1, interval.milliseconds))))
+            properties.append(("enable.auto.offset.store", "false"))
+        }
+        if let partitionAssignmentStrategy { properties.append(("partition.assignment.strategy", partitionAssignmentStrategy.rawValue)) }
         if let statisticsInterval { properties.append(("statistics.interval.ms", String(statisticsInterval.milliseconds))) }
         if let reconnectBackoff {
             properties.append(("reconnect.backoff.ms", String(reconnectBackoff.first.milliseconds)))

@@ -22,6 +22,9 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case authorization(KafkaAuthorizationFailure)
     /// librdkafka's fatal error: the client can do nothing more (see `rd_kafka_fatal_error`).
     case fatal(code: Int32, name: String, reason: String)
+    /// A consumer operation failed: subscribe, assign, commit, store, seek, pause, resume or a
+    /// query. Authorization failures are ``authorization(_:)`` instead.
+    case consumer(KafkaConsumerError)
 
     public var description: String {
         switch self {
@@ -43,6 +46,8 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
             return "not authorized: \(failure)"
         case .fatal(let code, let name, let reason):
             return "the Kafka client failed fatally: \(name) (\(code)): \(reason)"
+        case .consumer(let failure):
+            return "consumer: \(failure)"
         }
     }
 }

@@ -75,6 +75,13 @@ public struct KafkaStatistics: Sendable, Decodable {
         public var xmit_msgq_cnt: Int?
         /// Messages sent.
         public var txmsgs: Int?
+        /// Consumer: the high watermark (or last stable offset) minus the committed offset;
+        /// `-1` while either is unknown.
+        public var consumer_lag: Int?
+        /// Consumer: the last committed offset.
+        public var committed_offset: Int?
+        /// Consumer: `none`, `stopping`, `stopped`, `offset-query`, `offset-wait` or `active`.
+        public var fetch_state: String?
     }
 
     /// Publishes the document through swift-metrics.
@@ -94,6 +101,8 @@ public struct KafkaStatistics: Sendable, Decodable {
             for (partitionName, partition) in topic.partitions ?? [:] where partitionName != "-1" {
                 let labels = [("client_id", client), ("topic", topicName), ("partition", partitionName)]
                 if let queued = partition.msgq_cnt { Gauge(label: "msk_kafka_partition_queued_messages", dimensions: labels).record(queued) }
+                // A consumer's lag on a partition it reads (librdkafka says -1 until it knows).
+                if let lag = partition.consumer_lag, lag >= 0 { Gauge(label: "msk_kafka_consumer_lag", dimensions: labels).record(lag) }
             }
         }
     }
