@@ -28,6 +28,8 @@ struct DriveCommand: AsyncParsableCommand {
     var brokers = 3
     @Option(help: "Partitions of the soak topic (default: at least 6, and enough that none outgrows the mock's 5 MiB retention during the run).")
     var partitions: Int?
+    @Option(help: "How the soak's consumer reads: group (a consumer group, as services do) or assign (the partitions by assignment).")
+    var consumerMode: ConsumerMode = .group
     @Option(help: "MSK IAM token lifetime, seconds.")
     var tokenLifetime = 10
     @Option(help: "Lifetime of the credentials msk-local's STS issues, seconds.")
@@ -93,7 +95,8 @@ struct DriveCommand: AsyncParsableCommand {
         let collected = Collected()
 
         let consumer = try ChildRun(name: "consumer", executable: executable,
-                                    arguments: ["consume"] + common + ["--partitions", String(partitions), "--expect-streams", String(streams), "--idle-timeout", "120", "--duration", String(duration + 600)],
+                                    arguments: ["consume"] + common + (consumerMode == .assign ? ["--partitions", String(partitions)] : ["--group-id", "kafka-soak"])
+                                        + ["--expect-streams", String(streams), "--idle-timeout", "120", "--duration", String(duration + 600)],
                                     environment: environment) { line in
             if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)) {
                 collected.state.withLock { $0.consumer.append(.init(t: now(), record: record)) }
@@ -128,6 +131,7 @@ struct DriveCommand: AsyncParsableCommand {
         let series = collected.state.withLock { $0 }
         var report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
                                 consumerExit: consumerExit, audit: audit, layout: layout)
+        report.consumerMode = consumerMode.rawValue
         report.audit = audit.map { ($0.truncatedPartitions ?? 0) > 0 ? "partial" : "complete" } ?? "not read"
         if let authorization {
             report.authorization = authorization
@@ -253,4 +257,10 @@ final class Collected: Sendable {
     }
 
     let state = Mutex(State())
+}
+
+/// How `kafka-soak drive`'s consumer reads.
+enum ConsumerMode: String, ExpressibleByArgument, CaseIterable {
+    case group
+    case assign
 }
