@@ -77,6 +77,26 @@ struct GatewayEndToEndTests {
         await local.shutdown()
     }
 
+    /// An `acks=0` producer gets no answers, and the gateway must not take the answers the mock
+    /// gives anyway (a broker gives none) for the client's: before, each one closed the connection.
+    @Test func anAcksZeroProducerKeepsItsConnection() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: nil, topics: [("unacknowledged", 1)])
+        let credentials = try MSKLocalFixture.assumeRoleCache(local)
+        var configuration = try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 900)
+        configuration.acks = 0
+        configuration.idempotence = false
+        let producer = try KafkaProducer(configuration: configuration, logger: MSKLocalFixture.quiet)
+        for index in 0..<200 {
+            _ = try await producer.send(KafkaProducerMessage(topic: "unacknowledged", value: "u\(index)"))
+        }
+        await producer.shutdown()
+        let lines = try await Kcat.consume(bootstrap: local.endpoints.rawBootstrapServers, topic: "unacknowledged", count: 200, format: "%s\n")
+        #expect(Set(lines) == Set((0..<200).map { "u\($0)" }))
+        // The bootstrap connection and the broker's: no reconnects.
+        #expect(local.counters.snapshot.connectionsAccepted <= 3, "\(local.counters.snapshot.connectionsAccepted) connections")
+        await local.shutdown()
+    }
+
     @Test func whatTheProducerWroteReadsBackIdenticallyWithKcatOverTheRawListeners() async throws {
         let local = try await MSKLocalFixture.start(brokers: 1, topics: [("crosscheck", 1)])
         let credentials = try MSKLocalFixture.assumeRoleCache(local)

@@ -14,9 +14,13 @@ struct GatewayAnswerQueue {
         /// Set for requests forwarded upstream: what the upstream's answer must match.
         let request: KafkaInFlightRequest?
         var response: ByteBuffer?
+        /// A request the client expects no answer to (an `acks=0` Produce) that the upstream
+        /// may answer all the same: librdkafka 2.0.2's mock does, a broker does not.
+        let answerIsDropped: Bool
 
-        init(request: KafkaInFlightRequest?) {
+        init(request: KafkaInFlightRequest?, answerIsDropped: Bool = false) {
             self.request = request
+            self.answerIsDropped = answerIsDropped
         }
     }
 
@@ -34,6 +38,12 @@ struct GatewayAnswerQueue {
         upstream.append(slot)
     }
 
+    /// Notes a request forwarded upstream that the client expects no answer to: an answer to it,
+    /// if the upstream gives one, is dropped (``nextUpstream(matching:)``).
+    mutating func expectUpstreamWithoutAnswer(_ request: KafkaInFlightRequest) {
+        upstream.append(Slot(request: request, answerIsDropped: true))
+    }
+
     /// Takes the next place for an answer the gateway gives itself; fill its `response`.
     mutating func reserveOwn() -> Slot {
         let slot = Slot(request: nil)
@@ -44,6 +54,16 @@ struct GatewayAnswerQueue {
     /// The oldest slot still waiting for the upstream, to match and fill with its answer.
     mutating func nextUpstream() -> Slot? {
         upstream.popFirst()
+    }
+
+    /// The slot an upstream answer with `correlationID` belongs to: the oldest, passing over
+    /// requests without an answer that the upstream did not answer (their correlation ids
+    /// differ). The caller drops the answer when the slot's ``Slot/answerIsDropped``.
+    mutating func nextUpstream(matching correlationID: Int32) -> Slot? {
+        while let first = upstream.first, first.answerIsDropped, first.request?.correlationID != correlationID {
+            upstream.removeFirst()
+        }
+        return upstream.popFirst()
     }
 
     /// Hands over the answers that can be written now, in order: those at the head that are

@@ -121,8 +121,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     /// An answer on a parked upstream connection (the client has gone): dropped, and the member
     /// whose request it answers is let go.
-    private func parkedAnswer() {
-        guard let slot = answers.nextUpstream() else { return }
+    private func parkedAnswer(_ frame: ByteBuffer) {
+        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self),
+              let slot = answers.nextUpstream(matching: correlationID) else { return }
         if let member = slot.request?.groupMember, let index = parkedGroupRequests.firstIndex(of: member) {
             parkedGroupRequests.remove(at: index)
             shared.groupGuard.unpark(member)
@@ -287,15 +288,16 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     fileprivate func upstreamResponse(_ frame: ByteBuffer) {
         guard let context else {
-            parkedAnswer()
+            parkedAnswer(frame)
             return
         }
-        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self), let slot = answers.nextUpstream(),
+        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self), let slot = answers.nextUpstream(matching: correlationID),
               let request = slot.request, request.correlationID == correlationID else {
             shared.logger.error("the upstream broker answered out of turn; closing the connection")
             context.close(promise: nil)
             return
         }
+        if slot.answerIsDropped { return }
         if let member = request.groupMember, let index = unansweredGroupRequests.firstIndex(of: member) {
             unansweredGroupRequests.remove(at: index)
         }
@@ -368,9 +370,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             (frame, amendment) = authorized
         }
         let member = KafkaGroupMember.of(apiKey: header.apiKey, version: header.apiVersion, body: body)
+        let request = KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID,
+                                           amendment: amendment, groupMember: member)
         if KafkaInFlightRequest.expectsResponse(header, body: body) {
-            answers.expectUpstream(KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID,
-                                                        amendment: amendment, groupMember: member))
+            answers.expectUpstream(request)
+        } else {
+            answers.expectUpstreamWithoutAnswer(request)
         }
         if held == nil, let member {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
