@@ -48,10 +48,14 @@ struct ConsumeCommand: AsyncParsableCommand {
         var logger = Logger(label: "kafka-soak.consume")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .critical
         let (_, authentication) = try connection.authentication(logger: logger)
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+        let groupMode = partitions == nil
+        var configuration = KafkaConsumerConfiguration(
             bootstrapServers: connection.bootstrapList, groupID: groupId, authentication: authentication, tls: connection.tls,
             caLocation: connection.caLocation, statisticsInterval: .seconds(1)
-        ), logger: logger)
+        )
+        // In a group, commit what was handed over, as a service would (at least once).
+        if groupMode { configuration.commitMode = .automatic() }
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         if let partitions {
             try consumer.assign((0..<partitions).map { (topic: topic, partition: Int32($0), offset: KafkaConsumer.beginning) })
         } else {
@@ -61,12 +65,26 @@ struct ConsumeCommand: AsyncParsableCommand {
         let shared = ConsumeShared()
         let start = ContinuousClock.now
         let reading = Task {
-            for await message in consumer.messages {
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
-                shared.state.withLock { state in
-                    state.verifier.record(message.value, receivedMs: now)
-                    state.lastMessage = ContinuousClock.now
-                    if state.firstOffsets[message.partition] == nil { state.firstOffsets[message.partition] = message.offset }
+            for await event in consumer.events {
+                switch event {
+                case .message(let message):
+                    let now = Int64(Date().timeIntervalSince1970 * 1000)
+                    shared.state.withLock { state in
+                        state.verifier.record(message.value, receivedMs: now)
+                        state.lastMessage = ContinuousClock.now
+                        if state.firstOffsets[message.partition] == nil { state.firstOffsets[message.partition] = message.offset }
+                        state.lastOffsets[message.partition] = max(state.lastOffsets[message.partition] ?? -1, message.offset)
+                    }
+                case .rebalance(let rebalance):
+                    shared.state.withLock { $0.rebalances += 1 }
+                    let kind = switch rebalance.kind {
+                    case .assigned: "assigned"
+                    case .revoked: "revoked"
+                    case .lost: "lost"
+                    }
+                    emitJSONLine(RebalanceRecord(kind: kind, partitions: rebalance.partitions.map(\.partition)))
+                    // Automatic commits: what was handed over is committed; let the partitions go.
+                    rebalance.acknowledge()
                 }
             }
         }
@@ -87,7 +105,8 @@ struct ConsumeCommand: AsyncParsableCommand {
                     p99Ms: Self.percentile(verifier.latency, 99), p999Ms: Self.percentile(verifier.latency, 99.9),
                     maxMs: verifier.latency.totalCount == 0 ? 0 : Int64(verifier.latency.max),
                     tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: consumer.counters.reconnects.value, rssBytes: residentMemoryBytes(),
-                    truncatedPartitions: state.firstOffsets.values.filter { $0 > 0 }.count
+                    truncatedPartitions: state.firstOffsets.values.filter { $0 > 0 }.count,
+                    rebalances: groupMode ? state.rebalances : nil
                 )
             }
             previous = (result.consumed, now)
@@ -116,12 +135,23 @@ struct ConsumeCommand: AsyncParsableCommand {
             if let hardEnd, now >= hardEnd { break }
             if ended > 0, idle > .milliseconds(Int64(idleTimeout * 1000)) { break }
         }
-        let summary = record("summary")
+        var summary = record("summary")
+        if groupMode {
+            // Where a restart of the group would begin: the committed offsets against what was read.
+            try? consumer.commit()
+            let lastOffsets = shared.state.withLock { $0.lastOffsets }
+            let read = Dictionary(uniqueKeysWithValues: lastOffsets.map { (KafkaTopicPartition(topic: topic, partition: $0.key), $0.value) })
+            if let committed = try? consumer.committed(Array(read.keys)) {
+                summary.committedAhead = read.filter { (committed[$0.key] ?? -1) > $0.value + 1 }.count
+                summary.committedBehind = read.filter { (committed[$0.key] ?? -1) < $0.value + 1 }.count
+            }
+        }
         consumer.close()
         reading.cancel()
         emitJSONLine(summary)
         var problems: [String] = []
         if summary.missing > 0 { problems.append("\(summary.missing) missing") }
+        if let ahead = summary.committedAhead, ahead > 0 { problems.append("\(ahead) partitions committed past the last message read (a restart would skip messages)") }
         if summary.corrupted > 0 { problems.append("\(summary.corrupted) corrupted") }
         if let expectStreams, summary.endedStreams < expectStreams { problems.append("\(summary.endedStreams) of \(expectStreams) streams ended") }
         if summary.missing > 0, let truncated = summary.truncatedPartitions, truncated > 0 {
@@ -155,6 +185,9 @@ final class ConsumeShared: Sendable {
         var lastMessage: ContinuousClock.Instant?
         /// The offset of the first message read from each partition.
         var firstOffsets: [Int32: Int64] = [:]
+        /// The offset of the last (highest) message read from each partition.
+        var lastOffsets: [Int32: Int64] = [:]
+        var rebalances = 0
     }
 
     let state = Mutex(State())

@@ -100,6 +100,8 @@ struct DriveCommand: AsyncParsableCommand {
                                     environment: environment) { line in
             if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)) {
                 collected.state.withLock { $0.consumer.append(.init(t: now(), record: record)) }
+            } else if let rebalance = try? JSONDecoder().decode(RebalanceRecord.self, from: Data(line.utf8)), rebalance.type == "rebalance" {
+                collected.state.withLock { $0.rebalances.append(.init(t: now(), record: rebalance)) }
             }
         }
         let producer = try ChildRun(name: "producer", executable: executable,
@@ -132,6 +134,7 @@ struct DriveCommand: AsyncParsableCommand {
         var report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
                                 consumerExit: consumerExit, audit: audit, layout: layout)
         report.consumerMode = consumerMode.rawValue
+        report.rebalances = series.rebalances
         report.audit = audit.map { ($0.truncatedPartitions ?? 0) > 0 ? "partial" : "complete" } ?? "not read"
         if let authorization {
             report.authorization = authorization
@@ -176,7 +179,14 @@ struct DriveCommand: AsyncParsableCommand {
         if totals.missing > 0 { problems.append("\(totals.missing) messages lost") }
         if totals.corrupted > 0 { problems.append("\(totals.corrupted) messages corrupted") }
         if totals.consumedUnique < totals.delivered { problems.append("consumed \(totals.consumedUnique) of \(totals.delivered) delivered") }
+        if let ahead = consumerSummary?.committedAhead, ahead > 0 {
+            problems.append("the group's committed offsets of \(ahead) partitions are past the last message read: a restart would skip messages")
+        }
         var notes: [String] = []
+        if let behind = consumerSummary?.committedBehind {
+            notes.append("consumer group: \(series.rebalances.count) rebalances; committed offsets checked after the run: "
+                + (behind == 0 ? "every partition's at its last message read" : "\(behind) partitions behind the last message read (a restart reads those again)"))
+        }
         if let audit, let truncated = audit.truncatedPartitions, truncated > 0 {
             // The mock keeps 5 MiB per partition: a long run outgrows it, and the audit can only
             // read what is left. The consumer, which read as the run went, is the account then.
@@ -254,6 +264,7 @@ final class Collected: Sendable {
         var producer: [SoakReport.Timed<ProducerRecord>] = []
         var consumer: [SoakReport.Timed<ConsumerRecord>] = []
         var broker: [SoakReport.Timed<MSKLocalCountersSnapshot>] = []
+        var rebalances: [SoakReport.Timed<RebalanceRecord>] = []
     }
 
     let state = Mutex(State())

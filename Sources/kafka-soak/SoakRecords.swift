@@ -63,4 +63,18 @@ struct ConsumerRecord: Codable {
     /// means the log had already dropped its oldest messages (librdkafka's mock cluster keeps
     /// 5 MiB per partition).
     var truncatedPartitions: Int?
+    /// Rebalances this consumer saw (group mode).
+    var rebalances: Int?
+    /// Summary only, group mode: partitions whose committed offset at the end was past the last
+    /// message read (a restart would skip messages) and short of it (it would read some again).
+    var committedAhead: Int?
+    var committedBehind: Int?
+}
+
+/// One rebalance the soak's consumer saw: `{"type":"rebalance","kind":"assigned","partitions":[0,3]}`.
+struct RebalanceRecord: Codable {
+    var type = "rebalance"
+    /// `assigned`, `revoked` or `lost`.
+    var kind: String
+    var partitions: [Int32]
 }

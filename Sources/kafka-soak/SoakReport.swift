@@ -81,6 +81,8 @@ struct SoakReport: Codable {
     var audit = "not read"
     /// How the soak's consumer read: `group` (a consumer group) or `assign` (by assignment).
     var consumerMode = "assign"
+    /// Every rebalance the consumer saw (group mode), with the driver's time.
+    var rebalances: [Timed<RebalanceRecord>] = []
     /// With `--policy`: msk-local's authorization decisions and its denials (nil: no policy).
     var authorization: Authorization?
 

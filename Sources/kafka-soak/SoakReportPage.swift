@@ -19,13 +19,16 @@ struct SoakReportPage {
         for (previous, next) in zip(report.broker, report.broker.dropFirst()) where next.record.distinctAccessKeys > previous.record.distinctAccessKeys {
             refreshMarkers.append(.init(x: next.t, color: "#9467bd", label: "credential rotation", tall: false))
         }
+        let rebalanceMarkers = report.rebalances.map {
+            SVGLineChart.Marker(x: $0.t, color: "#e377c2", label: "rebalance: \($0.record.kind) \($0.record.partitions.map(String.init).joined(separator: ","))", tall: false)
+        }
         let progress = report.producer.filter { $0.record.type == "progress" }
         let consumed = report.consumer.filter { $0.record.type == "progress" }
         let charts = [
-            SVGLineChart(title: "Throughput", unit: "messages/s", series: [
+            SVGLineChart(title: "Throughput (pink ticks: consumer group rebalances)", unit: "messages/s", series: [
                 .init(name: "delivered (producer)", color: "#1f77b4", points: progress.map { ($0.t, $0.record.rate) }),
                 .init(name: "consumed", color: "#ff7f0e", points: consumed.map { ($0.t, $0.record.rate) }),
-            ], markers: faultMarkers, xMax: xMax),
+            ], markers: faultMarkers + rebalanceMarkers, xMax: xMax),
             SVGLineChart(title: "End-to-end latency (per interval)", unit: "ms", series: [
                 .init(name: "p50", color: "#1f77b4", points: consumed.map { ($0.t, Double($0.record.intervalP50Ms)) }),
                 .init(name: "p99", color: "#d62728", points: consumed.map { ($0.t, Double($0.record.intervalP99Ms)) }),
