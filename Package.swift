@@ -13,6 +13,9 @@ let package = Package(
         .executable(name: "kafka-soak", targets: ["kafka-soak"]),
         .executable(name: "kafka-dead-letters", targets: ["kafka-dead-letters"]),
         .library(name: "MSKLocal", targets: ["MSKLocal"]),
+        // Test doubles, kept out of the shipping libraries: the mock cluster and the manual clock.
+        .library(name: "MSKKafkaTesting", targets: ["MSKKafkaTesting"]),
+        .library(name: "AWSAuthTesting", targets: ["AWSAuthTesting"]),
         .executable(name: "msk-local", targets: ["msk-local"]),
     ],
     dependencies: [
@@ -60,6 +63,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // librdkafka's mock cluster behind Swift types, for tests, benchmarks and msk-local.
+        .target(name: "MSKKafkaTesting", dependencies: ["CRdKafka", "MSKKafka"]),
+        // ManualWallClock: a WallClock that moves only when a test moves it.
+        .target(name: "AWSAuthTesting", dependencies: ["AWSAuth"]),
         .executableTarget(
             name: "msk-iam-token",
             dependencies: [
@@ -74,7 +81,7 @@ let package = Package(
             name: "MSKLocal",
             dependencies: [
                 "AWSAuth",
-                "MSKKafka",
+                "MSKKafkaTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,6 +140,7 @@ let package = Package(
                 "AWSAuth",
                 "MSKAuth",
                 "MSKKafka",
+                "MSKKafkaTesting",
                 "CRdKafka",
                 "CRawProducer",
                 "KafkaCommandLine",
@@ -140,12 +148,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
+        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "AWSAuthTesting", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKLocalTests", dependencies: ["MSKLocal", "MSKKafka", "MSKAuth", "AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine", "AWSAuth"]),
         .testTarget(name: "MSKKafkaTests", dependencies: [
-            "MSKKafka", "MSKLocal", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "MSKKafka", "MSKKafkaTesting", "MSKLocal", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -1,5 +1,5 @@
 import Logging
-import MSKKafka
+import MSKKafkaTesting
 import NIOCore
 import NIOPosix
 

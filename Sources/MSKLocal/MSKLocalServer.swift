@@ -1,6 +1,6 @@
 import AWSAuth
 import Foundation
-import MSKKafka
+import MSKKafkaTesting
 import NIOCore
 import NIOPosix
 import NIOSSL

@@ -5,6 +5,7 @@ import Foundation
 import KafkaCommandLine
 import Logging
 import MSKKafka
+import MSKKafkaTesting
 import Synchronization
 
 /// Producer throughput: plain librdkafka in C, then the Swift ``KafkaProducer``, same settings,

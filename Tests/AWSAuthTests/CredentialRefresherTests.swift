@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import AWSAuth
+import AWSAuthTesting
 
 /// The refresher's guarantees under a ``ManualWallClock``: the timer always sleeps towards the
 /// refresh that ``RefreshingCredentialCache/status`` announces, callers never call the provider

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import AWSAuth
+import AWSAuthTesting
 
 @Suite(.timeLimit(.minutes(1)))
 struct ManualWallClockTests {

@@ -3,6 +3,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// Consumer groups with the real librdkafka against its in-process mock cluster: rebalance
 /// events (eager and cooperative), commit on revocation, pause/resume, seek, the commit modes

@@ -1,5 +1,6 @@
 import Foundation
 import MSKKafka
+import MSKKafkaTesting
 import MSKLocal
 import Testing
 import TestSupport

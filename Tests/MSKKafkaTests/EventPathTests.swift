@@ -1,8 +1,8 @@
-import CRdKafka
 import Foundation
 import Testing
 import TestSupport
 @testable import MSKKafka
+import MSKKafkaTesting
 import MSKLocal
 
 /// The throughput path — ``KafkaProducer/enqueue(_:)`` with outcomes on ``KafkaProducer/events``
@@ -97,7 +97,7 @@ struct EventPathTests {
         let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
-        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        cluster.pushRequestErrors(apiKey: .produce, [.topicAuthorizationFailed])
         try await body(producer, deadLetters)
     }
 
@@ -143,7 +143,7 @@ struct EventPathTests {
         #expect(producer.counters.delivered.value - deliveredBefore == 40)
         #expect(producer.bufferDepth == (0, 0))
         // A failure still arrives, and is the first event: no delivery came before it.
-        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        cluster.pushRequestErrors(apiKey: .produce, [.topicAuthorizationFailed])
         try await producer.enqueue(Self.message(40, topic: "event-counted"))
         var iterator = producer.events.makeAsyncIterator()
         guard case .failed(let message, _) = await iterator.next() else { Issue.record("the first event was not the failure"); return }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// Byte values of ``KafkaProducerMessage/heldValueThreshold`` bytes or more are not copied:
 /// librdkafka points to the array, and the attempt keeps it alive until the delivery report.

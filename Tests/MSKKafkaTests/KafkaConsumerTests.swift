@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 @Suite(.timeLimit(.minutes(2)))
 struct KafkaConsumerTests {

@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 import Logging
 import MSKAuth
@@ -6,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import MSKKafka
+import MSKKafkaTesting
 import MSKLocal
 
 @Suite(.timeLimit(.minutes(2)))
@@ -78,14 +78,13 @@ struct KafkaProducerTests {
         let producer = try KafkaProducer(configuration: Self.configuration(cluster), logger: Self.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: "flaky", value: "warm-up"))
         // Retriable broker errors on the next Produce requests: librdkafka retries them itself.
-        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                              RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE])
+        cluster.pushRequestErrors(apiKey: .produce, [.notLeaderForPartition, .requestTimedOut, .notEnoughReplicas, .leaderNotAvailable])
         var reports: [KafkaDeliveryReport] = []
         for index in 0..<20 { reports.append(try await producer.send(KafkaProducerMessage(topic: "flaky", key: "k", value: "v\(index)"))) }
         #expect(reports.map(\.offset) == reports.map(\.offset).sorted())
         #expect(Set(reports.map(\.offset)).count == 20)
         // A non-retriable broker error is reported, not retried.
-        cluster.pushRequestErrors(apiKey: 0, [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED])
+        cluster.pushRequestErrors(apiKey: .produce, [.topicAuthorizationFailed])
         do {
             _ = try await producer.send(KafkaProducerMessage(topic: "flaky", value: "denied"))
             Issue.record("expected TOPIC_AUTHORIZATION_FAILED")

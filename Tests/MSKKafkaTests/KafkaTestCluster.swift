@@ -1,4 +1,5 @@
 import MSKKafka
+import MSKKafkaTesting
 import MSKLocal
 
 /// A cluster a test can point a client at: librdkafka's mock as it is, or behind the front

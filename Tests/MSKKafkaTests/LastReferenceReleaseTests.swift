@@ -1,5 +1,6 @@
 import Foundation
 import MSKKafka
+import MSKKafkaTesting
 import Synchronization
 import Testing
 

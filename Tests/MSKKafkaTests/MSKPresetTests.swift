@@ -1,5 +1,6 @@
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// The `.msk` presets of the producer and the consumer: TLS, IAM, AWS's reconnect advice, and
 /// the region read from the addresses when none is given.

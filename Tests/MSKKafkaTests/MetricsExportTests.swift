@@ -3,6 +3,7 @@ import Metrics
 import MetricsTestKit
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// Every metric the README lists reaches a swift-metrics backend under its name and labels:
 /// the library's `msk_kafka_*_total` counters (label `client_id`), the buffer gauges, and the

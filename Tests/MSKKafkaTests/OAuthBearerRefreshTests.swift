@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// The mechanics of the IAM wiring on a real librdkafka handle. (Authentication itself is
 /// proved end to end against the local MSK stand-in; the mock cluster speaks no SASL.)

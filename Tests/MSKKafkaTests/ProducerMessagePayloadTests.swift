@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// Values given as bytes, `Data` or `String` travel as given — no copy of our own before
 /// librdkafka's — and reach the broker byte for byte.

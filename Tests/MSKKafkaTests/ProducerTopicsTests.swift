@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// Topic handles: one per topic, found again by name and by address, none past the limit, all
 /// given back at shutdown — and delivery reports name the right topic whichever way a message

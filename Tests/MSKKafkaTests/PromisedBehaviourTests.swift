@@ -6,6 +6,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 @testable import MSKKafka
+import MSKKafkaTesting
 
 /// Behaviour the README promises that no other test pinned: the `.msk` preset, the producer as
 /// a swift-service-lifecycle `Service`, messages waiting for a retry dead-lettered at shutdown,

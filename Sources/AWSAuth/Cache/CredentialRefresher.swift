@@ -9,8 +9,8 @@ import Synchronization
 /// records the outcome and arms a single timer task for the next attempt (the proactive refresh
 /// or the backoff retry) in the same critical section; the timer task sleeps on the clock and
 /// starts the next refresh. Because the timer is re-armed by every outcome, it can never sleep
-/// towards a stale deadline, and a test that sees the timer parked on a ``ManualWallClock`` knows
-/// the state is final.
+/// towards a stale deadline, and a test that sees the timer parked on a `ManualWallClock`
+/// (AWSAuthTesting) knows the state is final.
 ///
 /// Its tasks hold it strongly; the public ``RefreshingCredentialCache`` owns it and shuts it
 /// down in `deinit`, which cancels those tasks and so breaks the cycle.

@@ -36,7 +36,7 @@ public final class RefreshingCredentialCache: AWSCredentialProvider {
     /// - Parameters:
     ///   - provider: the source of credentials; the cache calls it from one task at a time.
     ///   - policy: when to refresh and how to back off; see ``RefreshPolicy``.
-    ///   - clock: the source of time; a ``ManualWallClock`` in tests.
+    ///   - clock: the source of time; AWSAuthTesting's `ManualWallClock` in tests.
     ///   - logger: one warning per failed refresh, one debug message per rotation; never a secret.
     /// - Throws: ``CredentialCacheError/invalidPolicy(field:value:)``.
     public convenience init(

@@ -1,5 +1,5 @@
 import Foundation
-import MSKKafka
+import MSKKafkaTesting
 
 /// msk-local's control API, under `/control/` (all on loopback):
 ///

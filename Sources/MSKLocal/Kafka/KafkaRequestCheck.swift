@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Requests the gateway reads whole before forwarding them, policy or not: librdkafka's mock
-/// broker (MSKKafka's `MockKafkaCluster`, in msk-local's own process) aborts the process on
+/// broker (MSKKafkaTesting's `MockKafkaCluster`, in msk-local's own process) aborts the process on
 /// some malformed ones — a Produce with null or empty records, a Metadata or JoinGroup whose
 /// counts or lengths run past the frame (assertions in rd_slice_init_full, rd_realloc) — so
 /// one hostile client would take msk-local down. A request that does not read exactly as its

@@ -1,8 +1,9 @@
+import AWSAuth
 import Foundation
 import Synchronization
 
-/// A ``WallClock`` that only moves when a test moves it: hours of credential rotations run in
-/// milliseconds, deterministically.
+/// An AWSAuth `WallClock` that only moves when a test moves it: hours of credential rotations
+/// run in milliseconds, deterministically.
 ///
 /// ``sleep(until:)`` parks the caller until ``advance(to:)`` (or ``advance(by:)``) reaches its
 /// deadline, or its task is cancelled. Background work that sleeps on this clock therefore stops

@@ -1,4 +1,5 @@
 import CRdKafka
+import MSKKafka
 
 /// librdkafka's in-process mock cluster: real Kafka brokers on 127.0.0.1 ports, PLAINTEXT only,
 /// for tests, benchmarks and offline soak runs. Faults on demand: errors injected into the next
@@ -19,12 +20,21 @@ public final class MockKafkaCluster: Sendable {
     private var cluster: OpaquePointer { OpaquePointer(bitPattern: clusterBits)! }
 
     /// Starts `brokers` brokers (ids 1...brokers).
+    ///
+    /// - Throws: ``KafkaError/clientCreation(reason:)`` when librdkafka cannot create the
+    ///   helper client or the cluster.
     public init(brokers: Int = 1) throws {
-        // Critical lines only (to stderr).
-        let conf = try RdKafkaConfiguration.make([("log_level", "2")])
         var errorBuffer = [CChar](repeating: 0, count: 256)
+        guard let conf = rd_kafka_conf_new() else { throw KafkaError.clientCreation(reason: "rd_kafka_conf_new failed") }
+        // Critical lines only (to stderr).
+        guard rd_kafka_conf_set(conf, "log_level", "2", &errorBuffer, errorBuffer.count) == RD_KAFKA_CONF_OK else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError.clientCreation(reason: Self.text(errorBuffer))
+        }
+        // rd_kafka_new takes the configuration on success only.
         guard let helper = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
-            throw KafkaError.clientCreation(reason: String(errorBuffer: errorBuffer))
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError.clientCreation(reason: Self.text(errorBuffer))
         }
         guard let cluster = rd_kafka_mock_cluster_new(helper, Int32(brokers)) else {
             rd_kafka_destroy(helper)
@@ -40,13 +50,18 @@ public final class MockKafkaCluster: Sendable {
         _ = rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor)
     }
 
-    /// The next `errors.count` requests of API `apiKey` (0 = Produce) fail with these errors.
-    public func pushRequestErrors(apiKey: Int16, _ errors: [rd_kafka_resp_err_t]) {
-        rd_kafka_mock_push_request_errors_array(cluster, apiKey, errors.count, errors)
+    /// The next `errors.count` requests of API `apiKey` fail with these errors, in order.
+    public func pushRequestErrors(apiKey: KafkaAPIKey, _ errors: [KafkaErrorCode]) {
+        let codes = errors.map { rd_kafka_resp_err_t(rawValue: $0.rawValue) }
+        rd_kafka_mock_push_request_errors_array(cluster, apiKey.rawValue, codes.count, codes)
     }
 
     deinit {
         rd_kafka_mock_cluster_destroy(cluster)
         if let helper = OpaquePointer(bitPattern: helperBits) { rd_kafka_destroy(helper) }
+    }
+
+    private static func text(_ errorBuffer: [CChar]) -> String {
+        String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
