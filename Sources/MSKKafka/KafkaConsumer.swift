@@ -112,9 +112,9 @@ public final class KafkaConsumer: Service, Sendable {
     }
 
     /// The `offset` that means "from the first message still stored" in ``assign(_:)`` and
-    /// ``seek(_:)``.
+    /// ``seek(_:timeout:)``.
     public static let beginning: Int64 = Int64(RD_KAFKA_OFFSET_BEGINNING)
-    /// The `offset` that means "from the next message written" in ``assign(_:)`` and ``seek(_:)``.
+    /// The `offset` that means "from the next message written" in ``assign(_:)`` and ``seek(_:timeout:)``.
     public static let end: Int64 = Int64(RD_KAFKA_OFFSET_END)
 
     /// Reads exactly these partitions from these offsets (no group rebalancing); use
@@ -283,7 +283,7 @@ public final class KafkaConsumer: Service, Sendable {
     // MARK: Flow control
 
     /// Stops handing over and fetching messages of these (assigned) partitions; messages read
-    /// ahead from them are set aside and read again on ``resume(_:)``.
+    /// ahead from them are set aside and read again on ``resume(_:timeout:)``.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `pause`) naming the partition refused.
     public func pause(_ partitions: [KafkaTopicPartition]) throws {
         try calls.enter(.pause) { handle in

@@ -15,7 +15,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// `auto.offset.reset`: where a group without committed offsets starts (`earliest`, `latest`).
     public var autoOffsetReset: String
     /// When offsets are committed; ``KafkaCommitMode/manual`` by default: commit with
-    /// ``KafkaConsumer/commit(_:)`` after processing.
+    /// ``KafkaConsumer/commit(_:)-(KafkaConsumerMessage)`` after processing.
     public var commitMode: KafkaCommitMode
     /// Whether librdkafka commits (`enable.auto.commit`): a commit mode other than
     /// ``KafkaCommitMode/manual``. Setting it true chooses ``KafkaCommitMode/automatic(interval:)``.

@@ -36,7 +36,7 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
 ///
 /// A rebalance is handed over as soon as the application asks for its next event, ahead of
 /// the messages read ahead; messages read ahead from partitions revoked, paused or moved by
-/// ``KafkaConsumer/seek(_:)`` are dropped, not handed over (they are read again by whoever
+/// ``KafkaConsumer/seek(_:timeout:)`` are dropped, not handed over (they are read again by whoever
 /// reads those partitions from their committed offsets, or when resumed). A revocation waits
 /// until the application acknowledges it (``KafkaRebalance/acknowledge()``) or asks for its
 /// next event. One reader at a time, of this or of ``KafkaConsumer/messages``.

@@ -95,8 +95,9 @@ public enum KafkaCommitMode: Sendable, Equatable {
     /// runs ahead of the processing (at least once, with the messages read ahead not counted
     /// as processed).
     case automatic(interval: Duration = .seconds(5))
-    /// Nothing is committed unless the application commits: ``KafkaConsumer/commit(_:)``
-    /// (synchronous) or ``KafkaConsumer/commit(_:completion:)`` and
+    /// Nothing is committed unless the application commits:
+    /// ``KafkaConsumer/commit(_:)-(KafkaConsumerMessage)`` (synchronous) or
+    /// ``KafkaConsumer/commit(_:completion:)-(KafkaConsumerMessage,_)`` and
     /// ``KafkaConsumer/commitAsync(_:)`` (asynchronous).
     case manual
     /// The application stores the offset of each message it has processed with

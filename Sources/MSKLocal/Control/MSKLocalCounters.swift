@@ -54,7 +54,7 @@ public struct MSKLocalCountersSnapshot: Sendable, Codable, Equatable {
     /// ``MSKLocalCounters/maximumClientSoftwareKeys`` of them; the rest under `(other)`.
     public var apiVersionsByClientSoftware: [String: Int] = [:]
     /// Connections whose requests waited because the same group member's JoinGroup or
-    /// SyncGroup was still unanswered on a closed connection (``GatewayGroupRequestGuard``).
+    /// SyncGroup was still unanswered on a closed connection (`GatewayGroupRequestGuard`).
     public var groupRequestsHeld = 0
     /// Successful authentications (first ones and re-authentications) by the client software
     /// the connection named in ApiVersions v3 or later (`unknown` when it did not), bounded as
