@@ -120,9 +120,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // kafka-soak's logic: payload codec, verifier, layout, report model and judgement, HTML/SVG.
+        .target(
+            name: "KafkaSoak",
+            dependencies: [
+                "MSKLocal",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "kafka-soak",
             dependencies: [
+                "KafkaSoak",
                 "MSKKafka",
                 "KafkaCommandLine",
                 "MSKLocal",
@@ -152,6 +161,7 @@ let package = Package(
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKLocalTests", dependencies: ["MSKLocal", "MSKKafka", "MSKAuth", "AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine", "AWSAuth"]),
+        .testTarget(name: "KafkaSoakTests", dependencies: ["KafkaSoak", "MSKLocal", "TestSupport"]),
         .testTarget(name: "MSKKafkaTests", dependencies: [
             "MSKKafka", "MSKKafkaTesting", "MSKLocal", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaCommandLine
+import KafkaSoak
 import Logging
 import MSKKafka
 import Histogram

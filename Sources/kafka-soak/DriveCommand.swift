@@ -2,6 +2,7 @@ import ArgumentParser
 import AWSAuth
 import Foundation
 import KafkaCommandLine
+import KafkaSoak
 import Logging
 import MSKLocal
 import Synchronization
@@ -57,7 +58,19 @@ struct DriveCommand: AsyncParsableCommand {
     var policy: [String] = []
 
     func run() async throws {
-        let layout = try SoakLayout.choose(streams: streams, partitions: partitions, duration: duration, rate: rate, size: size)
+        let layout: SoakLayout
+        let faultSchedule: FaultSchedule
+        do {
+            layout = try SoakLayout.choose(streams: streams, partitions: partitions, duration: duration, rate: rate, size: size)
+            // 0 is this command's "never"; msk-local's is leaving the option out.
+            func every(_ seconds: Double) -> Double? { seconds == 0 ? nil : seconds }
+            faultSchedule = try FaultSchedule(seconds: every(dropEvery), brokerOutageEvery: every(brokerOutageEvery), brokerOutageLength: brokerOutageLength,
+                                              stsOutageEvery: every(stsOutageEvery), stsOutageLength: stsOutageLength, rejectEvery: every(rejectEvery))
+        } catch let error as SoakLayout.Refusal {
+            throw ValidationError(error.description)
+        } catch let error as FaultSchedule.OutOfRange {
+            throw ValidationError(error.description)
+        }
         let (streams, partitions) = (layout.streams, layout.partitions)
         let startedAt = Date()
         let begin = ContinuousClock.now
@@ -70,13 +83,7 @@ struct DriveCommand: AsyncParsableCommand {
         var quiet = Logger(label: "msk-local")
         quiet.logLevel = .critical
         configuration.logger = quiet
-        func every(_ seconds: Double) -> Duration? { seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil }
-        configuration.faultSchedule.dropConnectionsEvery = every(dropEvery)
-        configuration.faultSchedule.brokerOutageEvery = every(brokerOutageEvery)
-        configuration.faultSchedule.brokerOutageLength = .milliseconds(Int64(brokerOutageLength * 1000))
-        configuration.faultSchedule.stsOutageEvery = every(stsOutageEvery)
-        configuration.faultSchedule.stsOutageLength = .milliseconds(Int64(stsOutageLength * 1000))
-        configuration.faultSchedule.rejectAuthenticationsEvery = every(rejectEvery)
+        configuration.faultSchedule = faultSchedule
         PolicyArgument.apply(try policy.map { try PolicyArgument($0) }, to: &configuration)
         let local = try await MSKLocalServer.start(configuration)
         emitText("msk-local: gateway \(local.endpoints.bootstrapServers), STS \(local.endpoints.stsURL)")
@@ -131,10 +138,10 @@ struct DriveCommand: AsyncParsableCommand {
         await local.shutdown()
 
         let series = collected.state.withLock { $0 }
-        var report = makeReport(startedAt: startedAt, series: series, final: finalCounters, faults: faults, producerExit: producerExit,
-                                consumerExit: consumerExit, audit: audit, layout: layout)
+        var report = SoakReport.judging(startedAt: startedAt, settings: settings(layout: layout), producer: series.producer, consumer: series.consumer,
+                                        broker: series.broker, rebalances: series.rebalances, final: finalCounters, faults: faults,
+                                        producerExit: producerExit, consumerExit: consumerExit, audit: audit)
         report.consumerMode = consumerMode.rawValue
-        report.rebalances = series.rebalances
         report.audit = audit.map { ($0.truncatedPartitions ?? 0) > 0 ? "partial" : "complete" } ?? "not read"
         if let authorization {
             report.authorization = authorization
@@ -154,86 +161,13 @@ struct DriveCommand: AsyncParsableCommand {
         if !report.passed { throw ExitCode(1) }
     }
 
-    private func makeReport(startedAt: Date, series: Collected.State, final: MSKLocalCountersSnapshot, faults: [SoakReport.Timed<MSKLocalEvent>],
-                            producerExit: Int32, consumerExit: Int32, audit: ConsumerRecord?, layout: SoakLayout) -> SoakReport {
-        let producerSummary = series.producer.last(where: { $0.record.type == "summary" })?.record ?? series.producer.last?.record
-        let consumerSummary = series.consumer.last(where: { $0.record.type == "summary" })?.record ?? series.consumer.last?.record
-        let rss = series.producer.map { Double($0.record.rssBytes) / 1_048_576 }
-        let totals = SoakReport.Totals(
-            sent: producerSummary?.sent ?? 0, delivered: producerSummary?.delivered ?? 0, failed: producerSummary?.failed ?? 0,
-            consumedUnique: consumerSummary?.unique ?? 0, missing: consumerSummary?.missing ?? 0, duplicates: consumerSummary?.duplicates ?? 0,
-            corrupted: consumerSummary?.corrupted ?? 0, outOfOrder: consumerSummary?.outOfOrder ?? 0, retries: producerSummary?.retries ?? 0,
-            requestRetries: producerSummary?.requestRetries ?? 0,
-            tokenRefreshes: (producerSummary?.tokenRefreshes ?? 0) + (consumerSummary?.tokenRefreshes ?? 0),
-            credentialRotations: final.distinctAccessKeys, forcedDisconnects: final.connectionsDropped, sessionsExpired: final.sessionsExpired,
-            authenticationsSucceeded: final.authenticationsSucceeded, authenticationsRefused: final.authenticationsFailed,
-            latencyP50Ms: consumerSummary?.p50Ms ?? 0, latencyP99Ms: consumerSummary?.p99Ms ?? 0, latencyMaxMs: consumerSummary?.maxMs ?? 0,
-            producerRSSStartMiB: rss.dropFirst(rss.count / 4).first ?? 0, producerRSSEndMiB: rss.last ?? 0,
-            inLogUnique: audit?.unique, inLogMissing: audit?.missing, inLogDuplicates: audit?.duplicates,
-            inLogTruncatedPartitions: audit?.truncatedPartitions
-        )
-        var problems: [String] = []
-        if producerExit != 0 { problems.append("producer exited with \(producerExit)") }
-        if consumerExit != 0 { problems.append("consumer exited with \(consumerExit)") }
-        if totals.failed > 0 { problems.append("\(totals.failed) messages failed") }
-        if totals.missing > 0 { problems.append("\(totals.missing) messages lost") }
-        if totals.corrupted > 0 { problems.append("\(totals.corrupted) messages corrupted") }
-        if totals.consumedUnique < totals.delivered { problems.append("consumed \(totals.consumedUnique) of \(totals.delivered) delivered") }
-        if let ahead = consumerSummary?.committedAhead, ahead > 0 {
-            problems.append("the group's committed offsets of \(ahead) partitions are past the last message read: a restart would skip messages")
-        }
-        var notes: [String] = []
-        if let behind = consumerSummary?.committedBehind {
-            notes.append("consumer group: \(series.rebalances.count) rebalances; committed offsets checked after the run: "
-                + (behind == 0 ? "every partition's at its last message read" : "\(behind) partitions behind the last message read (a restart reads those again)"))
-        }
-        if let audit, let truncated = audit.truncatedPartitions, truncated > 0 {
-            // The mock keeps 5 MiB per partition: a long run outgrows it, and the audit can only
-            // read what is left. The consumer, which read as the run went, is the account then.
-            notes.append("the audit found \(audit.unique) of \(totals.delivered) delivered messages: the mock cluster had dropped the oldest "
-                + "messages of \(truncated) partitions (it keeps 5 MiB per partition; use more partitions or smaller messages for a full audit)")
-        } else if let audit {
-            // Whether what the consumer missed is stored at all tells a client that lost messages
-            // from a consumer that skipped them.
-            if audit.missing > 0 || audit.unique < totals.delivered {
-                problems.append("the partition logs hold \(audit.unique) of \(totals.delivered) delivered messages (\(audit.missing) missing there)")
-            } else if totals.missing > 0 {
-                problems.append("the partition logs hold every delivered message: the consumer skipped \(totals.missing)")
-            }
-        } else {
-            problems.append("the audit read of the partition logs did not finish")
-        }
-        // A duplicate needs a produce that was sent twice: a message re-produced by the retry
-        // layer after a timeout, or a request librdkafka sent again after a lost connection.
-        // Duplicates the log does not hold were read twice by the consumer, not produced twice.
-        // librdkafka counts a request it sends again (`txretries`), but not the messages an
-        // idempotent producer puts back in its queue when a connection is lost with a Produce in
-        // flight, and the mock cluster does not deduplicate them as a broker would: every lost
-        // producer connection may explain a duplicate. One with none of these is unexplained.
-        let storedDuplicates = (audit?.truncatedPartitions ?? 0) > 0 ? totals.duplicates : totals.inLogDuplicates ?? totals.duplicates
-        let producerReconnects = producerSummary?.reconnects ?? 0
-        if storedDuplicates > 0, totals.retries == 0, totals.requestRetries == 0, producerReconnects == 0 {
-            problems.append("\(storedDuplicates) messages stored twice without any retried produce or lost producer connection: unexplained")
-        }
-        if totals.duplicates > 0 {
-            notes.append("\(totals.duplicates) duplicates; produces sent twice: \(totals.retries) messages re-produced by the retry layer after a timeout "
-                + "(the broker may have stored the first attempt), \(totals.requestRetries) requests librdkafka sent again, and \(producerReconnects) "
-                + "producer reconnects, each of which may resend the Produce requests in flight (the mock cluster does not deduplicate them)")
-        }
-        if totals.outOfOrder > 0 { notes.append("\(totals.outOfOrder) messages arrived after a later one of their stream: re-produced messages land after newer ones") }
-        let authFaults = faults.filter { $0.record.kind == "reject_authentications" }.count
-        notes.append("\(totals.authenticationsRefused) authentications refused (\(authFaults) injected rejections; the rest by token expiry during STS outages)")
-        let settings = SoakReport.Settings(
+    private func settings(layout: SoakLayout) -> SoakReport.Settings {
+        SoakReport.Settings(
             durationS: duration, rate: rate, size: size, streams: layout.streams, brokers: brokers, partitions: layout.partitions, tokenLifetimeS: tokenLifetime,
             credentialLifetimeS: credentialLifetime, messageTimeoutS: messageTimeout, dropEveryS: dropEvery > 0 ? dropEvery : nil,
             brokerOutageEveryS: brokerOutageEvery > 0 ? brokerOutageEvery : nil, brokerOutageLengthS: brokerOutageLength,
             stsOutageEveryS: stsOutageEvery > 0 ? stsOutageEvery : nil, stsOutageLengthS: stsOutageLength, rejectEveryS: rejectEvery > 0 ? rejectEvery : nil,
             command: (["kafka-soak"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        )
-        return SoakReport(
-            startedAt: ISO8601DateFormatter().string(from: startedAt), settings: settings, passed: problems.isEmpty, problems: problems, notes: notes,
-            totals: totals, producerExit: producerExit, consumerExit: consumerExit, producer: series.producer, consumer: series.consumer,
-            broker: series.broker, faults: faults
         )
     }
 }

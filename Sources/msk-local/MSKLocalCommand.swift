@@ -174,21 +174,12 @@ struct MSKLocalCommand: AsyncParsableCommand {
     }
 
     private func faultSchedule() throws -> FaultSchedule {
-        func seconds(_ value: Double?, _ name: String) throws -> Duration? {
-            guard let value else { return nil }
-            // Checked before converting: Int64(1e300 * 1000) traps.
-            guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("--\(name) must be a number of seconds in (0, 86400]") }
-            return .milliseconds(Int64(value * 1000))
+        do {
+            return try FaultSchedule(seconds: dropEvery, brokerOutageEvery: brokerOutageEvery, brokerOutageLength: brokerOutageLength,
+                                     stsOutageEvery: stsOutageEvery, stsOutageLength: stsOutageLength, rejectEvery: rejectEvery, rejectCount: rejectCount)
+        } catch {
+            throw ValidationError(error.description)
         }
-        var schedule = FaultSchedule()
-        schedule.dropConnectionsEvery = try seconds(dropEvery, "drop-every")
-        schedule.brokerOutageEvery = try seconds(brokerOutageEvery, "broker-outage-every")
-        schedule.brokerOutageLength = try seconds(brokerOutageLength, "broker-outage-length")!
-        schedule.stsOutageEvery = try seconds(stsOutageEvery, "sts-outage-every")
-        schedule.stsOutageLength = try seconds(stsOutageLength, "sts-outage-length")!
-        schedule.rejectAuthenticationsEvery = try seconds(rejectEvery, "reject-every")
-        schedule.rejectCount = rejectCount
-        return schedule
     }
 
     private func parsePorts(_ text: String?) throws -> [Int] {

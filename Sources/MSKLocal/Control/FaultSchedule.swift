@@ -19,6 +19,34 @@ public struct FaultSchedule: Sendable {
     /// No faults.
     public init() {}
 
+    /// A schedule from seconds, as the command lines take it (msk-local's options and
+    /// `kafka-soak drive`'s): `nil` intervals are off; every value given must be a finite number
+    /// of seconds in (0, 86400], checked before it is converted (`Int64(1e300 * 1000)` traps).
+    /// The parameters are named after the command-line options, and so is the refusal.
+    public init(seconds dropEvery: Double?, brokerOutageEvery: Double?, brokerOutageLength: Double, stsOutageEvery: Double?, stsOutageLength: Double,
+                rejectEvery: Double?, rejectCount: Int = 1) throws(OutOfRange) {
+        func duration(_ value: Double?, _ option: String) throws(OutOfRange) -> Duration? {
+            guard let value else { return nil }
+            guard value.isFinite, value > 0, value <= 86_400 else { throw OutOfRange(option: option, value: value) }
+            return .milliseconds(Int64(value * 1000))
+        }
+        dropConnectionsEvery = try duration(dropEvery, "drop-every")
+        self.brokerOutageEvery = try duration(brokerOutageEvery, "broker-outage-every")
+        self.brokerOutageLength = try duration(brokerOutageLength, "broker-outage-length")!
+        self.stsOutageEvery = try duration(stsOutageEvery, "sts-outage-every")
+        self.stsOutageLength = try duration(stsOutageLength, "sts-outage-length")!
+        rejectAuthenticationsEvery = try duration(rejectEvery, "reject-every")
+        self.rejectCount = rejectCount
+    }
+
+    /// A number of seconds ``init(seconds:brokerOutageEvery:brokerOutageLength:stsOutageEvery:stsOutageLength:rejectEvery:rejectCount:)``
+    /// refused; `option` is the command-line option's name without its dashes.
+    public struct OutOfRange: Error, Sendable, CustomStringConvertible {
+        public let option: String
+        public let value: Double
+        public var description: String { "--\(option) must be a number of seconds in (0, 86400]" }
+    }
+
     /// The longest interval or length accepted: a day. `Task.sleep` traps on durations it
     /// cannot represent, and nothing useful happens less often than daily in a test.
     public static let longest: Duration = .seconds(86_400)

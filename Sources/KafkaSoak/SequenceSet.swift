@@ -1,11 +1,13 @@
 /// The sequence numbers seen in one stream, as a growable bitset: a one-hour soak sees millions
 /// of them, and a `Set<Int>` would cost tens of bytes each.
-struct SequenceSet {
+package struct SequenceSet: Sendable {
     private var words: [UInt64] = []
-    private(set) var count = 0
+    package private(set) var count = 0
+
+    package init() {}
 
     /// Adds `sequence`; false if it was already there.
-    mutating func insert(_ sequence: Int) -> Bool {
+    package mutating func insert(_ sequence: Int) -> Bool {
         guard sequence >= 0 else { return false }
         let word = sequence >> 6
         if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
@@ -16,13 +18,13 @@ struct SequenceSet {
         return true
     }
 
-    func contains(_ sequence: Int) -> Bool {
+    package func contains(_ sequence: Int) -> Bool {
         guard sequence >= 0, sequence >> 6 < words.count else { return false }
         return words[sequence >> 6] & (UInt64(1) << UInt64(sequence & 63)) != 0
     }
 
     /// How many of `0..<limit` are present.
-    func count(below limit: Int) -> Int {
+    package func count(below limit: Int) -> Int {
         var total = 0
         let fullWords = min(limit >> 6, words.count)
         for index in 0..<fullWords { total += words[index].nonzeroBitCount }
@@ -33,7 +35,7 @@ struct SequenceSet {
     }
 
     /// The runs of `0..<limit` that are absent, at most `maxRuns` of them, in order.
-    func gaps(below limit: Int, maxRuns: Int) -> [Range<Int>] {
+    package func gaps(below limit: Int, maxRuns: Int) -> [Range<Int>] {
         var runs: [Range<Int>] = []
         var start: Int?
         for sequence in 0..<limit {

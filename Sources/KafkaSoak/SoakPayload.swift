@@ -4,14 +4,21 @@ import Foundation
 /// its sequence number in that stream, when it was sent, and a checksum over all of it, so the
 /// consumer can tell a lost, duplicated, reordered or corrupted message. The last message of a
 /// stream is an end marker whose sequence is the number of messages sent before it.
-struct SoakPayload: Equatable {
-    var streamID: String
-    var sequence: Int
-    var sentMs: Int64
-    var isEnd = false
+package struct SoakPayload: Equatable, Sendable {
+    package var streamID: String
+    package var sequence: Int
+    package var sentMs: Int64
+    package var isEnd = false
+
+    package init(streamID: String, sequence: Int, sentMs: Int64, isEnd: Bool = false) {
+        self.streamID = streamID
+        self.sequence = sequence
+        self.sentMs = sentMs
+        self.isEnd = isEnd
+    }
 
     /// `p=<stream>;s=<seq>;t=<ms>;[e=1;]c=<fnv1a64 hex>;` then padding to `size` bytes.
-    func encoded(size: Int) -> [UInt8] {
+    package func encoded(size: Int) -> [UInt8] {
         let header = "p=\(streamID);s=\(sequence);t=\(sentMs);" + (isEnd ? "e=1;" : "")
         var bytes = Array(header.utf8)
         let padding = max(0, size - bytes.count - 21)
@@ -21,9 +28,9 @@ struct SoakPayload: Equatable {
         return bytes
     }
 
-    enum DecodeError: Error { case malformed, checksumMismatch }
+    package enum DecodeError: Error { case malformed, checksumMismatch }
 
-    static func decode(_ bytes: [UInt8]) throws(DecodeError) -> SoakPayload {
+    package static func decode(_ bytes: [UInt8]) throws(DecodeError) -> SoakPayload {
         guard let checksumStart = bytes.firstRange(of: Array(";c=".utf8))?.lowerBound else { throw .malformed }
         let header = bytes[..<(checksumStart + 1)]
         let afterChecksum = checksumStart + 3
@@ -41,7 +48,7 @@ struct SoakPayload: Equatable {
         return SoakPayload(streamID: id, sequence: sequence, sentMs: sent, isEnd: fields["e"] == "1")
     }
 
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+    package static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)

@@ -3,24 +3,26 @@ import Histogram
 /// Checks every consumed soak message: per stream, each sequence exactly once and in order
 /// (a stream is one key, hence one partition), checksums intact; end-to-end latency in
 /// HdrHistograms (whole run, and since the last progress line).
-struct SoakVerifier {
-    private(set) var consumed = 0
-    private(set) var duplicates = 0
-    private(set) var corrupted = 0
-    private(set) var outOfOrder = 0
+package struct SoakVerifier {
+    package private(set) var consumed = 0
+    package private(set) var duplicates = 0
+    package private(set) var corrupted = 0
+    package private(set) var outOfOrder = 0
     private var seen: [String: SequenceSet] = [:]
     private var lastSequence: [String: Int] = [:]
     /// Stream → number of messages it sent (from its end marker).
-    private(set) var ends: [String: Int] = [:]
+    package private(set) var ends: [String: Int] = [:]
     /// Milliseconds, up to an hour, 3 significant digits.
-    private(set) var latency = SoakVerifier.makeHistogram()
-    private(set) var intervalLatency = SoakVerifier.makeHistogram()
+    package private(set) var latency = SoakVerifier.makeHistogram()
+    package private(set) var intervalLatency = SoakVerifier.makeHistogram()
 
-    static func makeHistogram() -> Histogram<UInt64> {
+    package init() {}
+
+    package static func makeHistogram() -> Histogram<UInt64> {
         Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
     }
 
-    mutating func record(_ value: [UInt8], receivedMs: Int64) {
+    package mutating func record(_ value: [UInt8], receivedMs: Int64) {
         consumed += 1
         let payload: SoakPayload
         do {
@@ -45,18 +47,18 @@ struct SoakVerifier {
     }
 
     /// Starts a new interval for ``intervalLatency``.
-    mutating func resetInterval() {
+    package mutating func resetInterval() {
         intervalLatency.reset()
     }
 
-    var uniqueCount: Int { seen.values.reduce(0) { $0 + $1.count } }
+    package var uniqueCount: Int { seen.values.reduce(0) { $0 + $1.count } }
 
     /// Streams seen (with messages or an end marker).
-    var streams: Set<String> { Set(seen.keys).union(ends.keys) }
+    package var streams: Set<String> { Set(seen.keys).union(ends.keys) }
 
     /// Sequences never seen: below the end marker's count for finished streams, below the
     /// highest sequence seen for the others.
-    var missing: Int {
+    package var missing: Int {
         streams.reduce(0) { total, stream in
             let received = seen[stream] ?? SequenceSet()
             let expected = ends[stream] ?? ((lastSequence[stream] ?? -1) + 1)
@@ -66,7 +68,7 @@ struct SoakVerifier {
 
     /// The first runs of missing sequences per stream, as `stream: a..<b, ...` (for a failure
     /// message: where the gaps are says more than how many there are).
-    func gapSummary(maxRunsPerStream: Int = 5) -> [String] {
+    package func gapSummary(maxRunsPerStream: Int = 5) -> [String] {
         streams.sorted().compactMap { stream in
             let expected = ends[stream] ?? ((lastSequence[stream] ?? -1) + 1)
             let runs = (seen[stream] ?? SequenceSet()).gaps(below: expected, maxRuns: maxRunsPerStream)
@@ -76,18 +78,18 @@ struct SoakVerifier {
     }
 
     /// Whether `stream` ended and every one of its messages arrived.
-    func isComplete(_ stream: String) -> Bool {
+    package func isComplete(_ stream: String) -> Bool {
         guard let total = ends[stream] else { return false }
         return (seen[stream] ?? SequenceSet()).count(below: total) == total
     }
 
     /// Sequences of `stream` in `delivered` never seen.
-    func missing(streamID: String, delivered: Set<Int>) -> Int {
+    package func missing(streamID: String, delivered: Set<Int>) -> Int {
         let received = seen[streamID] ?? SequenceSet()
         return delivered.filter { !received.contains($0) }.count
     }
 
-    func percentile(_ p: Double) -> Int64 {
+    package func percentile(_ p: Double) -> Int64 {
         latency.totalCount == 0 ? 0 : Int64(latency.valueAtPercentile(p * 100))
     }
 }

@@ -2,31 +2,44 @@ import Foundation
 
 /// A line chart as inline SVG: several series over time (seconds), vertical markers for events.
 /// No scripts, no external files: the report stays one self-contained page.
-struct SVGLineChart {
-    struct Series {
-        var name: String
-        var color: String
-        var points: [(x: Double, y: Double)]
+package struct SVGLineChart {
+    package struct Series {
+        package var name: String
+        package var color: String
+        package var points: [(x: Double, y: Double)]
+
+        package init(name: String, color: String, points: [(x: Double, y: Double)]) {
+            self.name = name
+            self.color = color
+            self.points = points
+        }
     }
 
-    struct Marker {
-        var x: Double
-        var color: String
-        var label: String
+    package struct Marker {
+        package var x: Double
+        package var color: String
+        package var label: String
         /// Full height (faults) or a short tick at the bottom (refreshes, rotations).
-        var tall: Bool
+        package var tall: Bool
+
+        package init(x: Double, color: String, label: String, tall: Bool) {
+            self.x = x
+            self.color = color
+            self.label = label
+            self.tall = tall
+        }
     }
 
-    var title: String
-    var unit: String
-    var series: [Series]
-    var markers: [Marker] = []
-    var xMax: Double
+    package var title: String
+    package var unit: String
+    package var series: [Series]
+    package var markers: [Marker] = []
+    package var xMax: Double
 
     private let width = 960.0, height = 240.0
     private let left = 64.0, right = 16.0, top = 28.0, bottom = 30.0
 
-    init(title: String, unit: String, series: [Series], markers: [Marker] = [], xMax: Double) {
+    package init(title: String, unit: String, series: [Series], markers: [Marker] = [], xMax: Double) {
         self.title = title
         self.unit = unit
         self.series = series
@@ -34,7 +47,7 @@ struct SVGLineChart {
         self.xMax = max(xMax, 1)
     }
 
-    var svg: String {
+    package var svg: String {
         let yMax = Self.niceCeiling(series.flatMap { $0.points.map(\.y) }.max() ?? 1)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         func x(_ value: Double) -> Double { left + min(max(value, 0), xMax) / xMax * plotWidth }
@@ -67,20 +80,20 @@ struct SVGLineChart {
         return out
     }
 
-    static func niceCeiling(_ value: Double) -> Double {
+    package static func niceCeiling(_ value: Double) -> Double {
         guard value > 0 else { return 1 }
         let magnitude = pow(10, floor(log10(value)))
         for factor in [1.0, 2, 2.5, 5, 10] where factor * magnitude >= value { return factor * magnitude }
         return 10 * magnitude
     }
 
-    static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         value >= 10_000 ? String(format: "%.0fk", value / 1000) : (value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value))
     }
 
-    static func format2(_ value: Double) -> String { String(format: "%.1f", value) }
+    package static func format2(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;")
     }

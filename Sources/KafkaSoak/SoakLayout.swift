@@ -1,32 +1,42 @@
-import ArgumentParser
 import Foundation
 
 /// How a soak's streams sit on the topic's partitions, chosen so that no partition outgrows
 /// the mock cluster's retention during the run: librdkafka 2.0.2's mock keeps 5 MiB per
 /// partition and drops the oldest batches past that, after which an audit of the partition logs
 /// can only be partial. Stream `s` goes to partition `s % partitions`.
-struct SoakLayout: Equatable {
+package struct SoakLayout: Equatable, Sendable {
     /// What the mock keeps per partition.
-    static let mockRetentionBytes = 5 << 20
+    package static let mockRetentionBytes = 5 << 20
     /// The share of it a run may plan to use: re-produced messages (retries after timeouts)
     /// and batch headers come on top of the estimate.
-    static let plannedShare = 0.6
+    package static let plannedShare = 0.6
     /// Bytes a message takes in the log beyond its value: key, record and (amortised) batch
     /// headers. Generous: small batches carry a 61-byte header each.
-    static let overheadBytes = 100
+    package static let overheadBytes = 100
 
-    let streams: Int
-    let partitions: Int
+    package let streams: Int
+    package let partitions: Int
+
+    package init(streams: Int, partitions: Int) {
+        self.streams = streams
+        self.partitions = partitions
+    }
+
+    /// A layout refused: what the fullest partition would receive against what the mock keeps,
+    /// and how many partitions the run needs.
+    package struct Refusal: Error, CustomStringConvertible {
+        package let description: String
+    }
 
     /// Bytes the fullest partition receives over `duration` at `rate` messages of `size`.
-    func bytesPerPartition(duration: Double, rate: Double, size: Int) -> Double {
+    package func bytesPerPartition(duration: Double, rate: Double, size: Int) -> Double {
         let streamsOnFullest = Double((streams + partitions - 1) / partitions)
         return duration * rate / Double(streams) * streamsOnFullest * Double(size + Self.overheadBytes)
     }
 
     /// The layout for a run: the one asked for, checked, or — where streams and partitions are
     /// not given — one stream per partition, as many as the run needs (at least `minimum`).
-    static func choose(streams: Int?, partitions: Int?, duration: Double, rate: Double, size: Int, minimum: Int = 6) throws -> SoakLayout {
+    package static func choose(streams: Int?, partitions: Int?, duration: Double, rate: Double, size: Int, minimum: Int = 6) throws(Refusal) -> SoakLayout {
         let budget = Double(mockRetentionBytes) * plannedShare
         let total = duration * rate * Double(size + overheadBytes)
         let needed = max(1, Int((total / budget).rounded(.up)))
@@ -45,7 +55,7 @@ struct SoakLayout: Equatable {
         let fullest = layout.bytesPerPartition(duration: duration, rate: rate, size: size)
         guard fullest <= budget else {
             let mib = { (bytes: Double) in String(format: "%.1f MiB", bytes / 1_048_576) }
-            throw ValidationError("""
+            throw Refusal(description: """
                 \(Int(duration)) s × \(rate) msg/s × (\(size) + \(overheadBytes)) B spread over \(layout.streams) streams on \
                 \(layout.partitions) partitions puts \(mib(fullest)) in the fullest partition; the mock keeps \(mib(Double(mockRetentionBytes))) \
                 per partition and the run may plan \(mib(budget)) of it. Use at least \(needed) partitions and streams (or leave both out), \

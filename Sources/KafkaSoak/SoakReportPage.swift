@@ -3,13 +3,17 @@ import Foundation
 /// `report.html`: the verdict, the totals, and charts (throughput, latency, buffer depth,
 /// memory, broker-side sessions) with markers for faults, token refreshes and credential
 /// rotations. One file, inline SVG and CSS, no scripts.
-struct SoakReportPage {
-    let report: SoakReport
+package struct SoakReportPage {
+    package let report: SoakReport
 
-    static let faultColors = ["drop_connections": "#d62728", "broker_down": "#ff7f0e", "broker_up": "#2ca02c", "sts_down": "#9467bd",
+    package init(report: SoakReport) {
+        self.report = report
+    }
+
+    package static let faultColors = ["drop_connections": "#d62728", "broker_down": "#ff7f0e", "broker_up": "#2ca02c", "sts_down": "#9467bd",
                               "sts_up": "#17becf", "reject_authentications": "#8c564b"]
 
-    var html: String {
+    package var html: String {
         let xMax = max(report.producer.last?.t ?? 0, report.consumer.last?.t ?? 0, report.settings.durationS)
         let faultMarkers = report.faults.map { SVGLineChart.Marker(x: $0.t, color: Self.faultColors[$0.record.kind] ?? "#7f7f7f", label: "\($0.record.kind) \($0.record.detail)", tall: true) }
         var refreshMarkers: [SVGLineChart.Marker] = []
