@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 swift test "$@"
+# The long tests, alone: they keep both cores busy for minutes.
+MSK_LONG_TESTS=1 swift test --skip-build --filter ConsumerGroupFaultTests
 ./scripts/docs.sh   # DocC of AWSAuth, MSKAuth, MSKKafka, MSKLocal: fails on any warning (a link that no longer resolves)
 # Under the least-privilege policy the soak needs (docs/policies/soak.json): authorization
 # checks every request on the hot path, and report.json lists any denial.

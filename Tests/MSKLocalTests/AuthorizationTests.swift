@@ -69,7 +69,9 @@ struct AuthorizationTests {
         let producer = try KafkaProducer(configuration: configuration, logger: MSKLocalFixture.quiet)
         let started = ContinuousClock.now
         let result = await Self.outcome { try await producer.send(KafkaProducerMessage(topic: "orders", value: "x")) }
-        #expect(ContinuousClock.now - started < .seconds(10), "refused at once, not after retries or the message timeout")
+        // Well inside the 60-s message timeout (0.5 s on a quiet machine): refused at once, not
+        // after retries or the timeout. The bound is loose because a loaded machine is slow.
+        #expect(ContinuousClock.now - started < .seconds(30), "refused at once, not after retries or the message timeout")
         let failure = Self.authorizationFailure(result)
         #expect(failure?.action == "kafka-cluster:WriteDataIdempotently", "\(result)")
         #expect(failure?.hint.contains("idempotence: false") == true)

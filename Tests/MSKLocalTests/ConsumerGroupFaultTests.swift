@@ -13,7 +13,13 @@ import Testing
 struct ConsumerGroupFaultTests {
     static let messages = 900
 
-    @Test func aGroupOfThreeProcessesEveryMessageThroughFiftyDisconnectsAndThreeOutagesAndResumesFromItsCommits() async throws {
+    /// Two minutes of three consumers and a producer keep both cores busy: run alone, after the
+    /// rest of the suite (`scripts/test.sh` sets `MSK_LONG_TESTS`), so that it does not make the
+    /// suite's other tests miss their deadlines.
+    static var enabled: Bool { ProcessInfo.processInfo.environment["MSK_LONG_TESTS"] != nil }
+
+    @Test(.enabled(if: enabled, "a long test: run with MSK_LONG_TESTS=1 (scripts/test.sh does, after the rest)"))
+    func aGroupOfThreeProcessesEveryMessageThroughFiftyDisconnectsAndThreeOutagesAndResumesFromItsCommits() async throws {
         let local = try await MSKLocalFixture.start(brokers: 3, credentialLifetime: 30, topics: [("grouped", 6)])
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         func consumer() throws -> KafkaConsumer {
