@@ -216,7 +216,7 @@ struct AuthorizationTests {
         let (roleStatus, _) = try await send("PUT", "/policies?role=not-an-arn", #"{"Statement":[]}"#)
         #expect(roleStatus == 400)
         // Two denied sends: the second listing, from the first's `next`, has only newer denials.
-        let producer = try Self.producer(local, idempotence: false, messageTimeout: .seconds(5))
+        let producer = try Self.producer(local, idempotence: false, messageTimeout: .seconds(30))
         _ = await Self.outcome { try await producer.send(KafkaProducerMessage(topic: "orders", value: "1")) }
         let (_, first) = try await send("GET", "/decisions")
         let firstNext = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])["next"] as? Int
