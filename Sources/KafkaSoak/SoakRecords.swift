@@ -136,10 +136,13 @@ package struct RebalanceRecord: Codable {
     /// `assigned`, `revoked` or `lost`.
     package var kind: String
     package var partitions: [Int32]
+    /// Which member of the consumer process saw it (0-based), when it runs more than one.
+    package var member: Int?
 
-    package init(type: String = "rebalance", kind: String, partitions: [Int32]) {
+    package init(type: String = "rebalance", kind: String, partitions: [Int32], member: Int? = nil) {
         self.type = type
         self.kind = kind
         self.partitions = partitions
+        self.member = member
     }
 }

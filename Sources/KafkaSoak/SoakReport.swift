@@ -140,6 +140,8 @@ package struct SoakReport: Codable {
     package var audit = "not read"
     /// How the soak's consumer read: `group` (a consumer group) or `assign` (by assignment).
     package var consumerMode = "assign"
+    /// Group mode: how many members the soak's consumer group had.
+    package var groupMembers: Int?
     /// Every rebalance the consumer saw (group mode), with the driver's time.
     package var rebalances: [Timed<RebalanceRecord>] = []
     /// With `--policy`: msk-local's authorization decisions and its denials (nil: no policy).

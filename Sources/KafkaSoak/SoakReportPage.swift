@@ -24,7 +24,7 @@ package struct SoakReportPage {
             refreshMarkers.append(.init(x: next.t, color: "#9467bd", label: "credential rotation", tall: false))
         }
         let rebalanceMarkers = report.rebalances.map {
-            SVGLineChart.Marker(x: $0.t, color: "#e377c2", label: "rebalance: \($0.record.kind) \($0.record.partitions.map(String.init).joined(separator: ","))", tall: false)
+            SVGLineChart.Marker(x: $0.t, color: "#e377c2", label: "rebalance\($0.record.member.map { " (member \($0))" } ?? ""): \($0.record.kind) \($0.record.partitions.map(String.init).joined(separator: ","))", tall: false)
         }
         let progress = report.producer.filter { $0.record.type == "progress" }
         let consumed = report.consumer.filter { $0.record.type == "progress" }

@@ -38,7 +38,7 @@ extension SoakReport {
         }
         var notes: [String] = []
         if let behind = consumerSummary?.committedBehind {
-            notes.append("consumer group: \(rebalances.count) rebalances; committed offsets checked after the run: "
+            notes.append("consumer group: \(rebalances.count) rebalance events (partitions assigned, revoked or lost, counted per member); committed offsets checked after the run: "
                 + (behind == 0 ? "every partition's at its last message read" : "\(behind) partitions behind the last message read (a restart reads those again)"))
         }
         if let audit, let truncated = audit.truncatedPartitions, truncated > 0 {

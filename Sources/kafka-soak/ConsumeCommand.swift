@@ -27,6 +27,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(help: "Read partitions 0..<N of the topic by assignment instead of joining the group (no rebalancing).")
     var partitions: Int?
 
+    @Option(help: "Members of the consumer group this process runs, each its own client with its own connections (group mode); one account of the messages.")
+    var members = 1
+
     @Option(help: "Stop once this many streams have sent their end marker and arrived complete.")
     var expectStreams: Int?
 
@@ -56,16 +59,21 @@ struct ConsumeCommand: AsyncParsableCommand {
         )
         // In a group, commit what was handed over, as a service would (at least once).
         if groupMode { configuration.commitMode = .automatic() }
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        if let partitions {
-            try consumer.assign((0..<partitions).map { (topic: topic, partition: Int32($0), offset: KafkaConsumer.beginning) })
-        } else {
-            try consumer.subscribe(topics: [topic])
+        guard members >= 1, members == 1 || groupMode else {
+            throw ValidationError("--members \(members): a group needs at least one member, and reading by assignment (--partitions) has exactly one")
+        }
+        let consumers = try (0..<members).map { _ in try KafkaConsumer(configuration: configuration, logger: logger) }
+        for consumer in consumers {
+            if let partitions {
+                try consumer.assign((0..<partitions).map { (topic: topic, partition: Int32($0), offset: KafkaConsumer.beginning) })
+            } else {
+                try consumer.subscribe(topics: [topic])
+            }
         }
 
         let shared = ConsumeShared()
         let start = ContinuousClock.now
-        let reading = Task {
+        let readers = consumers.enumerated().map { member, consumer in Task {
             for await event in consumer.events {
                 switch event {
                 case .message(let message):
@@ -83,12 +91,12 @@ struct ConsumeCommand: AsyncParsableCommand {
                     case .revoked: "revoked"
                     case .lost: "lost"
                     }
-                    emitJSONLine(RebalanceRecord(kind: kind, partitions: rebalance.partitions.map(\.partition)))
+                    emitJSONLine(RebalanceRecord(kind: kind, partitions: rebalance.partitions.map(\.partition), member: members > 1 ? member : nil))
                     // Automatic commits: what was handed over is committed; let the partitions go.
                     rebalance.acknowledge()
                 }
             }
-        }
+        } }
         var previous = (consumed: 0, at: start)
         func record(_ type: String) -> ConsumerRecord {
             let now = ContinuousClock.now
@@ -105,7 +113,8 @@ struct ConsumeCommand: AsyncParsableCommand {
                     p50Ms: Self.percentile(verifier.latency, 50), p90Ms: Self.percentile(verifier.latency, 90),
                     p99Ms: Self.percentile(verifier.latency, 99), p999Ms: Self.percentile(verifier.latency, 99.9),
                     maxMs: verifier.latency.totalCount == 0 ? 0 : Int64(verifier.latency.max),
-                    tokenRefreshes: consumer.counters.tokenRefreshes.value, reconnects: consumer.counters.reconnects.value, rssBytes: residentMemoryBytes(),
+                    tokenRefreshes: consumers.reduce(0) { $0 + $1.counters.tokenRefreshes.value },
+                    reconnects: consumers.reduce(0) { $0 + $1.counters.reconnects.value }, rssBytes: residentMemoryBytes(),
                     truncatedPartitions: state.firstOffsets.values.filter { $0 > 0 }.count,
                     rebalances: groupMode ? state.rebalances : nil
                 )
@@ -138,17 +147,18 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
         var summary = record("summary")
         if groupMode {
-            // Where a restart of the group would begin: the committed offsets against what was read.
-            try? consumer.commit()
+            // Where a restart of the group would begin: the committed offsets against what was
+            // read. Each member commits what it holds; the group's offsets are one set.
+            for consumer in consumers { try? consumer.commit() }
             let lastOffsets = shared.state.withLock { $0.lastOffsets }
             let read = Dictionary(uniqueKeysWithValues: lastOffsets.map { (KafkaTopicPartition(topic: topic, partition: $0.key), $0.value) })
-            if let committed = try? consumer.committed(Array(read.keys)) {
+            if let committed = try? consumers[0].committed(Array(read.keys)) {
                 summary.committedAhead = read.filter { (committed[$0.key] ?? -1) > $0.value + 1 }.count
                 summary.committedBehind = read.filter { (committed[$0.key] ?? -1) < $0.value + 1 }.count
             }
         }
-        consumer.close()
-        reading.cancel()
+        for consumer in consumers { consumer.close() }
+        for reader in readers { reader.cancel() }
         emitJSONLine(summary)
         var problems: [String] = []
         if summary.missing > 0 { problems.append("\(summary.missing) missing") }

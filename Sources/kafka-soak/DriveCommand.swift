@@ -31,6 +31,8 @@ struct DriveCommand: AsyncParsableCommand {
     var partitions: Int?
     @Option(help: "How the soak's consumer reads: group (a consumer group, as services do) or assign (the partitions by assignment).")
     var consumerMode: ConsumerMode = .group
+    @Option(help: "Members of the consumer group (group mode), each its own client in the consumer process.")
+    var consumers = 3
     @Option(help: "MSK IAM token lifetime, seconds.")
     var tokenLifetime = 10
     @Option(help: "Lifetime of the credentials msk-local's STS issues, seconds.")
@@ -71,6 +73,9 @@ struct DriveCommand: AsyncParsableCommand {
         } catch let error as FaultSchedule.OutOfRange {
             throw ValidationError(error.description)
         }
+        guard consumerMode == .assign || (1...layout.partitions).contains(consumers) else {
+            throw ValidationError("--consumers \(consumers): a group of 1 to \(layout.partitions) members (one per partition at most, or some would idle)")
+        }
         let (streams, partitions) = (layout.streams, layout.partitions)
         let startedAt = Date()
         let begin = ContinuousClock.now
@@ -102,7 +107,7 @@ struct DriveCommand: AsyncParsableCommand {
         let collected = Collected()
 
         let consumer = try ChildRun(name: "consumer", executable: executable,
-                                    arguments: ["consume"] + common + (consumerMode == .assign ? ["--partitions", String(partitions)] : ["--group-id", "kafka-soak"])
+                                    arguments: ["consume"] + common + (consumerMode == .assign ? ["--partitions", String(partitions)] : ["--group-id", "kafka-soak", "--members", String(consumers)])
                                         + ["--expect-streams", String(streams), "--idle-timeout", "120", "--duration", String(duration + 600)],
                                     environment: environment) { line in
             if let record = try? JSONDecoder().decode(ConsumerRecord.self, from: Data(line.utf8)) {
@@ -142,6 +147,10 @@ struct DriveCommand: AsyncParsableCommand {
                                         broker: series.broker, rebalances: series.rebalances, final: finalCounters, faults: faults,
                                         producerExit: producerExit, consumerExit: consumerExit, audit: audit)
         report.consumerMode = consumerMode.rawValue
+        if consumerMode == .group {
+            report.groupMembers = consumers
+            report.notes.insert("consumer group of \(consumers) members in one consumer process, one account of the messages", at: 0)
+        }
         report.audit = audit.map { ($0.truncatedPartitions ?? 0) > 0 ? "partial" : "complete" } ?? "not read"
         if let authorization {
             report.authorization = authorization

@@ -43,6 +43,10 @@ import Testing
         #expect(html.contains("<title>broker_down broker 2 &lt;down&gt; &amp; &quot;out&quot; at 3 s</title>"))
         // The rebalance: a pink tick on the throughput chart only.
         #expect(html.components(separatedBy: "stroke=\"#e377c2\" class=\"marker\"><title>rebalance: assigned 0,1 at 0 s</title>").count - 1 == 1)
+        // With several members in the consumer process, the tick names the member.
+        var grouped = try SoakReportFixture.report()
+        grouped.rebalances[0].record.member = 2
+        #expect(SoakReportPage(report: grouped).html.contains("<title>rebalance (member 2): assigned 0,1 at 0 s</title>"))
         // A token refresh (producer 0 → 1) and a credential rotation (1 → 2 access keys).
         #expect(html.contains("<title>1 token refresh(es) at 4 s</title>"))
         #expect(html.contains("<title>credential rotation at 4 s</title>"))

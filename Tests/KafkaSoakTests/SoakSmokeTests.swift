@@ -30,4 +30,12 @@ import Testing
         let text = outcome.stderr
         #expect(text.contains("71.5 MiB in the fullest partition") && text.contains("at least 144 partitions"), "\(text)")
     }
+
+    /// A group larger than the topic's partitions would leave members idle: refused up front.
+    @Test(.enabled(if: binary != nil || ProcessInfo.processInfo.environment["CI"] != nil, "build the package first (swift build)"), .timeLimit(.minutes(1)))
+    func driveRefusesAGroupLargerThanThePartitions() async throws {
+        let outcome = try await ChildProcess.run(try #require(Self.binary), ["drive", "--partitions", "6", "--consumers", "7", "--duration", "10", "--out", "/nonexistent"])
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("--consumers 7: a group of 1 to 6 members"), "\(outcome.stderr)")
+    }
 }
