@@ -59,7 +59,7 @@ struct AuthorizationTests {
             ("Allow", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Self.cluster(local)]),
             ("Allow", ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], [Self.topic(local, "*")]),
         ])
-        local.authorizer.setPolicy(writer, for: nil)
+        try local.authorizer.setPolicy(writer, for: nil)
         let deadLetters = FileManager.default.temporaryDirectory.appendingPathComponent("authz-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: deadLetters) }
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
@@ -89,7 +89,7 @@ struct AuthorizationTests {
 
     @Test func aDeniedTopicFailsWhileAnAllowedOneInTheSameRequestDelivers() async throws {
         let local = try await Self.start(topics: [("orders", 1), ("audit", 1)], policy: .allowAll)
-        local.authorizer.setPolicy(try Self.policy([
+        try local.authorizer.setPolicy(try Self.policy([
             ("Allow", ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"], [Self.cluster(local)]),
             ("Allow", ["kafka-cluster:DescribeTopic"], [Self.topic(local, "*")]),
             ("Allow", ["kafka-cluster:WriteData"], [Self.topic(local, "ord?rs")]),
@@ -230,13 +230,39 @@ struct AuthorizationTests {
         await local.shutdown()
     }
 
+    /// What the control API can make msk-local hold is bounded: a body over 1 MiB is answered
+    /// 413, and a policy for one ARN more than ``MSKAuthorizer/maximumPolicies`` 409 — each with
+    /// its reason; replacing a held ARN's policy, or removing one, still works at the bound.
+    @Test func theControlAPIBoundsWhatItHolds() async throws {
+        let local = try await Self.start(topics: [("orders", 1)], policy: .allowAll)
+        let transport = URLSessionHTTPTransport()
+        func send(_ method: String, _ path: String, _ body: Data = Data()) async throws -> (Int, String) {
+            var request = HTTPRequest(method: method, url: try MSKLocalFixture.url(local.endpoints.controlURL + path), timeout: .seconds(10))
+            request.body = body
+            let response = try await transport.send(request)
+            return (response.status, String(decoding: response.body, as: UTF8.self))
+        }
+        let (tooLarge, reason) = try await send("PUT", "/policies", Data(repeating: UInt8(ascii: " "), count: 3 << 20))
+        #expect(tooLarge == 413 && reason.contains("request body too large"), "\(tooLarge) \(reason)")
+
+        for index in 0..<MSKAuthorizer.maximumPolicies { try local.authorizer.setPolicy(.allowAll, for: "arn:aws:iam::111122223333:role/r\(index)") }
+        let policy = Data(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kafka-cluster:*","Resource":"*"}]}"#.utf8)
+        let role = { (name: String) in "/policies?role=" + "arn:aws:iam::111122223333:role/\(name)" }
+        let (full, fullReason) = try await send("PUT", role("one-more"), policy)
+        #expect(full == 409 && fullReason.contains("at most 1000"), "\(full) \(fullReason)")
+        #expect(try await send("PUT", role("r7"), policy).0 == 200, "replacing a held ARN's policy")
+        #expect(try await send("DELETE", role("r7")).0 == 200)
+        #expect(try await send("PUT", role("one-more"), policy).0 == 200, "room again after a removal")
+        await local.shutdown()
+    }
+
     @Test func aCommitToAGroupThePolicyDoesNotAllowFailsWithTheMissingAction() async throws {
         let local = try await Self.start(topics: [("open", 1)], policy: .allowAll)
         let producer = try Self.producer(local)
         _ = try await producer.send(KafkaProducerMessage(topic: "open", value: "one"))
         await producer.shutdown()
         // Reads by assignment (no group to join) but may not commit in any group.
-        local.authorizer.setPolicy(try Self.policy([
+        try local.authorizer.setPolicy(try Self.policy([
             ("Allow", ["kafka-cluster:Connect"], [Self.cluster(local)]),
             ("Allow", ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], [Self.topic(local, "*")]),
             ("Allow", ["kafka-cluster:DescribeGroup"], [local.authorizer.resources.group("*")]),

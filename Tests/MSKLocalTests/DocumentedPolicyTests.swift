@@ -61,7 +61,7 @@ struct DocumentedPolicyTests {
         let text = try String(contentsOfFile: Self.document("producer.json"), encoding: .utf8)
         let trimmed = text.replacingOccurrences(of: #", "kafka-cluster:WriteDataIdempotently""#, with: "")
         #expect(trimmed != text, "the documented policy grants WriteDataIdempotently")
-        local.authorizer.setPolicy(try IAMPolicy(json: Array(trimmed.utf8)), for: Self.producerRole)
+        try local.authorizer.setPolicy(try IAMPolicy(json: Array(trimmed.utf8)), for: Self.producerRole)
         let producer = try Self.producer(local)
         let result = await AuthorizationTests.outcome { try await producer.send(KafkaProducerMessage(topic: "orders", value: "x")) }
         guard case .failure(let error) = result else {

@@ -38,11 +38,27 @@ public final class MSKAuthorizer: Sendable {
     /// Whether requests are checked at all.
     public var isEnforcing: Bool { enforcing.load(ordering: .relaxed) }
 
+    /// The most ARNs that may have a policy of their own: a bound on what the control API can
+    /// make msk-local hold, far above any test's needs.
+    public static let maximumPolicies = 1_000
+
+    /// A policy for one more ARN would exceed ``MSKAuthorizer/maximumPolicies``.
+    public struct TooManyPolicies: Error, Sendable, Equatable, CustomStringConvertible {
+        public let limit: Int
+        public var description: String {
+            "msk-local holds policies for at most \(limit) role or user ARNs; remove one (DELETE /control/policies?role=ARN) first"
+        }
+    }
+
     /// Replaces the policy of `arn` (a role or user ARN), or the default policy when `arn` is
     /// `nil`; `policy` `nil` removes it.
-    public func setPolicy(_ policy: IAMPolicy?, for arn: String?) {
-        state.withLock { state in
+    /// - Throws: ``TooManyPolicies`` when `arn` has no policy yet and ``maximumPolicies`` ARNs do.
+    public func setPolicy(_ policy: IAMPolicy?, for arn: String?) throws(TooManyPolicies) {
+        try state.withLock { state throws(TooManyPolicies) in
             if let arn {
+                if policy != nil, state.policies[arn] == nil, state.policies.count >= Self.maximumPolicies {
+                    throw TooManyPolicies(limit: Self.maximumPolicies)
+                }
                 state.policies[arn] = policy
             } else {
                 state.defaultPolicy = policy

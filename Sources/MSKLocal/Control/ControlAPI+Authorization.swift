@@ -41,15 +41,17 @@ extension ControlAPI {
             if let arn, let problem = Self.policyARNProblem(arn) { return .json(400, ["error": problem]) }
             do {
                 let policy = try IAMPolicy(json: Array(request.body))
-                authorizer.setPolicy(policy, for: arn)
+                try authorizer.setPolicy(policy, for: arn)
                 return .json(200, ["replaced": arn ?? "default"])
+            } catch let error as MSKAuthorizer.TooManyPolicies {
+                return .json(409, ["error": error.description])
             } catch {
                 return .json(400, ["error": "\(error)"])
             }
         case ("DELETE", "policies"):
             let arn = request.parameters["role"]
             if let arn, let problem = Self.policyARNProblem(arn) { return .json(400, ["error": problem]) }
-            authorizer.setPolicy(nil, for: arn)
+            try? authorizer.setPolicy(nil, for: arn)  // removing never exceeds the bound
             return .json(200, ["removed": arn ?? "default"])
         case ("GET", "decisions"):
             let since = request.parameters["since"].flatMap { UInt64($0) } ?? 0

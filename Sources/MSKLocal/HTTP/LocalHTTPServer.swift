@@ -10,11 +10,13 @@ import Synchronization
 /// Bounded as a server facing anyone on the machine must be: at most ``maximumConnections``
 /// open (more are closed at once); the first request's head must arrive within
 /// ``requestDeadline`` of the connection, a later one's within ``idleTimeout`` of the previous
-/// answer, and each body within ``requestDeadline`` of its head; bodies are at most 1 MiB.
+/// answer, and each body within ``requestDeadline`` of its head; bodies are at most
+/// ``maximumBodyBytes`` (a longer one is answered 413 and its connection closed).
 final class LocalHTTPServer: Sendable {
     typealias Route = @Sendable (LocalHTTPRequest) -> LocalHTTPResponse
 
     static let maximumConnections = 512
+    static let maximumBodyBytes = 1 << 20
     static let requestDeadline: TimeAmount = .seconds(10)
     static let idleTimeout: TimeAmount = .seconds(60)
 
@@ -73,6 +75,10 @@ private final class LocalHTTPHandler: ChannelInboundHandler {
     private var admitted = false
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// A body outgrew ``LocalHTTPServer/maximumBodyBytes``: it was answered 413, and the rest
+    /// of it is read and dropped (so the client, still sending, gets to read the answer) until
+    /// its end or the deadline, then the connection is closed.
+    private var discardingBody = false
     /// Closes the connection unless the request under way (or the next one) completes in time.
     private var deadline: Scheduled<Void>?
 
@@ -110,13 +116,22 @@ private final class LocalHTTPHandler: ChannelInboundHandler {
             self.head = head
             body.clear()
             arm(LocalHTTPServer.requestDeadline, context: context)
+            // A declared length over the bound is refused before any of the body arrives.
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > LocalHTTPServer.maximumBodyBytes {
+                refuseOversizedBody(head, declared: length, context: context)
+            }
         case .body(var chunk):
-            guard body.readableBytes + chunk.readableBytes <= 1 << 20 else {
-                context.close(promise: nil)
+            guard !discardingBody else { return }
+            guard body.readableBytes + chunk.readableBytes <= LocalHTTPServer.maximumBodyBytes else {
+                if let head { refuseOversizedBody(head, declared: nil, context: context) }
                 return
             }
             body.writeBuffer(&chunk)
         case .end:
+            if discardingBody {
+                context.close(promise: nil)
+                return
+            }
             guard let head else { return }
             self.head = nil
             deadline?.cancel()
@@ -151,6 +166,20 @@ private final class LocalHTTPHandler: ChannelInboundHandler {
             if !keepAlive { channel.close(promise: nil) }
         }
         if keepAlive { arm(LocalHTTPServer.idleTimeout, context: context) }
+    }
+
+    private func refuseOversizedBody(_ head: HTTPRequestHead, declared: Int?, context: ChannelHandlerContext) {
+        discardingBody = true
+        body.clear()
+        let size = declared.map { "\($0) bytes" } ?? "more than that"
+        let answer = LocalHTTPResponse.json(413, ["error": "request body too large: \(size), at most \(LocalHTTPServer.maximumBodyBytes) bytes"])
+        var responseHead = HTTPResponseHead(version: head.version, status: .payloadTooLarge)
+        responseHead.headers.add(name: "Content-Type", value: answer.contentType)
+        responseHead.headers.add(name: "Content-Length", value: String(answer.body.count))
+        responseHead.headers.add(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: answer.body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     private static func split(_ uri: String) -> (String, String) {
