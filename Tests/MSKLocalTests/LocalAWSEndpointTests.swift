@@ -70,6 +70,13 @@ struct LocalAWSEndpointTests {
                                                                 sourceCredentials: StaticCredentialProvider(good), region: "us-east-1", endpoint: stsURL).credentials()
         #expect(await code(source: chained) == nil)
         #expect(local.counters.snapshot.stsFailures["SignatureDoesNotMatch"] == 1)
+        // Who each is, in STS's own shapes: a user's unique id, a role session's `AROA…:session`;
+        // never the access key id.
+        let identity = try STSCallerIdentityClient(region: "us-east-1", endpoint: stsURL)
+        let user = try await identity.callerIdentity(signingWith: good)
+        #expect(user.arn.contains(":user/") && user.userID.hasPrefix("AIDA") && user.userID != good.accessKeyID, "\(user.userID)")
+        let session = try await identity.callerIdentity(signingWith: chained)
+        #expect(session.arn.hasSuffix("/first") && session.userID.hasPrefix("AROA") && session.userID.hasSuffix(":first"), "\(session.userID)")
         await local.shutdown()
     }
 

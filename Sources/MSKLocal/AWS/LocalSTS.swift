@@ -74,11 +74,25 @@ struct LocalSTS: Sendable {
             case .failure(let refusal):
                 return refuse(403, refusal.code, refusal.message)
             case .success(let caller):
-                let body = "<Arn>\(STSXML.escape(caller.principal))</Arn><UserId>\(caller.credentials.accessKeyID)</UserId><Account>\(CredentialRegistry.accountID)</Account>"
+                let body = "<Arn>\(STSXML.escape(caller.principal))</Arn><UserId>\(STSXML.escape(Self.userID(of: caller.principal)))</UserId><Account>\(CredentialRegistry.accountID)</Account>"
                 return .text(200, STSXML.result(action: action, body: body, requestID: requestID), contentType: "text/xml")
             }
         default:
             return refuse(400, "InvalidAction", "Could not find operation \(MSKTokenRejection.quote(action)) for version 2011-06-15")
+        }
+    }
+
+    /// The `UserId` STS gives a principal: an assumed role's is the role's unique id and the
+    /// session name (`AROA…:session`, matching ``assume``'s `AssumedRoleId`), a user's its own
+    /// unique id (`AIDA…`), the account root's the account id. Never the access key id, which
+    /// AWS does not return here.
+    static func userID(of principal: String) -> String {
+        let resource = principal.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? principal
+        let parts = resource.split(separator: "/", omittingEmptySubsequences: false)
+        switch parts.first {
+        case "assumed-role" where parts.count >= 3: return "AROAMSKLOCAL:" + parts[2...].joined(separator: "/")
+        case "user": return "AIDAMSKLOCAL" + String(parts.last.map { $0.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) } }?.prefix(16) ?? "")
+        default: return CredentialRegistry.accountID
         }
     }
 
