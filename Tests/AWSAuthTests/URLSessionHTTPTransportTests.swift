@@ -32,4 +32,20 @@ struct URLSessionHTTPTransportTests {
         #expect(elapsed >= timeout, "\(elapsed)")
         #expect(elapsed < timeout + .milliseconds(250) + .seconds(10), "\(elapsed)")
     }
+
+    /// A cancelled call ends at once with `CancellationError`, without waiting for its deadline
+    /// or for URLSession to give the data task up: a refresh being torn down never hangs.
+    @Test func aCancelledCallEndsLongBeforeItsDeadline() async throws {
+        let server = try await LoopbackServerProcess.start(executable: "python3", arguments: [PackagePaths.fixture("trickling_http_server.py", target: "AWSAuthTests").path])
+        defer { server.stop() }
+        let started = ContinuousClock.now
+        let call = Task {
+            try await URLSessionHTTPTransport().send(HTTPRequest(method: "GET", url: server.baseURL.appendingPathComponent("body"), timeout: .seconds(40)))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        call.cancel()
+        let result = await call.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(ContinuousClock.now - started < .seconds(20), "the trickle alone would take 40 s")
+    }
 }

@@ -46,41 +46,44 @@ public struct URLSessionHTTPTransport: HTTPTransport {
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         if !request.body.isEmpty { urlRequest.httpBody = request.body }
         let url = request.url.absoluteString
-        let session = self.session
-        let prepared = urlRequest
-        return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
-            group.addTask {
-                do {
-                    let (data, response) = try await session.data(for: prepared)
-                    guard let http = response as? HTTPURLResponse else {
-                        throw HTTPTransportError.connectionFailed(url: url, reason: "not an HTTP response")
-                    }
-                    var headers: [String: String] = [:]
-                    for (name, value) in http.allHeaderFields {
-                        if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-                    }
-                    return HTTPResponse(status: http.statusCode, headers: headers, body: data)
-                } catch let error as HTTPTransportError {
-                    throw error
-                } catch let error as URLError where error.code == .timedOut {
-                    throw HTTPTransportError.timedOut(url: url, after: request.timeout)
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    throw HTTPTransportError.connectionFailed(url: url, reason: Self.reason(error))
+        // The first of three ends the call: URLSession's answer, the overall deadline, or the
+        // caller's cancellation. The deadline and cancellation do not wait for URLSession to
+        // give its task up: a task group would, and a data task that ignores `cancel()` (seen
+        // with swift-corelibs-foundation: a token minter stuck for good on an idle connection
+        // to STS) would then hang the call — and every credential refresh behind it — forever.
+        let outcome = ExchangeOutcome()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+                outcome.start(continuation)
+                let task = session.dataTask(with: urlRequest) { data, response, error in
+                    outcome.finish(Self.result(data: data, response: response, error: error, url: url, timeout: request.timeout))
+                }
+                outcome.track(task)
+                task.resume()
+                // A little after URLSession's own timeout, which only covers idle time.
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds + 0.25) {
+                    outcome.finish(.failure(HTTPTransportError.timedOut(url: url, after: request.timeout)))
                 }
             }
-            group.addTask {
-                // The overall deadline, a little after URLSession's own, which only covers idle time.
-                try await Task.sleep(for: request.timeout + .milliseconds(250))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else {
-                throw HTTPTransportError.timedOut(url: url, after: request.timeout)
-            }
-            return response
+        } onCancel: {
+            outcome.finish(.failure(CancellationError()))
         }
+    }
+
+    private static func result(data: Data?, response: URLResponse?, error: (any Error)?, url: String, timeout: Duration) -> Result<HTTPResponse, any Error> {
+        if let error {
+            if let urlError = error as? URLError, urlError.code == .timedOut { return .failure(HTTPTransportError.timedOut(url: url, after: timeout)) }
+            if let urlError = error as? URLError, urlError.code == .cancelled { return .failure(CancellationError()) }
+            return .failure(HTTPTransportError.connectionFailed(url: url, reason: reason(error)))
+        }
+        guard let http = response as? HTTPURLResponse else {
+            return .failure(HTTPTransportError.connectionFailed(url: url, reason: "not an HTTP response"))
+        }
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        return .success(HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
     }
 
     private static func reason(_ error: any Error) -> String {
