@@ -175,11 +175,12 @@ struct CredentialRefresherTests {
         #expect(failedClearly)
         #expect(clock.now() >= outageEnd)
 
-        // Attempt k+1 follows failure k after min(60 s, 1 s × 2^(k-1)), half of it random.
+        // Attempt k+1 follows failure k after min(cap, 1 s × 2^(k-1)), half of it random; the
+        // cap is 60 s while the first credentials still serve, 5 s once they do not.
         let delays = zip(attempts, attempts.dropFirst()).map { $1.timeIntervalSince($0) }
         #expect(delays.count > 150)
         for (index, delay) in delays.enumerated() {
-            let nominal = min(60, pow(2, Double(index)))
+            let nominal = min(attempts[index] < usableUntil ? 60 : 5, pow(2, Double(index)))
             #expect(delay >= nominal / 2 - 1e-6 && delay <= nominal + 1e-6, "retry \(index + 1) after \(delay) s")
         }
         #expect(Array(delays.prefix(6)) == delays.prefix(6).sorted())
@@ -202,6 +203,36 @@ struct CredentialRefresherTests {
             try await clock.waitForSleepers(exactly: 1)
             #expect(cache.status.refreshCount == refreshes + 1)
         }
+    }
+
+    /// While cached credentials still serve, retries back off towards a minute; once none are
+    /// left (every signature fails), never more than ``RefreshPolicy/backoffCapWithoutCredentials``
+    /// apart, so a recovered source is noticed within seconds. Run on the manual clock.
+    @Test func retriesComeWithinSecondsOnceNoUsableCredentialsAreLeft() async throws {
+        let clock = ManualWallClock()
+        let source = CountingCredentialSource(clock: clock, lifetime: 3600)
+        let cache = try Self.makeCache(source, clock)
+        defer { cache.shutdown() }
+        try await clock.waitForSleepers(exactly: 1)
+        source.setFailing(true)
+        var longestWhileServing: TimeInterval = 0
+        var longestWithout: TimeInterval = 0
+        for _ in 0..<40 {
+            clock.advanceToNextDeadline()
+            try await clock.waitForSleepers(exactly: 1)
+            let delay = try #require(clock.nextDeadline).timeIntervalSince(clock.now())
+            if (try? cache.currentCredentials()) != nil {
+                longestWhileServing = max(longestWhileServing, delay)
+            } else {
+                longestWithout = max(longestWithout, delay)
+            }
+        }
+        #expect(longestWhileServing > 20, "backing off towards backoffCap while credentials serve: \(longestWhileServing)")
+        #expect(longestWithout > 0 && longestWithout <= RefreshPolicy.default.backoffCapWithoutCredentials, "\(longestWithout)")
+        source.setFailing(false)
+        clock.advanceToNextDeadline()
+        try await clock.waitForSleepers(exactly: 1)
+        #expect(cache.status.consecutiveFailures == 0)
     }
 
     @Test func shortLivedCredentialsAfterAnOutageAreRefreshedProactivelyAgain() async throws {

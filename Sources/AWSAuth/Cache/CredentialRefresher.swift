@@ -199,10 +199,10 @@ final class CredentialRefresher: Sendable {
                 state.consecutiveFailures += 1
                 state.lastError = error
                 state.lastFailure = now
-                let delay = policy.backoff(afterFailures: state.consecutiveFailures, random: state.random.nextUnit())
+                let stillValid = state.credentials.flatMap { isUsable($0, at: now) ? $0 : nil }
+                let delay = policy.backoff(afterFailures: state.consecutiveFailures, random: state.random.nextUnit(), holdingUsableCredentials: stillValid != nil)
                 let retryAt = now.addingTimeInterval(delay)
                 let previous = arm(&state, at: retryAt)
-                let stillValid = state.credentials.flatMap { isUsable($0, at: now) ? $0 : nil }
                 let outcome = Outcome.failed(error, consecutiveFailures: state.consecutiveFailures, retryAt: retryAt, stillValid: stillValid)
                 return Settlement(outcome: outcome, waiters: waiters, previousTimer: previous)
             }

@@ -23,6 +23,11 @@ public struct RefreshPolicy: Sendable, Equatable {
     public var backoffBase: TimeInterval
     /// Longest retry delay (default 60 s). Retries never stop.
     public var backoffCap: TimeInterval
+    /// Longest retry delay while the cache holds no usable credentials (default 5 s): then
+    /// every signature fails until a refresh succeeds, so the cache must notice a recovered
+    /// source within seconds, not a minute later. Backing off to ``backoffCap`` is for failures
+    /// while cached credentials still serve.
+    public var backoffCapWithoutCredentials: TimeInterval
 
     /// The defaults described above.
     public static let `default` = RefreshPolicy()
@@ -34,7 +39,8 @@ public struct RefreshPolicy: Sendable, Equatable {
         jitterFraction: Double = 0.1,
         expiryMargin: TimeInterval = 5,
         backoffBase: TimeInterval = 1,
-        backoffCap: TimeInterval = 60
+        backoffCap: TimeInterval = 60,
+        backoffCapWithoutCredentials: TimeInterval = 5
     ) {
         self.refreshWindow = refreshWindow
         self.maximumLifetimeFraction = maximumLifetimeFraction
@@ -42,6 +48,7 @@ public struct RefreshPolicy: Sendable, Equatable {
         self.expiryMargin = expiryMargin
         self.backoffBase = backoffBase
         self.backoffCap = backoffCap
+        self.backoffCapWithoutCredentials = backoffCapWithoutCredentials
     }
 
     /// Checks every field; a cache refuses an invalid policy.
@@ -55,6 +62,7 @@ public struct RefreshPolicy: Sendable, Equatable {
         try check(expiryMargin.isFinite && expiryMargin >= 0, "expiryMargin", expiryMargin)
         try check(backoffBase.isFinite && backoffBase > 0, "backoffBase", backoffBase)
         try check(backoffCap.isFinite && backoffCap >= backoffBase, "backoffCap", backoffCap)
+        try check(backoffCapWithoutCredentials.isFinite && backoffCapWithoutCredentials > 0, "backoffCapWithoutCredentials", backoffCapWithoutCredentials)
         return self
     }
 
@@ -67,9 +75,10 @@ public struct RefreshPolicy: Sendable, Equatable {
 
     /// The delay before retry number `failures` (1 for the first failure in a row), with
     /// "equal jitter": half fixed, half random, so the delay still grows but a fleet spreads out.
-    func backoff(afterFailures failures: Int, random: Double) -> TimeInterval {
+    func backoff(afterFailures failures: Int, random: Double, holdingUsableCredentials: Bool = true) -> TimeInterval {
         let exponent = Double(min(max(failures - 1, 0), 30))
-        let ceiling = min(backoffCap, backoffBase * pow(2, exponent))
+        let cap = holdingUsableCredentials ? backoffCap : min(backoffCap, backoffCapWithoutCredentials)
+        let ceiling = min(cap, backoffBase * pow(2, exponent))
         return ceiling / 2 + ceiling / 2 * random
     }
 }
