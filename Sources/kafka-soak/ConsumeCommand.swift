@@ -30,6 +30,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(help: "Members of the consumer group this process runs, each its own client with its own connections (group mode); one account of the messages.")
     var members = 1
 
+    @Option(help: "The group's session timeout (session.timeout.ms), seconds.")
+    var sessionTimeout: Double = 45
+
     @Option(help: "Stop once this many streams have sent their end marker and arrived complete.")
     var expectStreams: Int?
 
@@ -55,7 +58,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         let groupMode = partitions == nil
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: connection.bootstrapList, groupID: groupId, authentication: authentication, tls: connection.tls,
-            caLocation: connection.caLocation, statisticsInterval: .seconds(1)
+            caLocation: connection.caLocation, sessionTimeout: .milliseconds(Int64(sessionTimeout * 1000)), statisticsInterval: .seconds(1)
         )
         // In a group, commit what was handed over, as a service would (at least once).
         if groupMode { configuration.commitMode = .automatic() }
