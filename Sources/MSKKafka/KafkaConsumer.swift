@@ -43,7 +43,7 @@ public final class KafkaConsumer: Service, Sendable {
     /// Decoded statistics documents, every ``KafkaConsumerConfiguration/statisticsInterval``.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
-    private let created: RdKafkaHandle.Created
+    private let client: RdKafkaClient
     private let context: KafkaCallbackContext
     private let group: ConsumerGroupState
     private let commits = CommitCompletions()
@@ -52,14 +52,9 @@ public final class KafkaConsumer: Service, Sendable {
     private let window = ReadAheadWindow(size: KafkaConsumer.readAhead)
     private let reader = ReaderControl()
     private let calls: ConsumerCalls
-    /// librdkafka's background queue (bit pattern), where asynchronous commits report; taken
-    /// at the first one.
-    private let backgroundQueue = Mutex<Int>(0)
     private let logger: Logger
     /// The `logCallerIdentity` lookup, while it runs (`nil` when off).
     let callerIdentityLogged: Task<Void, Never>?
-
-    private var handle: OpaquePointer { OpaquePointer(bitPattern: created.handleBits)! }
 
     /// Messages read from librdkafka and not yet taken by the application (about: the reader
     /// holds one more place while it polls).
@@ -81,14 +76,12 @@ public final class KafkaConsumer: Service, Sendable {
         group = ConsumerGroupState(continuation: continuation, acknowledgementTimeout: configuration.revokeAcknowledgementTimeout, logger: logger)
         context = KafkaCallbackContext(delivery: nil, refresher: refresher, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters,
                                        consumerGroup: group, commitCompletions: commits)
-        created = try RdKafkaHandle.make(RD_KAFKA_CONSUMER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil) { conf in
-            rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
-        }
-        let calls = ConsumerCalls(handleBits: created.handleBits)
+        client = try RdKafkaClient(.consumer, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
+        let calls = ConsumerCalls(client: client)
         self.calls = calls
         callerIdentityLogged = CallerIdentityLog.start(enabled: configuration.logCallerIdentity, authentication: configuration.authentication, logger: logger)
         // One queue for everything: errors, statistics, rebalances and messages are all served by our reader.
-        rd_kafka_poll_set_consumer(OpaquePointer(bitPattern: created.handleBits)!)
+        rd_kafka_poll_set_consumer(client.handle.raw)
         let storesOnNext = if case .automatic = configuration.commitMode { true } else { false }
         delivery = ConsumerDelivery(stream: stream, window: window, group: group) { message in
             // Partitions revoked meanwhile refuse it (_STATE): their offsets were committed.
@@ -170,7 +163,7 @@ public final class KafkaConsumer: Service, Sendable {
             try calls.enter(.commit) { handle in
                 let list = PartitionList.make(offsets.map { ($0.key, $0.value) })
                 defer { rd_kafka_topic_partition_list_destroy(list) }
-                let error = rd_kafka_commit_queue(handle, list, backgroundQueue(handle), commitCompletionCallback, UnsafeMutableRawPointer(bitPattern: id))
+                let error = rd_kafka_commit_queue(handle, list, backgroundQueue(), commitCompletionCallback, UnsafeMutableRawPointer(bitPattern: id))
                 guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw Self.commitError(error, topic: offsets.keys.first?.topic) }
             }
         }
@@ -223,12 +216,13 @@ public final class KafkaConsumer: Service, Sendable {
         return .consumer(KafkaConsumerError(.commit, error, partition: partition))
     }
 
-    private func backgroundQueue(_ handle: OpaquePointer) -> OpaquePointer? {
-        let bits = backgroundQueue.withLock { bits -> Int in
-            if bits == 0, let queue = rd_kafka_queue_get_background(handle) { bits = Int(bitPattern: UnsafeRawPointer(queue)) }
-            return bits
-        }
-        return OpaquePointer(bitPattern: bits)
+    /// librdkafka's background queue, where asynchronous commits report: taken at the first
+    /// one, given back by the client when it is destroyed.
+    private func backgroundQueue() -> OpaquePointer? {
+        client.backgroundQueue.withLock { queue in
+            if queue == nil, let taken = rd_kafka_queue_get_background(client.handle.raw) { queue = RdKafkaPointer(taken) }
+            return queue
+        }?.raw
     }
 
     private static func outcome(_ operation: KafkaConsumerError.Operation, _ body: () throws -> Void) -> KafkaError? {
@@ -348,15 +342,10 @@ public final class KafkaConsumer: Service, Sendable {
         group.startClosing()
         guard calls.close() else { return }
         _ = reader.stop()
-        context.refresher?.detach()
-        _ = rd_kafka_consumer_close(handle)
+        _ = rd_kafka_consumer_close(client.handle.raw)
         group.finish()
         context.statistics.finish()
-        backgroundQueue.withLock { bits in
-            if let queue = OpaquePointer(bitPattern: bits) { rd_kafka_queue_destroy(queue) }
-            bits = 0
-        }
-        RdKafkaHandle.destroy(created)
+        client.destroy()
         // Whatever asynchronous commit librdkafka did not answer before it went.
         commits.close()
     }
@@ -375,7 +364,7 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// The reader: a thread of its own, so a blocking poll never holds a Swift concurrency thread.
     private func startReader() {
-        let handleBits = created.handleBits
+        let client = self.client
         let continuation = self.continuation
         let logger = self.logger
         let reader = self.reader
@@ -384,14 +373,14 @@ public final class KafkaConsumer: Service, Sendable {
         // The thread holds only what it needs, never the consumer itself, so that releasing
         // the consumer (whose deinit waits for this thread) can never happen on this thread.
         Thread {
-            crdkafka_name_this_thread("msk-kafka-read")
+            RdKafkaClient.nameCurrentThread("msk-kafka-read")
             while reader.isRunning {
                 // A place for the next message first: while the application is behind, nothing
                 // is taken from librdkafka (and nothing has to be dropped).
                 guard window.acquire(timeoutMs: 100) else { continue }
                 // Held while polling (rebalance callbacks run inside) and stamping.
                 group.gate.wait()
-                guard let handle = OpaquePointer(bitPattern: handleBits), let raw = rd_kafka_consumer_poll(handle, 100) else {
+                guard let raw = rd_kafka_consumer_poll(client.handle.raw, 100) else {
                     group.gate.signal()
                     window.release()
                     continue
@@ -434,18 +423,16 @@ public final class KafkaConsumer: Service, Sendable {
 /// ``KafkaConsumer/close()`` waits for those inside before it destroys the handle.
 private final class ConsumerCalls: Sendable {
     private let gate = CallGate()
-    private let handleBits: Int
+    private let client: RdKafkaClient
 
-    init(handleBits: Int) {
-        self.handleBits = handleBits
+    init(client: RdKafkaClient) {
+        self.client = client
     }
 
     func enter<Value>(_ operation: KafkaConsumerError.Operation, _ body: (OpaquePointer) throws -> Value) throws -> Value {
         let result: Result<Value, any Error> = gate.enter { isOpen in
-            guard isOpen, let handle = OpaquePointer(bitPattern: handleBits) else {
-                return .failure(KafkaError.consumer(KafkaConsumerError(operation, RD_KAFKA_RESP_ERR__DESTROY)))
-            }
-            return Result { try body(handle) }
+            guard isOpen else { return .failure(KafkaError.consumer(KafkaConsumerError(operation, RD_KAFKA_RESP_ERR__DESTROY))) }
+            return Result { try body(client.handle.raw) }
         }
         return try result.get()
     }

@@ -25,7 +25,7 @@ final class KafkaFatalState: Sendable {
         var text = [CChar](repeating: 0, count: 512)
         let code = rd_kafka_fatal_error(handle, &text, text.count)
         guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        let reason = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let reason = String(errorBuffer: text)
         let error: KafkaError = KafkaAuthorizationFailure(code: code.rawValue, topic: nil, idempotentProducer: idempotentProducer)
             .map { .authorization($0) } ?? .fatal(code: code.rawValue, name: String(cString: rd_kafka_err2name(code)), reason: reason)
         return state.withLock { current in

@@ -36,8 +36,7 @@ public final class KafkaProducer: Service, Sendable {
     /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
-    private let created: RdKafkaHandle.Created
-    private let handleBits: Int
+    private let client: RdKafkaClient
     private let context: KafkaCallbackContext
     private let delivery: DeliveryHandler
     private let buffer: ProducerBuffer
@@ -52,8 +51,6 @@ public final class KafkaProducer: Service, Sendable {
     private let calls = CallGate()
 
     private enum Lifecycle { case running, shuttingDown, shutDown }
-
-    private var handle: OpaquePointer { OpaquePointer(bitPattern: handleBits)! }
 
     /// Creates the producer and connects in the background.
     /// - Throws: ``KafkaError/invalidConfiguration(property:reason:)`` with librdkafka's own
@@ -85,19 +82,16 @@ public final class KafkaProducer: Service, Sendable {
             logger: logger, counters: counters, fatal: fatal
         )
 
-        created = try RdKafkaHandle.make(RD_KAFKA_PRODUCER, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
-        }
-        handleBits = created.handleBits
-        topics.attach(clientBits: handleBits)
+        let client = try RdKafkaClient(.producer, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
+        self.client = client
+        topics.attach(client)
         let memoryRelease = delivery.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
-        poller = PollThread(handleBits: handleBits, name: "msk-kafka-poll") { [buffer] in
+        poller = PollThread(client: client, name: "msk-kafka-poll") { [buffer] in
             events.flush()
             memoryRelease?.observe(depth: buffer.depth.messages)
         }
         // Once the handle exists: a configuration librdkafka refuses asks nothing.
         callerIdentityLogged = CallerIdentityLog.start(enabled: configuration.logCallerIdentity, authentication: configuration.authentication, logger: logger)
-        let bits = handleBits
         // `unowned`, not `weak`: the handler owns this closure, so it is alive whenever the
         // closure runs — and a weak reference would give the handler a side table, making every
         // retain of it in the delivery-report path a slow one.
@@ -107,7 +101,7 @@ public final class KafkaProducer: Service, Sendable {
                 deliveryHandler.finallyFail(pending, .shutDown)
                 return
             }
-            self.produce(.pending(pending), pending.message, handleBits: bits)
+            self.produce(.pending(pending), pending.message)
         }
     }
 
@@ -186,7 +180,7 @@ public final class KafkaProducer: Service, Sendable {
             let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
             tag = message.heldValueCandidate.map { .firstEventAttemptHoldingValue(HeldValueAttempt(value: $0, attempt: attempt)) } ?? .firstEventAttempt(attempt)
         }
-        produce(tag, message, handleBits: handleBits)
+        produce(tag, message)
     }
 
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once
@@ -219,7 +213,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
-        produce(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, handleBits: handleBits)
+        produce(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message)
     }
 
     /// Waits until the local buffer is empty (every accepted message delivered or failed).
@@ -275,18 +269,18 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private var teardown: ProducerTeardown {
-        ProducerTeardown(handleBits: handleBits, created: created, context: context, delivery: delivery, buffer: buffer, topics: topics, poller: poller)
+        ProducerTeardown(client: client, context: context, delivery: delivery, buffer: buffer, topics: topics, poller: poller)
     }
 
     /// Hands one attempt to librdkafka; `message` is the one `tag` stands for.
-    private func produce(_ tag: DeliveryTag, _ message: KafkaProducerMessage, handleBits: Int) {
+    private func produce(_ tag: DeliveryTag, _ message: KafkaProducerMessage) {
         calls.enter { isOpen in
-            guard isOpen, let handle = OpaquePointer(bitPattern: handleBits) else {
+            guard isOpen else {
                 delivery.finallyFail(Self.pending(tag, message), .shutDown)
                 return
             }
             let opaque = tag.retainedOpaque()
-            let error = RdKafkaProduce.produce(handle, message, heldValue: tag.heldValue, topic: topics.handle(named: message.topic), opaque: opaque)
+            let error = RdKafkaProduce.produce(client.handle.raw, message, heldValue: tag.heldValue, topic: topics.handle(named: message.topic)?.raw, opaque: opaque)
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
                 // librdkafka did not take it: no delivery report will come, so decide here.
                 _ = DeliveryTag(consuming: opaque)

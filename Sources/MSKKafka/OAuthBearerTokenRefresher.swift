@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 import Logging
 import MSKAuth
@@ -21,8 +20,8 @@ final class OAuthBearerTokenRefresher: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        /// The rd_kafka_t, as a bit pattern (OpaquePointer is not Sendable); nil once detached.
-        var handle: Int?
+        /// The client tokens go to; nil once detached.
+        var client: RdKafkaClient?
         var token: MSKIAMToken?
         var lastError: String?
         var wake: CheckedContinuation<Void, Never>?
@@ -54,8 +53,8 @@ final class OAuthBearerTokenRefresher: Sendable {
         self.counters = counters
     }
 
-    /// Starts pushing tokens to `handle`.
-    func attach(_ handle: OpaquePointer) {
+    /// Starts pushing tokens to `client` (which calls this once its handle exists).
+    func attach(_ client: RdKafkaClient) {
         let task = Task { [weak self] in _ = await self?.run() }
         var rotationTask: Task<Void, Never>?
         if let rotations = source.rotations {
@@ -67,16 +66,17 @@ final class OAuthBearerTokenRefresher: Sendable {
             }
         }
         state.withLock {
-            $0.handle = Int(bitPattern: UnsafeRawPointer(handle))
+            $0.client = client
             $0.task = task
             $0.rotationTask = rotationTask
         }
     }
 
-    /// Stops; after this no call touches the handle (call before `rd_kafka_destroy`).
+    /// Stops; after this no call touches the client, and the client is no longer held (its
+    /// ``RdKafkaClient/destroy()`` calls this before `rd_kafka_destroy`).
     func detach() {
         let (task, rotationTask, wake) = state.withLock { state in
-            state.handle = nil
+            state.client = nil
             defer { state.wake = nil }
             return (state.task, state.rotationTask, state.wake)
         }
@@ -191,7 +191,7 @@ final class OAuthBearerTokenRefresher: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.wakeRequested || state.handle == nil {
+                    if state.wakeRequested || state.client == nil {
                         state.wakeRequested = false
                         return true
                     }
@@ -211,23 +211,17 @@ final class OAuthBearerTokenRefresher: Sendable {
     }
 
     private func push(_ token: MSKIAMToken) {
-        var errorBuffer = [CChar](repeating: 0, count: 512)
-        let result: rd_kafka_resp_err_t? = state.withLock { state in
-            // Under the lock, so that detach() (then rd_kafka_destroy) cannot race this call.
-            guard let bits = state.handle, let handle = OpaquePointer(bitPattern: bits) else { return nil }
-            return rd_kafka_oauthbearer_set_token(handle, token.value, token.lifetimeMs, token.principal, nil, 0, &errorBuffer, errorBuffer.count)
+        // Under the lock, so that detach() (then rd_kafka_destroy) cannot race this call.
+        let refusal: String? = state.withLock { state in
+            state.client.flatMap { $0.setOAuthBearerToken(token.value, lifetimeMs: token.lifetimeMs, principal: token.principal) }
         }
-        if let result, result != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let message = String(errorBuffer: errorBuffer)
-            logger.error("librdkafka refused the OAUTHBEARER token", metadata: ["error": "\(message)"])
+        if let refusal {
+            logger.error("librdkafka refused the OAUTHBEARER token", metadata: ["error": "\(refusal)"])
         }
     }
 
     private func fail(_ reason: String) {
-        state.withLock { state in
-            guard let bits = state.handle, let handle = OpaquePointer(bitPattern: bits) else { return }
-            _ = rd_kafka_oauthbearer_set_token_failure(handle, reason)
-        }
+        state.withLock { $0.client?.setOAuthBearerTokenFailure(reason) }
     }
 
     private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 import Synchronization
 
@@ -48,13 +47,13 @@ final class PollThread: Sendable {
         }
 
         /// Serves what is ready, unless another thread is serving; false if it was.
-        func serveIfIdle(_ handle: OpaquePointer) -> Bool {
-            serve(handle, timeoutMs: 0)
+        func serveIfIdle(_ client: RdKafkaClient) -> Bool {
+            serve(client, timeoutMs: 0)
         }
 
         /// Serves, waiting up to `timeoutMs` for work, unless another thread is serving; false
         /// if it was.
-        func serve(_ handle: OpaquePointer, timeoutMs: Int32) -> Bool {
+        func serve(_ client: RdKafkaClient, timeoutMs: Int32) -> Bool {
             guard serving.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
             servingThread.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
             defer {
@@ -62,7 +61,7 @@ final class PollThread: Sendable {
                 serving.store(false, ordering: .releasing)
             }
             pending.store(false, ordering: .sequentiallyConsistent)
-            rd_kafka_poll(handle, timeoutMs)
+            client.poll(timeoutMs: timeoutMs)
             afterServe()
             return true
         }
@@ -77,11 +76,11 @@ final class PollThread: Sendable {
     }
 
     private let control: Control
-    private let handleBits: Int
-    /// The main queue, as a bit pattern (OpaquePointer is not Sendable); set once.
-    private let queueBits: Int
+    private let client: RdKafkaClient
+    /// The main queue, watched until ``stop()``.
+    private let queue: RdKafkaPointer
 
-    init(handleBits: Int, name: String, afterServe: @escaping @Sendable () -> Void = {}) {
+    init(client: RdKafkaClient, name: String, afterServe: @escaping @Sendable () -> Void = {}) {
         var fds: [Int32] = [-1, -1]
         // Non-blocking both ways: librdkafka must never block writing the wake-up byte.
         if pipe(&fds) == 0 {
@@ -94,18 +93,14 @@ final class PollThread: Sendable {
         }
         let control = Control(readFD: fds[0], writeFD: fds[1], afterServe: afterServe)
         self.control = control
-        self.handleBits = handleBits
-        let handle = OpaquePointer(bitPattern: handleBits)!
-        let queue = rd_kafka_queue_get_main(handle)
-        queueBits = Int(bitPattern: UnsafeRawPointer(queue))
+        self.client = client
         // The control outlives the callback: `stop()` removes it before anything is released.
-        rd_kafka_queue_cb_event_enable(queue, { _, opaque in
+        queue = client.watchMainQueue({ _, opaque in
             guard let opaque else { return }
             Unmanaged<Control>.fromOpaque(opaque).takeUnretainedValue().queueHasWork()
-        }, Unmanaged.passUnretained(control).toOpaque())
+        }, opaque: Unmanaged.passUnretained(control).toOpaque())
         let thread = Thread {
-            crdkafka_name_this_thread(name)
-            let handle = OpaquePointer(bitPattern: handleBits)!
+            RdKafkaClient.nameCurrentThread(name)
             var pending = pollfd(fd: control.readFD, events: Int16(POLLIN), revents: 0)
             var drain = [UInt8](repeating: 0, count: 256)
             while control.running.load(ordering: .acquiring) {
@@ -116,7 +111,7 @@ final class PollThread: Sendable {
                 } else {
                     usleep(50_000)
                 }
-                while !control.serveIfIdle(handle), control.running.load(ordering: .acquiring) {
+                while !control.serveIfIdle(client), control.running.load(ordering: .acquiring) {
                     usleep(1000)
                 }
             }
@@ -135,15 +130,14 @@ final class PollThread: Sendable {
     /// Serves whatever is ready, unless nothing is or another thread is serving right now.
     /// Never waits.
     func serveIfIdle() {
-        guard control.pending.load(ordering: .relaxed), let handle = OpaquePointer(bitPattern: handleBits) else { return }
-        _ = control.serveIfIdle(handle)
+        guard control.pending.load(ordering: .relaxed) else { return }
+        _ = control.serveIfIdle(client)
     }
 
     /// Serves, waiting up to `timeoutMs` for something to serve (after ``stop()``, when the
     /// owner drains the queue itself).
     func serve(timeoutMs: Int32) {
-        guard let handle = OpaquePointer(bitPattern: handleBits) else { return }
-        while !control.serve(handle, timeoutMs: timeoutMs) { usleep(100) }
+        while !control.serve(client, timeoutMs: timeoutMs) { usleep(100) }
     }
 
     /// Stops the thread and waits for its last poll to return; the queue stops signalling.
@@ -154,10 +148,7 @@ final class PollThread: Sendable {
             _ = write(control.writeFD, &wake, 1)
         }
         control.finished.wait()
-        if let queue = OpaquePointer(bitPattern: queueBits) {
-            rd_kafka_queue_cb_event_enable(queue, nil, nil)
-            rd_kafka_queue_destroy(queue)
-        }
+        client.stopWatching(queue)
         if control.readFD >= 0 { close(control.readFD) }
         if control.writeFD >= 0 { close(control.writeFD) }
     }

@@ -29,8 +29,8 @@ final class ProducerEventSink: @unchecked Sendable {
     /// The topic handle of the last report and its index in `reports`, so that a batch to one
     /// topic finds its topic by comparing one address; and the topics seen so far, by address,
     /// so that interleaved topics find theirs without taking ``ProducerTopics``' lock.
-    @exclusivity(unchecked) private var batchTopic: (handleBits: Int, index: UInt32)?
-    @exclusivity(unchecked) private var seenTopics: [Int: ProducerTopics.Topic] = [:]
+    @exclusivity(unchecked) private var batchTopic: (handle: OpaquePointer, index: UInt32)?
+    @exclusivity(unchecked) private var seenTopics: [OpaquePointer: ProducerTopics.Topic] = [:]
     /// The topic ``knownTopic(_:)`` found last: reports come in runs to one topic, and the
     /// completion path asks once per report, where a dictionary lookup hashes every time.
     @exclusivity(unchecked) private var lastTopic: ProducerTopics.Topic?
@@ -134,14 +134,13 @@ final class ProducerEventSink: @unchecked Sendable {
         guard let handle else { return reports.topicIndex("") }
         // Safe to compare addresses: ``ProducerTopics`` holds every handle it made, so no other
         // topic can be at this one's address.
-        let bits = Int(bitPattern: handle)
-        if let batchTopic, batchTopic.handleBits == bits { return batchTopic.index }
+        if let batchTopic, batchTopic.handle == handle { return batchTopic.index }
         guard let topic = knownTopic(handle) else {
             // Produced by name (past the handle limit): no handle of ours to compare with.
             return reports.topicIndex(String(cString: rd_kafka_topic_name(handle)))
         }
         let index = reports.topicIndex(topic.name)
-        batchTopic = (bits, index)
+        batchTopic = (handle, index)
         return index
     }
 
@@ -154,10 +153,9 @@ final class ProducerEventSink: @unchecked Sendable {
 
     /// The topic whose handle is `handle`, if ``ProducerTopics`` made it.
     private func knownTopic(_ handle: OpaquePointer) -> ProducerTopics.Topic? {
-        let bits = Int(bitPattern: handle)
-        if let lastTopic, lastTopic.handleBits == bits { return lastTopic }
-        guard let topic = seenTopics[bits] ?? topics.topic(handle: handle) else { return nil }
-        seenTopics[bits] = topic
+        if let lastTopic, lastTopic.handle.raw == handle { return lastTopic }
+        guard let topic = seenTopics[handle] ?? topics.topic(handle: RdKafkaPointer(handle)) else { return nil }
+        seenTopics[handle] = topic
         lastTopic = topic
         return topic
     }

@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 
 /// Everything that releasing a producer's librdkafka handle takes, held apart from the
@@ -9,8 +8,7 @@ import Foundation
 /// `rd_kafka_destroy` may not be called from a librdkafka callback, and the poll thread cannot
 /// wait for itself to stop. The producer's `deinit` then hands this to a new thread.
 struct ProducerTeardown: Sendable {
-    let handleBits: Int
-    let created: RdKafkaHandle.Created
+    let client: RdKafkaClient
     let context: KafkaCallbackContext
     let delivery: DeliveryHandler
     let buffer: ProducerBuffer
@@ -20,21 +18,16 @@ struct ProducerTeardown: Sendable {
     /// Fails whatever is left (reported and dead-lettered), stops the poll thread and
     /// destroys the handle. The caller has made sure no produce call is inside librdkafka.
     func run() {
-        let handle = OpaquePointer(bitPattern: handleBits)!
         buffer.close()
         delivery.setReproduce(nil)
-        context.refresher?.detach()
         // Whatever librdkafka still holds comes back as purge delivery reports, which the
         // delivery handler turns into final failures (reported and dead-lettered).
-        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        client.purge()
         poller.stop()
         // Serve those reports before destroying the handle: rd_kafka_destroy would drop them.
-        let deadline = ContinuousClock.now + .seconds(10)
-        repeat {
-            poller.serve(timeoutMs: 10)
-        } while rd_kafka_outq_len(handle) > 0 && ContinuousClock.now < deadline
+        client.flush(timeout: .seconds(10)) { poller.serve(timeoutMs: 10) }
         topics.destroyAll()
-        RdKafkaHandle.destroy(created)
+        client.destroy()
         context.statistics.finish()
         delivery.events.finish()
     }

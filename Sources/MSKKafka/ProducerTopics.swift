@@ -1,4 +1,3 @@
-import CRdKafka
 import Synchronization
 
 /// The producer's librdkafka topic handles: one per topic it writes to, made on first use and
@@ -13,12 +12,12 @@ final class ProducerTopics: Sendable {
     /// One topic's handle, and its name.
     final class Topic: Sendable {
         let name: String
-        /// The `rd_kafka_topic_t *`, as a bit pattern (OpaquePointer is not Sendable).
-        let handleBits: Int
+        /// The `rd_kafka_topic_t`.
+        let handle: RdKafkaPointer
 
-        init(name: String, handleBits: Int) {
+        init(name: String, handle: RdKafkaPointer) {
             self.name = name
-            self.handleBits = handleBits
+            self.handle = handle
         }
     }
 
@@ -29,74 +28,70 @@ final class ProducerTopics: Sendable {
     let limit: Int
 
     private struct State {
-        /// The `rd_kafka_t *`, as a bit pattern; 0 until ``attach(clientBits:)``.
-        var clientBits = 0
+        /// The client handles are made on; nil until ``attach(_:)``.
+        var client: RdKafkaClient?
         var byName: [String: Topic] = [:]
-        var byHandle: [Int: Topic] = [:]
+        var byHandle: [RdKafkaPointer: Topic] = [:]
         var destroyed = false
     }
 
     private let state = Mutex(State())
     /// The topic last looked up by name, unretained (`state` holds it until ``destroyAll()``):
     /// what a run of messages to one topic finds with a load and a string compare, with no lock.
-    private let latest = Atomic<Int>(0)
+    private let latest = Atomic<Unmanaged<Topic>?>(nil)
 
     /// Made before the client (whose callbacks need it); handles are made once
-    /// ``attach(clientBits:)`` names the client.
+    /// ``attach(_:)`` names the client.
     init(limit: Int = ProducerTopics.defaultLimit) {
         self.limit = limit
     }
 
-    /// The client to make handles on (an `rd_kafka_t *`, as a bit pattern).
-    func attach(clientBits: Int) {
-        state.withLock { $0.clientBits = clientBits }
+    /// The client to make handles on.
+    func attach(_ client: RdKafkaClient) {
+        state.withLock { $0.client = client }
     }
 
     /// The handle for the topic `name`, or nil where the message must go by name: past
     /// ``limit``, after ``destroyAll()``, or when librdkafka will not make one (an invalid name —
     /// the produce by name then fails with librdkafka's own error).
-    func handle(named name: String) -> OpaquePointer? {
-        let latestBits = latest.load(ordering: .acquiring)
-        if let latest = UnsafeRawPointer(bitPattern: latestBits) {
+    func handle(named name: String) -> RdKafkaPointer? {
+        if let latest = latest.load(ordering: .acquiring) {
             // Borrowed, not retained: `state` keeps it alive, and this runs once per message.
-            let bits = Unmanaged<Topic>.fromOpaque(latest)._withUnsafeGuaranteedRef { $0.name == name ? $0.handleBits : 0 }
-            if bits != 0 { return OpaquePointer(bitPattern: bits) }
+            let handle = latest._withUnsafeGuaranteedRef { $0.name == name ? $0.handle : nil }
+            if let handle { return handle }
         }
         return lookUp(name)
     }
 
-    private func lookUp(_ name: String) -> OpaquePointer? {
+    private func lookUp(_ name: String) -> RdKafkaPointer? {
         let topic: Topic? = state.withLock { state in
             if state.destroyed { return nil }
             if let known = state.byName[name] { return known }
-            guard state.byName.count < limit, let client = OpaquePointer(bitPattern: state.clientBits),
-                  let handle = rd_kafka_topic_new(client, name, nil) else { return nil }
-            let topic = Topic(name: name, handleBits: Int(bitPattern: handle))
+            guard state.byName.count < limit, let handle = state.client?.makeTopic(named: name) else { return nil }
+            let topic = Topic(name: name, handle: handle)
             state.byName[name] = topic
-            state.byHandle[topic.handleBits] = topic
+            state.byHandle[handle] = topic
             return topic
         }
         guard let topic else { return nil }
-        latest.store(Int(bitPattern: Unmanaged.passUnretained(topic).toOpaque()), ordering: .releasing)
-        return OpaquePointer(bitPattern: topic.handleBits)
+        latest.store(Unmanaged.passUnretained(topic), ordering: .releasing)
+        return topic.handle
     }
 
-    /// The topic whose handle is at `handle`, if it is one of ours.
-    func topic(handle: OpaquePointer) -> Topic? {
-        state.withLock { $0.byHandle[Int(bitPattern: handle)] }
+    /// The topic whose handle is `handle`, if it is one of ours.
+    func topic(handle: RdKafkaPointer) -> Topic? {
+        state.withLock { $0.byHandle[handle] }
     }
 
-    /// Gives every handle back to librdkafka (before `rd_kafka_destroy`); later lookups answer
-    /// nil. Call only once nothing can produce any more.
+    /// Gives every handle back to librdkafka (before the client is destroyed); later lookups
+    /// answer nil. Call only once nothing can produce any more.
     func destroyAll() {
-        latest.store(0, ordering: .releasing)
-        let topics = state.withLock { state -> [Topic] in
+        latest.store(nil, ordering: .releasing)
+        let (client, topics) = state.withLock { state -> (RdKafkaClient?, [Topic]) in
             state.destroyed = true
             defer { state.byName = [:] }
-            return Array(state.byName.values)
+            return (state.client, Array(state.byName.values))
         }
-        for topic in topics {
-            if let handle = OpaquePointer(bitPattern: topic.handleBits) { rd_kafka_topic_destroy(handle) }
-        }
+        for topic in topics { client?.destroyTopic(topic.handle) }
     }
 }

@@ -12,21 +12,21 @@ import MSKKafkaTesting
 struct ProducerTopicsTests {
     @Test func handlesAreMadeOncePerTopicUpToTheLimitAndGivenBack() throws {
         let cluster = try MockKafkaCluster()
-        let conf = rd_kafka_conf_new()
-        var error = [CChar](repeating: 0, count: 256)
-        #expect(rd_kafka_conf_set(conf, "bootstrap.servers", cluster.bootstrapServers, &error, error.count) == RD_KAFKA_CONF_OK)
-        let client = try #require(rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count))
-        defer { rd_kafka_destroy(client) }
+        let (client, _) = try TestClient.producer(bootstrapServers: cluster.bootstrapServers)
+        defer {
+            client.destroy()
+            withExtendedLifetime(cluster) {}
+        }
         let topics = ProducerTopics(limit: 2)
         #expect(topics.handle(named: "north") == nil, "no handle before the client is attached")
-        topics.attach(clientBits: Int(bitPattern: client))
+        topics.attach(client)
 
         let north = try #require(topics.handle(named: "north"))
         let south = try #require(topics.handle(named: "south"))
         #expect(north != south)
         #expect(topics.handle(named: "north") == north)
         #expect(topics.handle(named: "south") == south)
-        #expect(String(cString: rd_kafka_topic_name(north)) == "north")
+        #expect(String(cString: rd_kafka_topic_name(north.raw)) == "north")
         #expect(topics.topic(handle: south)?.name == "south")
         #expect(topics.handle(named: "east") == nil, "past the limit, messages go by name")
         #expect(topics.handle(named: String(repeating: "x", count: 513)) == nil, "librdkafka makes no handle for a name over 512 bytes")
