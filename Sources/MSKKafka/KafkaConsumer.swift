@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -81,12 +80,12 @@ public final class KafkaConsumer: Service, Sendable {
         self.calls = calls
         callerIdentityLogged = CallerIdentityLog.start(enabled: configuration.logCallerIdentity, authentication: configuration.authentication, logger: logger)
         // One queue for everything: errors, statistics, rebalances and messages are all served by our reader.
-        rd_kafka_poll_set_consumer(client.handle.raw)
+        client.serveEverythingFromTheConsumerQueue()
         let storesOnNext = if case .automatic = configuration.commitMode { true } else { false }
         delivery = ConsumerDelivery(stream: stream, window: window, group: group) { message in
             // Partitions revoked meanwhile refuse it (_STATE): their offsets were committed.
             guard storesOnNext else { return }
-            _ = try? calls.enter(.store) { Self.store(message, handle: $0) }
+            _ = try? calls.enter(.store) { Self.store(message, on: $0) }
         }
         startReader()
     }
@@ -96,29 +95,21 @@ public final class KafkaConsumer: Service, Sendable {
     /// Joins the group and subscribes to `topics`; the group's rebalances appear on ``events``.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `subscribe`).
     public func subscribe(topics: [String]) throws {
-        try calls.enter(.subscribe) { handle in
-            let list = PartitionList.make(topics.map { (KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA), nil) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_subscribe(handle, list)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.consumer(KafkaConsumerError(.subscribe, error)) }
-        }
+        try calls.enter(.subscribe) { client throws(KafkaError) in try client.subscribe(topics) }
     }
 
     /// The `offset` that means "from the first message still stored" in ``assign(_:)`` and
     /// ``seek(_:timeout:)``.
-    public static let beginning: Int64 = Int64(RD_KAFKA_OFFSET_BEGINNING)
+    public static let beginning: Int64 = RdKafkaClient.beginningOffset
     /// The `offset` that means "from the next message written" in ``assign(_:)`` and ``seek(_:timeout:)``.
-    public static let end: Int64 = Int64(RD_KAFKA_OFFSET_END)
+    public static let end: Int64 = RdKafkaClient.endOffset
 
     /// Reads exactly these partitions from these offsets (no group rebalancing); use
     /// ``beginning`` for the first stored message.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `assign`).
     public func assign(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) throws {
-        try calls.enter(.assign) { handle in
-            let list = PartitionList.make(partitions.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_assign(handle, list)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.consumer(KafkaConsumerError(.assign, error)) }
+        try calls.enter(.assign) { client throws(KafkaError) in
+            try client.assign(partitions.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) })
         }
     }
 
@@ -136,14 +127,7 @@ public final class KafkaConsumer: Service, Sendable {
     /// partitions assigned now.
     /// - Throws: as ``commit(_:)-(KafkaConsumerMessage)``. Nothing stored to commit is not an error.
     public func commit(_ offsets: [KafkaTopicPartition: Int64] = [:]) throws {
-        try calls.enter(.commit) { handle in
-            let list = offsets.isEmpty ? nil : PartitionList.make(offsets.map { ($0.key, $0.value) })
-            defer { list.map { rd_kafka_topic_partition_list_destroy($0) } }
-            let error = rd_kafka_commit(handle, list, 0)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR || (list == nil && error == RD_KAFKA_RESP_ERR__NO_OFFSET) else {
-                throw Self.commitError(error, topic: offsets.keys.first?.topic)
-            }
-        }
+        try calls.enter(.commit) { client throws(KafkaError) in try client.commit(offsets) }
     }
 
     /// Commits `message` as processed without waiting; `completion` gets the broker's answer
@@ -156,18 +140,15 @@ public final class KafkaConsumer: Service, Sendable {
     /// `completion` gets the broker's answer, as ``commit(_:completion:)-(KafkaConsumerMessage,_)``.
     public func commit(_ offsets: [KafkaTopicPartition: Int64], completion: @escaping @Sendable (Result<Void, KafkaError>) -> Void) {
         guard let id = commits.add(completion) else {
-            completion(.failure(.consumer(KafkaConsumerError(.commit, RD_KAFKA_RESP_ERR__DESTROY))))
+            completion(.failure(.consumer(.closed(.commit))))
             return
         }
-        let refused: KafkaError? = Self.outcome(.commit) {
-            try calls.enter(.commit) { handle in
-                let list = PartitionList.make(offsets.map { ($0.key, $0.value) })
-                defer { rd_kafka_topic_partition_list_destroy(list) }
-                let error = rd_kafka_commit_queue(handle, list, backgroundQueue(), commitCompletionCallback, UnsafeMutableRawPointer(bitPattern: id))
-                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw Self.commitError(error, topic: offsets.keys.first?.topic) }
-            }
+        do {
+            try calls.enter(.commit) { client throws(KafkaError) in try client.commit(offsets, completionID: id) }
+        } catch {
+            // Refused at once: no answer will come.
+            commits.take(id)?(.failure(error))
         }
-        if let refused, let completion = commits.take(id) { completion(.failure(refused)) }
     }
 
     /// Commits `message` as processed and waits for the broker's answer without blocking a
@@ -185,55 +166,13 @@ public final class KafkaConsumer: Service, Sendable {
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `store`), e.g. `_STATE` when the
     ///   partition is no longer assigned, or `_INVALID_ARG` in the manual commit mode.
     public func store(_ message: KafkaConsumerMessage) throws {
-        try calls.enter(.store) { handle in
-            if let failure = Self.store(message, handle: handle) { throw KafkaError.consumer(failure) }
+        try calls.enter(.store) { client throws(KafkaError) in
+            if let failure = Self.store(message, on: client) { throw .consumer(failure) }
         }
     }
 
-    private static func store(_ message: KafkaConsumerMessage, handle: OpaquePointer) -> KafkaConsumerError? {
-        let list = PartitionList.make([(KafkaTopicPartition(topic: message.topic, partition: message.partition), message.offset + 1)])
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        let error = rd_kafka_offsets_store(handle, list)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return KafkaConsumerError(.store, error) }
-        return PartitionList.firstError(list, .store)
-    }
-
-    /// The result of a commit, from librdkafka's answer (its own error, else the first
-    /// partition's).
-    static func commitResult(_ error: rd_kafka_resp_err_t, _ list: UnsafePointer<rd_kafka_topic_partition_list_t>?) -> Result<Void, KafkaError> {
-        let entries = PartitionList.entries(list)
-        if error != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(commitError(error, topic: entries.first?.partition.topic)) }
-        if let failed = entries.first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
-            return .failure(commitError(failed.error, topic: failed.partition.topic, partition: failed.partition))
-        }
-        return .success(())
-    }
-
-    private static func commitError(_ error: rd_kafka_resp_err_t, topic: String?, partition: KafkaTopicPartition? = nil) -> KafkaError {
-        if let denied = KafkaAuthorizationFailure(code: error.rawValue, topic: topic, idempotentProducer: false, consumer: true) {
-            return .authorization(denied)
-        }
-        return .consumer(KafkaConsumerError(.commit, error, partition: partition))
-    }
-
-    /// librdkafka's background queue, where asynchronous commits report: taken at the first
-    /// one, given back by the client when it is destroyed.
-    private func backgroundQueue() -> OpaquePointer? {
-        client.backgroundQueue.withLock { queue in
-            if queue == nil, let taken = rd_kafka_queue_get_background(client.handle.raw) { queue = RdKafkaPointer(taken) }
-            return queue
-        }?.raw
-    }
-
-    private static func outcome(_ operation: KafkaConsumerError.Operation, _ body: () throws -> Void) -> KafkaError? {
-        do {
-            try body()
-            return nil
-        } catch let error as KafkaError {
-            return error
-        } catch {
-            return .consumer(KafkaConsumerError(operation, RD_KAFKA_RESP_ERR__FAIL))
-        }
+    private static func store(_ message: KafkaConsumerMessage, on client: RdKafkaClient) -> KafkaConsumerError? {
+        client.store(KafkaTopicPartition(topic: message.topic, partition: message.partition), offset: message.offset + 1)
     }
 
     // MARK: Positions
@@ -242,14 +181,7 @@ public final class KafkaConsumer: Service, Sendable {
     /// partitions without one are left out. Asks the group coordinator: blocks up to `timeout`.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `committed`).
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws -> [KafkaTopicPartition: Int64] {
-        try calls.enter(.committed) { handle in
-            let list = PartitionList.make(partitions.map { ($0, nil) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_committed(handle, list, Int32(clamping: timeout.milliseconds))
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.consumer(KafkaConsumerError(.committed, error)) }
-            if let failure = PartitionList.firstError(list, .committed) { throw KafkaError.consumer(failure) }
-            return Self.validOffsets(list)
-        }
+        try calls.enter(.committed) { client throws(KafkaError) in try client.committed(partitions, timeout: timeout) }
     }
 
     /// The application's position in these partitions: the offset of the next message it will
@@ -257,21 +189,11 @@ public final class KafkaConsumer: Service, Sendable {
     /// read yet) are left out. Local.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `position`).
     public func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: Int64] {
-        try calls.enter(.position) { handle in
-            let list = PartitionList.make(partitions.map { ($0, nil) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_position(handle, list)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.consumer(KafkaConsumerError(.position, error)) }
-            var positions = Self.validOffsets(list)
+        try calls.enter(.position) { client throws(KafkaError) in
+            var positions = try client.positions(partitions)
             for partition in partitions { if let position = group.tracker.position(partition) { positions[partition] = position } }
             return positions
         }
-    }
-
-    private static func validOffsets(_ list: UnsafePointer<rd_kafka_topic_partition_list_t>) -> [KafkaTopicPartition: Int64] {
-        var offsets: [KafkaTopicPartition: Int64] = [:]
-        for entry in PartitionList.entries(list) where entry.error == RD_KAFKA_RESP_ERR_NO_ERROR && entry.offset >= 0 { offsets[entry.partition] = entry.offset }
-        return offsets
     }
 
     // MARK: Flow control
@@ -280,15 +202,11 @@ public final class KafkaConsumer: Service, Sendable {
     /// ahead from them are set aside and read again on ``resume(_:timeout:)``.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `pause`) naming the partition refused.
     public func pause(_ partitions: [KafkaTopicPartition]) throws {
-        try calls.enter(.pause) { handle in
+        try calls.enter(.pause) { client throws(KafkaError) in
             group.gate.wait()
             defer { group.gate.signal() }
             group.tracker.pause(partitions)
-            let list = PartitionList.make(partitions.map { ($0, nil) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_pause_partitions(handle, list)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.consumer(KafkaConsumerError(.pause, error)) }
-            if let failure = PartitionList.firstError(list, .pause) { throw KafkaError.consumer(failure) }
+            try client.pause(partitions)
         }
     }
 
@@ -297,16 +215,12 @@ public final class KafkaConsumer: Service, Sendable {
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `resume`, or `seek` when the
     ///   partition could not be moved back to where the application was).
     public func resume(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws {
-        try calls.enter(.resume) { handle in
+        try calls.enter(.resume) { client throws(KafkaError) in
             group.gate.wait()
             defer { group.gate.signal() }
             let positions = group.tracker.takeResumePositions(partitions)
-            if !positions.isEmpty { try Self.seek(handle, positions, timeout: timeout) }
-            let list = PartitionList.make(partitions.map { ($0, nil) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_resume_partitions(handle, list)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.consumer(KafkaConsumerError(.resume, error)) }
-            if let failure = PartitionList.firstError(list, .resume) { throw KafkaError.consumer(failure) }
+            if !positions.isEmpty { try client.seek(positions, timeout: timeout) }
+            try client.resume(partitions)
         }
     }
 
@@ -315,21 +229,12 @@ public final class KafkaConsumer: Service, Sendable {
     /// ahead are dropped. Waits up to `timeout` for librdkafka.
     /// - Throws: ``KafkaError/consumer(_:)`` (operation `seek`) naming the partition refused.
     public func seek(_ offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)) throws {
-        try calls.enter(.seek) { handle in
+        try calls.enter(.seek) { client throws(KafkaError) in
             group.gate.wait()
             defer { group.gate.signal() }
             group.tracker.restart(Array(offsets.keys))
-            try Self.seek(handle, offsets, timeout: timeout)
+            try client.seek(offsets, timeout: timeout)
         }
-    }
-
-    private static func seek(_ handle: OpaquePointer, _ offsets: [KafkaTopicPartition: Int64], timeout: Duration) throws {
-        let list = PartitionList.make(offsets.map { ($0.key, $0.value) })
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        if let error = rd_kafka_seek_partitions(handle, list, Int32(clamping: max(1, timeout.milliseconds))) {
-            throw KafkaError.consumer(KafkaConsumerError(.seek, consuming: error))
-        }
-        if let failure = PartitionList.firstError(list, .seek) { throw KafkaError.consumer(failure) }
     }
 
     // MARK: Closing
@@ -342,7 +247,7 @@ public final class KafkaConsumer: Service, Sendable {
         group.startClosing()
         guard calls.close() else { return }
         _ = reader.stop()
-        _ = rd_kafka_consumer_close(client.handle.raw)
+        client.closeConsumer()
         group.finish()
         context.statistics.finish()
         client.destroy()
@@ -380,42 +285,27 @@ public final class KafkaConsumer: Service, Sendable {
                 guard window.acquire(timeoutMs: 100) else { continue }
                 // Held while polling (rebalance callbacks run inside) and stamping.
                 group.gate.wait()
-                guard let raw = rd_kafka_consumer_poll(client.handle.raw, 100) else {
+                switch client.nextMessage(timeoutMs: 100) {
+                case .message(let message):
+                    let epoch = group.tracker.stamp(KafkaTopicPartition(topic: message.topic, partition: message.partition), offset: message.offset)
+                    continuation.yield(.message(message, epoch: epoch))
+                    group.gate.signal()
+                case .failed(let code, let name, let topic):
                     group.gate.signal()
                     window.release()
-                    continue
-                }
-                defer { rd_kafka_message_destroy(raw) }
-                let message = raw.pointee
-                guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                    group.gate.signal()
-                    window.release()
-                    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) }
-                    if let denied = KafkaAuthorizationFailure(code: message.err.rawValue, topic: topic, idempotentProducer: false, consumer: true) {
+                    if let denied = KafkaAuthorizationFailure(code: code, topic: topic, idempotentProducer: false, consumer: true) {
                         // Final until the policy changes: said as an error, with what is missing.
                         logger.error("consumer not authorized", metadata: ["error": "\(denied)"])
                     } else {
-                        logger.warning("consumer error", metadata: ["code": "\(String(cString: rd_kafka_err2name(message.err)))"])
+                        logger.warning("consumer error", metadata: ["code": "\(name)"])
                     }
-                    continue
+                case nil:
+                    group.gate.signal()
+                    window.release()
                 }
-                let copy = Self.copy(raw)
-                let epoch = group.tracker.stamp(KafkaTopicPartition(topic: copy.topic, partition: copy.partition), offset: copy.offset)
-                continuation.yield(.message(copy, epoch: epoch))
-                group.gate.signal()
             }
             reader.finished.signal()
         }.start()
-    }
-
-    private static func copy(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
-        let message = raw.pointee
-        let topic = RdKafkaMessageCopy.topic(raw)
-        let value = RdKafkaMessageCopy.value(raw)
-        let key = RdKafkaMessageCopy.key(raw)
-        let headers = RdKafkaMessageCopy.headers(raw)
-        return KafkaConsumerMessage(topic: topic, partition: message.partition, offset: message.offset, key: key, value: value, headers: headers,
-                                    timestampMs: RdKafkaMessageCopy.timestampMs(raw))
     }
 }
 
@@ -429,10 +319,10 @@ private final class ConsumerCalls: Sendable {
         self.client = client
     }
 
-    func enter<Value>(_ operation: KafkaConsumerError.Operation, _ body: (OpaquePointer) throws -> Value) throws -> Value {
-        let result: Result<Value, any Error> = gate.enter { isOpen in
-            guard isOpen else { return .failure(KafkaError.consumer(KafkaConsumerError(operation, RD_KAFKA_RESP_ERR__DESTROY))) }
-            return Result { try body(client.handle.raw) }
+    func enter<Value>(_ operation: KafkaConsumerError.Operation, _ body: (RdKafkaClient) throws(KafkaError) -> Value) throws(KafkaError) -> Value {
+        let result: Result<Value, KafkaError> = gate.enter { isOpen in
+            guard isOpen else { return .failure(.consumer(.closed(operation))) }
+            return Result { () throws(KafkaError) in try body(client) }
         }
         return try result.get()
     }

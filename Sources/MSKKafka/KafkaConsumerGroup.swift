@@ -1,4 +1,3 @@
-import CRdKafka
 import Dispatch
 import Logging
 import Synchronization
@@ -188,24 +187,16 @@ final class ConsumerGroupState: Sendable {
 
     /// The rebalance callback's work (the reader thread, or the closing thread inside
     /// `rd_kafka_consumer_close`).
-    func rebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
-        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
-        let rebalanceProtocol: KafkaRebalanceProtocol = cooperative ? .cooperative : .eager
-        let partitions = PartitionList.entries(list).map(\.partition)
-        switch error {
-        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+    func rebalance(_ rebalance: RdKafkaRebalance) {
+        let partitions = rebalance.partitions
+        let rebalanceProtocol = rebalance.rebalanceProtocol
+        switch rebalance.request {
+        case .assign:
             tracker.restart(partitions)
             publish(KafkaRebalance(kind: .assigned, partitions: partitions, rebalanceProtocol: rebalanceProtocol, acknowledgement: nil))
-            let failure: KafkaConsumerError?
-            if cooperative {
-                failure = rd_kafka_incremental_assign(handle, list).map { KafkaConsumerError(.assign, consuming: $0) }
-            } else {
-                let code = rd_kafka_assign(handle, list)
-                failure = code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaConsumerError(.assign, code)
-            }
-            if let failure { logger.error("could not take the partitions the group assigned", metadata: ["error": "\(failure)"]) }
-        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            let lost = rd_kafka_assignment_lost(handle) == 1
+            if let failure = rebalance.take() { logger.error("could not take the partitions the group assigned", metadata: ["error": "\(failure)"]) }
+        case .revoke:
+            let lost = rebalance.isLost
             // Dropped from here on: what was read ahead from these partitions is not handed over.
             tracker.remove(partitions)
             if !partitions.isEmpty {
@@ -216,18 +207,11 @@ final class ConsumerGroupState: Sendable {
                                                          acknowledgement: RevokeAcknowledgement()))
                 }
             }
-            let failure: KafkaConsumerError?
-            if cooperative {
-                failure = rd_kafka_incremental_unassign(handle, list).map { KafkaConsumerError(.assign, consuming: $0) }
-            } else {
-                let code = rd_kafka_assign(handle, nil)
-                failure = code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaConsumerError(.assign, code)
-            }
-            if let failure { logger.warning("could not give revoked partitions up", metadata: ["error": "\(failure)"]) }
-        default:
-            logger.error("rebalance failed", metadata: ["code": "\(String(cString: rd_kafka_err2name(error)))"])
+            if let failure = rebalance.giveUp() { logger.warning("could not give revoked partitions up", metadata: ["error": "\(failure)"]) }
+        case .failed(let name):
+            logger.error("rebalance failed", metadata: ["code": "\(name)"])
             tracker.remove(partitions)
-            _ = rd_kafka_assign(handle, nil)
+            rebalance.giveUpEverything()
         }
     }
 
@@ -251,17 +235,6 @@ final class ConsumerGroupState: Sendable {
 
     /// Ends the application's stream after the last rebalance events.
     func finish() { continuation.finish() }
-}
-
-/// `rebalance_cb`, served by `rd_kafka_consumer_poll` (the reader) or `rd_kafka_consumer_close`.
-let rebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = { handle, error, list, opaque in
-    guard let handle else { return }
-    guard let group = KafkaCallbackContext.from(opaque)?.consumerGroup else {
-        // Not ours to decide: librdkafka's own handling.
-        _ = rd_kafka_assign(handle, error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? list : nil)
-        return
-    }
-    group.rebalance(handle, error, list)
 }
 
 /// Asynchronous commits waiting for their results, by id (the id travels as librdkafka's
@@ -291,13 +264,6 @@ final class CommitCompletions: Sendable {
             defer { state.byID = [:] }
             return Array(state.byID.values)
         }
-        for completion in left { completion(.failure(.consumer(KafkaConsumerError(.commit, RD_KAFKA_RESP_ERR__DESTROY)))) }
+        for completion in left { completion(.failure(.consumer(.closed(.commit)))) }
     }
-}
-
-/// The result of an asynchronous commit, on librdkafka's background thread.
-let commitCompletionCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = { handle, error, list, opaque in
-    guard let handle, let context = KafkaCallbackContext.from(rd_kafka_opaque(handle)), let completions = context.commitCompletions,
-          let completion = completions.take(Int(bitPattern: opaque)) else { return }
-    completion(KafkaConsumer.commitResult(error, list))
 }

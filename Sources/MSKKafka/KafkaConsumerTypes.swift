@@ -139,6 +139,11 @@ public struct KafkaConsumerError: Error, Sendable, Equatable, CustomStringConver
         rd_kafka_error_destroy(error)
     }
 
+    /// `operation` refused because the consumer is closed (``isClosed``).
+    static func closed(_ operation: Operation) -> KafkaConsumerError {
+        KafkaConsumerError(operation, RD_KAFKA_RESP_ERR__DESTROY)
+    }
+
     /// Whether this failure was the consumer being closed (``KafkaConsumer/close()``).
     public var isClosed: Bool { code == RD_KAFKA_RESP_ERR__DESTROY.rawValue }
 
@@ -149,6 +154,14 @@ public struct KafkaConsumerError: Error, Sendable, Equatable, CustomStringConver
 
 /// librdkafka partition lists to and from Swift.
 enum PartitionList {
+    /// Calls `body` with a new list of `entries`, destroyed when it returns.
+    static func with<Result, Failure>(_ entries: [(KafkaTopicPartition, Int64?)],
+                                      _ body: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) throws(Failure) -> Result) throws(Failure) -> Result {
+        let list = make(entries)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return try body(list)
+    }
+
     /// A new list; destroy it with `rd_kafka_topic_partition_list_destroy`.
     static func make(_ entries: [(KafkaTopicPartition, Int64?)]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
         let list = rd_kafka_topic_partition_list_new(Int32(max(1, entries.count)))!
