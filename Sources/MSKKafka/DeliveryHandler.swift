@@ -15,28 +15,21 @@ final class DeliveryHandler: Sendable {
     private let logger: Logger
     /// The client's fatal error, once it has one: what every failure reports from then on.
     let fatal: KafkaFatalState
-    /// Produces an attempt again; nil once the producer is gone.
-    ///
-    /// Boxed in a class, not held as a bare closure: a function value in a generic container
-    /// (`Mutex<(...) -> Void>`) is re-abstracted on every `withLock` access, and the write-back
-    /// wraps the stored closure in two more thunks each time. Read once per retry, a bare
-    /// closure grew by some 64 bytes of call depth per read until, after ~130,000 retries, a
-    /// call overflowed the thread's stack (SIGSEGV in hour-long soaks). swiftlang/swift#91348
-    /// describes it for -Onone; Swift 6.3.1 does it in release builds too.
-    private let reproduce = Mutex<Reproducer?>(nil)
-
-    /// The current way to produce an attempt again (nil once the producer is gone).
-    var reproducer: Reproducer? { reproduce.withLock { $0 } }
-
-    final class Reproducer: Sendable {
-        let call: @Sendable (PendingMessage) -> Void
-        init(_ call: @escaping @Sendable (PendingMessage) -> Void) { self.call = call }
-    }
+    /// Produces the retries: straight to librdkafka, not back through the producer.
+    private let submitter: ProducerSubmitter
     /// Attempts waiting for their backoff.
-    private let retries = Mutex<RetryScheduler?>(nil)
+    private let retries = Mutex(Retries.notYetNeeded)
+
+    private enum Retries {
+        /// No retry yet: the scheduler (and its task) is made at the first one.
+        case notYetNeeded
+        case scheduling(RetryScheduler)
+        /// Shut down: every retriable failure is final.
+        case closed
+    }
 
     init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger,
-         fatal: KafkaFatalState) {
+         fatal: KafkaFatalState, submitter: ProducerSubmitter) {
         self.policy = policy
         self.fatal = fatal
         self.buffer = buffer
@@ -44,32 +37,39 @@ final class DeliveryHandler: Sendable {
         self.counters = counters
         self.deadLetters = policy.deadLetterPath.map { DeadLetterFile(path: $0) }
         self.logger = logger
+        self.submitter = submitter
     }
 
-    /// Installs how attempts are produced again — or, with `nil` (shutdown), fails every attempt
-    /// still waiting for its backoff at once with ``KafkaError/shutDown``.
-    func setReproduce(_ reproduce: (@Sendable (PendingMessage) -> Void)?) {
-        self.reproduce.withLock { $0 = reproduce.map(Reproducer.init) }
-        if reproduce == nil {
-            let waiting = retries.withLock { scheduler -> [PendingMessage] in
-                defer { scheduler = nil }
-                return scheduler?.close() ?? []
-            }
-            for pending in waiting { finallyFail(pending, .shutDown) }
-        } else {
-            // Holds the handler strongly (a weak reference would give it a side table and make
-            // every retain in the delivery-report path slow); the cycle ends when shutdown
-            // calls `setReproduce(nil)`, which drops the scheduler.
-            let scheduler = RetryScheduler { pending in
-                // Re-read: the producer may have shut down while this attempt waited.
-                if let reproducer = self.reproducer {
-                    reproducer.call(pending)
-                } else {
-                    self.finallyFail(pending, .shutDown)
+    /// The scheduler of retries, made at the first one; nil once closed.
+    private func retryScheduler() -> RetryScheduler? {
+        retries.withLock { retries in
+            switch retries {
+            case .scheduling(let scheduler):
+                return scheduler
+            case .closed:
+                return nil
+            case .notYetNeeded:
+                // Holds the handler strongly (a weak reference would give it a side table and
+                // make every retain in the delivery-report path slow); the cycle ends in
+                // ``close()``, which drops the scheduler.
+                let scheduler = RetryScheduler { pending in
+                    self.submitter.submit(.pending(pending), pending.message, failingTo: self)
                 }
+                retries = .scheduling(scheduler)
+                return scheduler
             }
-            retries.withLock { $0 = scheduler }
         }
+    }
+
+    /// Stops retrying (shutdown): every attempt still waiting for its backoff fails at once
+    /// with ``KafkaError/shutDown``, and so does every retriable failure from now on.
+    func close() {
+        let waiting = retries.withLock { retries -> [PendingMessage] in
+            defer { retries = .closed }
+            guard case .scheduling(let scheduler) = retries else { return [] }
+            return scheduler.close()
+        }
+        for pending in waiting { finallyFail(pending, .shutDown) }
     }
 
     /// A first attempt on the event path: counted with the other reports of this serve, or its
@@ -146,9 +146,12 @@ final class DeliveryHandler: Sendable {
             finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason), inDeliveryReport: inDeliveryReport)
             return
         }
-        guard pending.attempt <= policy.maxRetries, reproducer != nil else {
-            let error: KafkaError = pending.attempt > policy.maxRetries ? .retriesExhausted(attempts: pending.attempt, last: failure) : .shutDown
-            finallyFail(pending, error, inDeliveryReport: inDeliveryReport)
+        guard pending.attempt <= policy.maxRetries else {
+            finallyFail(pending, .retriesExhausted(attempts: pending.attempt, last: failure), inDeliveryReport: inDeliveryReport)
+            return
+        }
+        guard let scheduler = retryScheduler() else {
+            finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
             return
         }
         counters.retries.increment()
@@ -157,7 +160,7 @@ final class DeliveryHandler: Sendable {
             "topic": "\(pending.message.topic)", "attempt": "\(pending.attempt)", "error": "\(failure)", "delayMs": "\(delay.milliseconds)",
         ])
         let next = pending.nextAttempt()
-        guard let scheduler = retries.withLock({ $0 }), scheduler.schedule(next, after: delay) else {
+        guard scheduler.schedule(next, after: delay) else {
             finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
             return
         }

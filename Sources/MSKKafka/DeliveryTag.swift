@@ -35,6 +35,18 @@ enum DeliveryTag {
         }
     }
 
+    /// This attempt as a ``PendingMessage`` of `message`, the message it stands for: what the
+    /// paths that settle an attempt outside its delivery report need (a produce librdkafka
+    /// refused, or one after shutdown).
+    func pending(_ message: KafkaProducerMessage) -> PendingMessage {
+        switch self {
+        case .pending(let pending): pending
+        case .firstEventAttempt(let attempt): PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .events)
+        case .firstEventAttemptHoldingValue(let held): PendingMessage(message: message, attempt: 1, byteCount: held.attempt.byteCount, target: .events)
+        case .firstCompletionAttempt(let attempt): PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .completion(attempt.completion))
+        }
+    }
+
     /// What a first attempt on the event path needs to be settled: its weight in the buffer,
     /// and whether the caller chose its partition (librdkafka's copy cannot tell a partition
     /// the caller chose from one its partitioner chose, and a retry must not pin the latter).

@@ -6,7 +6,16 @@ import Logging
 /// the rd_kafka_t and released only after `rd_kafka_destroy` returns, so a callback can never
 /// see it freed.
 final class KafkaCallbackContext: Sendable {
-    let delivery: DeliveryHandler?
+    /// A producer's delivery handler (`nil` for a consumer), plugged in by
+    /// ``deliverReports(to:)``.
+    ///
+    /// Not a `let`: the handler retries through the producer's submitter, which needs the
+    /// client, which needs this context — so it can only be made after the client. It is set
+    /// once, by the producer's initializer, before the producer is returned and so before
+    /// anything is produced; the delivery-report callback that reads it runs only for a message
+    /// produced after that, handed between threads under librdkafka's queue locks, which order
+    /// the write before the read. A plain load, as a `let` would be: it is read once per message.
+    nonisolated(unsafe) private(set) var delivery: DeliveryHandler?
     let refresher: OAuthBearerTokenRefresher?
     let statistics: StatisticsHandler
     let logger: Logger
@@ -18,9 +27,8 @@ final class KafkaCallbackContext: Sendable {
     /// A consumer's asynchronous commits waiting for their results (`nil` for a producer).
     let commitCompletions: CommitCompletions?
 
-    init(delivery: DeliveryHandler?, refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters,
+    init(refresher: OAuthBearerTokenRefresher?, statistics: StatisticsHandler, logger: Logger, counters: KafkaClientCounters,
          fatal: KafkaFatalState = KafkaFatalState(idempotentProducer: false), consumerGroup: ConsumerGroupState? = nil, commitCompletions: CommitCompletions? = nil) {
-        self.delivery = delivery
         self.consumerGroup = consumerGroup
         self.commitCompletions = commitCompletions
         self.fatal = fatal
@@ -28,6 +36,13 @@ final class KafkaCallbackContext: Sendable {
         self.statistics = statistics
         self.logger = logger
         self.counters = counters
+    }
+
+    /// Sends the producer's delivery reports to `handler`: once, before the first produce
+    /// (see ``delivery``).
+    func deliverReports(to handler: DeliveryHandler) {
+        precondition(delivery == nil, "the delivery handler is set once")
+        delivery = handler
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> KafkaCallbackContext? {

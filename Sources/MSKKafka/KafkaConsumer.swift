@@ -73,7 +73,7 @@ public final class KafkaConsumer: Service, Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: ConsumerElement.self, bufferingPolicy: .unbounded)
         self.continuation = continuation
         group = ConsumerGroupState(continuation: continuation, acknowledgementTimeout: configuration.revokeAcknowledgementTimeout, logger: logger)
-        context = KafkaCallbackContext(delivery: nil, refresher: refresher, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters,
+        context = KafkaCallbackContext(refresher: refresher, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters,
                                        consumerGroup: group, commitCompletions: commits)
         client = try RdKafkaClient(.consumer, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
         let calls = ConsumerCalls(client: client)

@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -39,6 +38,9 @@ public final class KafkaProducer: Service, Sendable {
     private let client: RdKafkaClient
     private let context: KafkaCallbackContext
     private let delivery: DeliveryHandler
+    /// Hands messages to librdkafka. Shutdown closes it and waits for the calls inside before
+    /// destroying the handle; a call that comes later fails with `.shutDown`.
+    private let submitter: ProducerSubmitter
     private let buffer: ProducerBuffer
     private let topics: ProducerTopics
     private let poller: PollThread
@@ -46,9 +48,6 @@ public final class KafkaProducer: Service, Sendable {
     /// The `logCallerIdentity` lookup, while it runs (`nil` when off).
     let callerIdentityLogged: Task<Void, Never>?
     private let lifecycle = Mutex(Lifecycle.running)
-    /// Calls into the handle (produce and serve). Shutdown closes it and waits for the calls
-    /// inside before destroying the handle; a call that comes later fails with `.shutDown`.
-    private let calls = CallGate()
 
     private enum Lifecycle { case running, shuttingDown, shutDown }
 
@@ -66,43 +65,30 @@ public final class KafkaProducer: Service, Sendable {
         self.logger = logger
         let counters = KafkaClientCounters(clientID: configuration.clientID)
         self.counters = counters
-        let delivery = configuration.delivery
-        buffer = ProducerBuffer(maxMessages: delivery.maxBufferedMessages, maxBytes: delivery.maxBufferedBytes, backpressure: delivery.backpressure)
+        let policy = configuration.delivery
+        buffer = ProducerBuffer(maxMessages: policy.maxBufferedMessages, maxBytes: policy.maxBufferedBytes, backpressure: policy.backpressure)
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
-        let topics = ProducerTopics(limit: topicHandleLimit)
-        self.topics = topics
-        let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: Self.maxUnreadEventBytes, reportsDeliveries: delivery.reportsDeliveries)
         let fatal = KafkaFatalState(idempotentProducer: configuration.idempotence)
-        let deliveryHandler = DeliveryHandler(policy: delivery, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal)
-        self.delivery = deliveryHandler
         context = KafkaCallbackContext(
-            delivery: deliveryHandler,
             refresher: refresher,
             statistics: StatisticsHandler(counters: counters, logger: logger, bufferDepth: { [buffer] in buffer.depth }),
             logger: logger, counters: counters, fatal: fatal
         )
-
-        let client = try RdKafkaClient(.producer, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
-        self.client = client
-        topics.attach(client)
-        let memoryRelease = delivery.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
+        client = try RdKafkaClient(.producer, properties: configuration.librdkafkaProperties, context: context, statistics: configuration.statisticsInterval != nil)
+        let topics = ProducerTopics(client: client, limit: topicHandleLimit)
+        self.topics = topics
+        let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: Self.maxUnreadEventBytes, reportsDeliveries: policy.reportsDeliveries)
+        let memoryRelease = policy.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
         poller = PollThread(client: client, name: "msk-kafka-poll") { [buffer] in
             events.flush()
             memoryRelease?.observe(depth: buffer.depth.messages)
         }
+        submitter = ProducerSubmitter(client: client, topics: topics, poller: poller)
+        delivery = DeliveryHandler(policy: policy, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal, submitter: submitter)
+        // Before anything is produced: no delivery report can come sooner.
+        context.deliverReports(to: delivery)
         // Once the handle exists: a configuration librdkafka refuses asks nothing.
         callerIdentityLogged = CallerIdentityLog.start(enabled: configuration.logCallerIdentity, authentication: configuration.authentication, logger: logger)
-        // `unowned`, not `weak`: the handler owns this closure, so it is alive whenever the
-        // closure runs — and a weak reference would give the handler a side table, making every
-        // retain of it in the delivery-report path a slow one.
-        deliveryHandler.setReproduce { [weak self, unowned deliveryHandler] pending in
-            // A producer released mid-retry still reports the message rather than drop it.
-            guard let self else {
-                deliveryHandler.finallyFail(pending, .shutDown)
-                return
-            }
-            self.produce(.pending(pending), pending.message)
-        }
     }
 
     deinit {
@@ -180,7 +166,7 @@ public final class KafkaProducer: Service, Sendable {
             let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
             tag = message.heldValueCandidate.map { .firstEventAttemptHoldingValue(HeldValueAttempt(value: $0, attempt: attempt)) } ?? .firstEventAttempt(attempt)
         }
-        produce(tag, message)
+        submitter.submit(tag, message, failingTo: delivery)
     }
 
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once
@@ -213,7 +199,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
-        produce(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message)
+        submitter.submit(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, failingTo: delivery)
     }
 
     /// Waits until the local buffer is empty (every accepted message delivered or failed).
@@ -264,39 +250,11 @@ public final class KafkaProducer: Service, Sendable {
             return true
         }
         guard proceed else { return false }
-        _ = calls.close()
+        _ = submitter.close()
         return true
     }
 
     private var teardown: ProducerTeardown {
         ProducerTeardown(client: client, context: context, delivery: delivery, buffer: buffer, topics: topics, poller: poller)
-    }
-
-    /// Hands one attempt to librdkafka; `message` is the one `tag` stands for.
-    private func produce(_ tag: DeliveryTag, _ message: KafkaProducerMessage) {
-        calls.enter { isOpen in
-            guard isOpen else {
-                delivery.finallyFail(Self.pending(tag, message), .shutDown)
-                return
-            }
-            let opaque = tag.retainedOpaque()
-            let error = RdKafkaProduce.produce(client.handle.raw, message, heldValue: tag.heldValue, topic: topics.handle(named: message.topic)?.raw, opaque: opaque)
-            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                // librdkafka did not take it: no delivery report will come, so decide here.
-                _ = DeliveryTag(consuming: opaque)
-                delivery.failed(Self.pending(tag, message), KafkaDeliveryFailure(error), inDeliveryReport: false)
-            }
-            poller.serveIfIdle()
-        }
-    }
-
-    /// `tag` as a ``PendingMessage``, for the paths that need one (a refused or late produce).
-    private static func pending(_ tag: DeliveryTag, _ message: KafkaProducerMessage) -> PendingMessage {
-        switch tag {
-        case .pending(let pending): return pending
-        case .firstEventAttempt(let attempt): return PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .events)
-        case .firstEventAttemptHoldingValue(let held): return PendingMessage(message: message, attempt: 1, byteCount: held.attempt.byteCount, target: .events)
-        case .firstCompletionAttempt(let attempt): return PendingMessage(message: message, attempt: 1, byteCount: attempt.byteCount, target: .completion(attempt.completion))
-        }
     }
 }

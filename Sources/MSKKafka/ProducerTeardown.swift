@@ -19,7 +19,7 @@ struct ProducerTeardown: Sendable {
     /// destroys the handle. The caller has made sure no produce call is inside librdkafka.
     func run() {
         buffer.close()
-        delivery.setReproduce(nil)
+        delivery.close()
         // Whatever librdkafka still holds comes back as purge delivery reports, which the
         // delivery handler turns into final failures (reported and dead-lettered).
         client.purge()

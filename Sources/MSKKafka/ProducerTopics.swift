@@ -26,10 +26,9 @@ final class ProducerTopics: Sendable {
     static let defaultLimit = 1_024
 
     let limit: Int
+    private let client: RdKafkaClient
 
     private struct State {
-        /// The client handles are made on; nil until ``attach(_:)``.
-        var client: RdKafkaClient?
         var byName: [String: Topic] = [:]
         var byHandle: [RdKafkaPointer: Topic] = [:]
         var destroyed = false
@@ -40,15 +39,10 @@ final class ProducerTopics: Sendable {
     /// what a run of messages to one topic finds with a load and a string compare, with no lock.
     private let latest = Atomic<Unmanaged<Topic>?>(nil)
 
-    /// Made before the client (whose callbacks need it); handles are made once
-    /// ``attach(_:)`` names the client.
-    init(limit: Int = ProducerTopics.defaultLimit) {
+    /// Handles are made on `client`, at most `limit` of them.
+    init(client: RdKafkaClient, limit: Int = ProducerTopics.defaultLimit) {
+        self.client = client
         self.limit = limit
-    }
-
-    /// The client to make handles on.
-    func attach(_ client: RdKafkaClient) {
-        state.withLock { $0.client = client }
     }
 
     /// The handle for the topic `name`, or nil where the message must go by name: past
@@ -67,7 +61,7 @@ final class ProducerTopics: Sendable {
         let topic: Topic? = state.withLock { state in
             if state.destroyed { return nil }
             if let known = state.byName[name] { return known }
-            guard state.byName.count < limit, let handle = state.client?.makeTopic(named: name) else { return nil }
+            guard state.byName.count < limit, let handle = client.makeTopic(named: name) else { return nil }
             let topic = Topic(name: name, handle: handle)
             state.byName[name] = topic
             state.byHandle[handle] = topic
@@ -87,11 +81,11 @@ final class ProducerTopics: Sendable {
     /// answer nil. Call only once nothing can produce any more.
     func destroyAll() {
         latest.store(nil, ordering: .releasing)
-        let (client, topics) = state.withLock { state -> (RdKafkaClient?, [Topic]) in
+        let topics = state.withLock { state -> [Topic] in
             state.destroyed = true
             defer { state.byName = [:] }
-            return (state.client, Array(state.byName.values))
+            return Array(state.byName.values)
         }
-        for topic in topics { client?.destroyTopic(topic.handle) }
+        for topic in topics { client.destroyTopic(topic.handle) }
     }
 }

@@ -1,34 +1,65 @@
+import CRdKafka
 import Logging
+import MSKKafkaTesting
 import Synchronization
 import Testing
 @testable import MSKKafka
 
+/// The delivery handler on its own, over a real client: a retry goes straight to the
+/// submitter it was made with (no producer in between), and once closed it retries nothing.
+@Suite(.timeLimit(.minutes(1)))
 struct DeliveryHandlerTests {
-    /// The address of a local of the caller's frame: the difference between two of them is the
-    /// stack used between the two calls.
-    @inline(never)
-    static func stackAddress() -> Int {
-        var marker = 0
-        return withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
+    final class Outcomes: Sendable {
+        let results = Mutex<[Result<KafkaDeliveryReport, KafkaError>]>([])
     }
 
-    /// Regression: the reproduce closure used to live bare in a `Mutex`, and every read (one per
-    /// retry) wrapped it in two more re-abstraction thunks, so each call went deeper until an
-    /// hour-long soak's producer overflowed its stack after ~130,000 retries.
-    @Test func readingTheReproducerOftenDoesNotDeepenItsCalls() {
-        let buffer = ProducerBuffer(maxMessages: 10, maxBytes: 1000, backpressure: .failFast)
+    @Test func aRetryIsProducedByTheSubmitterAndClosingEndsRetrying() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.createTopic("retried", partitions: 1)
+        let (client, context) = try TestClient.producer(bootstrapServers: cluster.bootstrapServers)
         let counters = KafkaClientCounters(clientID: "delivery-handler-test")
-        let handler = DeliveryHandler(policy: .init(), buffer: buffer, events: ProducerEventSink(buffer: buffer, counters: counters, topics: ProducerTopics(), maxUnreadBytes: 1 << 20),
-                                      counters: counters, logger: Logger(label: "test"), fatal: KafkaFatalState(idempotentProducer: true))
-        let innermost = Atomic<Int>(0)
-        handler.setReproduce { _ in innermost.store(Self.stackAddress(), ordering: .relaxed) }
-        defer { handler.setReproduce(nil) }
-        // 5,000 reads: enough to show the growth (it was ~64 bytes a read), few enough that the
-        // old behaviour fails this expectation instead of crashing the test process.
-        for _ in 0..<5_000 { _ = handler.reproducer }
-        let outer = Self.stackAddress()
-        handler.reproducer?.call(PendingMessage(message: KafkaProducerMessage(topic: "t", value: "v"), attempt: 1, byteCount: 1, target: .events))
-        let used = outer - innermost.load(ordering: .relaxed)
-        #expect(used > 0 && used < 16_384, "a call through the reproducer used \(used) bytes of stack")
+        var logger = Logger(label: "test.delivery")
+        logger.logLevel = .critical
+        let buffer = ProducerBuffer(maxMessages: 10, maxBytes: 1000, backpressure: .failFast)
+        let topics = ProducerTopics(client: client)
+        let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: 1 << 20)
+        let poller = PollThread(client: client, name: "test-poll") { events.flush() }
+        let submitter = ProducerSubmitter(client: client, topics: topics, poller: poller)
+        let handler = DeliveryHandler(policy: .init(retryBackoff: .milliseconds(10), maxRetryBackoff: .milliseconds(20)), buffer: buffer, events: events,
+                                      counters: counters, logger: logger, fatal: KafkaFatalState(idempotentProducer: false), submitter: submitter)
+        context.deliverReports(to: handler)
+        defer {
+            _ = submitter.close()
+            poller.stop()
+            topics.destroyAll()
+            client.destroy()
+            withExtendedLifetime(cluster) {}
+        }
+
+        let outcomes = Outcomes()
+        func attempt(_ value: String) -> PendingMessage {
+            #expect(buffer.tryAcquire(bytes: value.utf8.count))
+            return PendingMessage(message: KafkaProducerMessage(topic: "retried", value: value), attempt: 1, byteCount: value.utf8.count,
+                                  target: .completion { result in outcomes.results.withLock { $0.append(result) } })
+        }
+        // A first attempt that failed retriably: the handler schedules the second, which the
+        // submitter hands to librdkafka, and its delivery report completes the message.
+        handler.failed(attempt("again"), KafkaDeliveryFailure(RD_KAFKA_RESP_ERR__TRANSPORT), inDeliveryReport: false)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while outcomes.results.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let delivered = try #require(outcomes.results.withLock { $0.first })
+        #expect(try delivered.get().attempts == 2)
+        #expect(counters.retries.value == 1)
+
+        // Closed (shutdown): a retriable failure is final at once.
+        handler.close()
+        handler.failed(attempt("late"), KafkaDeliveryFailure(RD_KAFKA_RESP_ERR__TRANSPORT), inDeliveryReport: false)
+        let results = outcomes.results.withLock { $0 }
+        #expect(results.count == 2)
+        guard case .failure(.shutDown) = results.last else {
+            Issue.record("expected shutDown, got \(String(describing: results.last))")
+            return
+        }
+        #expect(counters.retries.value == 1)
     }
 }

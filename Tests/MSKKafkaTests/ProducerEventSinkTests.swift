@@ -4,15 +4,17 @@ import Testing
 /// The events stream keeps a bounded weight of events the application has not read; what does
 /// not fit is counted, so that a lost report is never a silent one.
 struct ProducerEventSinkTests {
-    static func sink(maxUnreadBytes: Int) -> (ProducerEventSink, ProducerBuffer, KafkaClientCounters) {
+    static func sink(maxUnreadBytes: Int) throws -> (ProducerEventSink, ProducerBuffer, KafkaClientCounters) {
         let buffer = ProducerBuffer(maxMessages: 10_000, maxBytes: 1 << 20, backpressure: .failFast)
         let counters = KafkaClientCounters(clientID: "sink-test")
-        return (ProducerEventSink(buffer: buffer, counters: counters, topics: ProducerTopics(), maxUnreadBytes: maxUnreadBytes), buffer, counters)
+        // A client that never connects: these reports name their topics themselves.
+        let (client, _) = try TestClient.producer()
+        return (ProducerEventSink(buffer: buffer, counters: counters, topics: ProducerTopics(client: client), maxUnreadBytes: maxUnreadBytes), buffer, counters)
     }
 
     @Test func failuresBeyondTheBoundAreCounted() async throws {
         // A failure of a 1-byte message weighs 129: room for two.
-        let (sink, buffer, counters) = Self.sink(maxUnreadBytes: 2 * 129)
+        let (sink, buffer, counters) = try Self.sink(maxUnreadBytes: 2 * 129)
         for index in 0..<5 {
             #expect(buffer.tryAcquire(bytes: 1))
             sink.failed(KafkaProducerMessage(topic: "t", value: "\(index)"), .shutDown, byteCount: 1, inDeliveryReport: false)
@@ -29,7 +31,7 @@ struct ProducerEventSinkTests {
 
     @Test func reportsWeighTheirSizeAndReadingMakesRoom() async throws {
         // Room for one event of 1,024 reports (32 KiB and a little), not for two.
-        let (sink, buffer, counters) = Self.sink(maxUnreadBytes: 40_000)
+        let (sink, buffer, counters) = try Self.sink(maxUnreadBytes: 40_000)
         func deliver(_ count: Int) {
             for index in 0..<count {
                 #expect(buffer.tryAcquire(bytes: 1))

@@ -17,9 +17,7 @@ struct ProducerTopicsTests {
             client.destroy()
             withExtendedLifetime(cluster) {}
         }
-        let topics = ProducerTopics(limit: 2)
-        #expect(topics.handle(named: "north") == nil, "no handle before the client is attached")
-        topics.attach(client)
+        let topics = ProducerTopics(client: client, limit: 2)
 
         let north = try #require(topics.handle(named: "north"))
         let south = try #require(topics.handle(named: "south"))

@@ -9,7 +9,7 @@ enum TestClient {
         let counters = KafkaClientCounters(clientID: "test-client")
         var logger = Logger(label: "test.client")
         logger.logLevel = .critical
-        let context = KafkaCallbackContext(delivery: nil, refresher: nil, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters)
+        let context = KafkaCallbackContext(refresher: nil, statistics: StatisticsHandler(counters: counters, logger: logger), logger: logger, counters: counters)
         let properties = bootstrapServers.map { [("bootstrap.servers", $0)] } ?? []
         return (try RdKafkaClient(.producer, properties: properties, context: context, statistics: false), context)
     }
