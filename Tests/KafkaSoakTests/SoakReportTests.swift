@@ -137,7 +137,14 @@ import Testing
         let explained = try Self.judge(producer: Self.producer(sent: 10, delivered: 10, reconnects: 1), consumer: Self.consumer(unique: 10, duplicates: 2),
                                        audit: Self.consumer(unique: 10, duplicates: 2))
         #expect(explained.passed, "\(explained.problems)")
-        #expect(explained.notes.contains { $0.hasPrefix("2 duplicates;") })
+        #expect(explained.notes.contains { $0.hasPrefix("2 messages stored twice;") })
+        // Read twice by the group but stored once: at-least-once re-reads, not produced twice,
+        // and no explanation needed from the producer.
+        let reread = try Self.judge(producer: Self.producer(sent: 10, delivered: 10), consumer: Self.consumer(unique: 10, duplicates: 7),
+                                    audit: Self.consumer(unique: 10, duplicates: 0))
+        #expect(reread.passed, "\(reread.problems)")
+        #expect(reread.notes.contains { $0.hasPrefix("7 messages read again by the consumer that the log holds once") })
+        #expect(!reread.notes.contains { $0.contains("stored twice") })
     }
 
     @Test func anAuditThatDidNotFinishFailsTheRun() throws {
