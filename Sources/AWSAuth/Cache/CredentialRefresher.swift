@@ -18,7 +18,7 @@ final class CredentialRefresher: Sendable {
     let name: String
     private let provider: any AWSCredentialProvider
     private let policy: RefreshPolicy
-    private let clock: any WallClock
+    let clock: any WallClock
     private let logger: Logger
     private let state: Mutex<CredentialCacheState>
 

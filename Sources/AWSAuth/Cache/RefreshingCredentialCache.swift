@@ -28,6 +28,11 @@ public final class RefreshingCredentialCache: AWSCredentialProvider {
     /// The wrapped provider's name.
     public var name: String { refresher.name }
 
+    /// The clock the cache reads expirations against and sleeps on. Whatever signs with its
+    /// credentials should take its time from here too, so that a signature and the
+    /// credentials' remaining life are judged at the same instant (MSK tokens do).
+    public var clock: any WallClock { refresher.clock }
+
     private let refresher: CredentialRefresher
 
     /// Wraps `provider` and starts fetching at once (so the first credentials are usually ready
