@@ -46,8 +46,18 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     /// `--region`, else `AWS_REGION`, else `us-east-1`.
     public var resolvedRegion: String { region ?? ProcessInfo.processInfo.environment["AWS_REGION"] ?? "us-east-1" }
 
-    /// The credential cache (msk-iam only) and the authentication to configure.
-    public func authentication(logger: Logger) throws -> (RefreshingCredentialCache?, KafkaAuthentication) {
+    /// The connection these options describe, as client `clientID` (with statistics every
+    /// `statisticsInterval`, if given), and the credential cache behind its authentication
+    /// (msk-iam only).
+    public func connection(clientID: String, statisticsInterval: Duration? = nil, logger: Logger)
+        throws -> (credentials: RefreshingCredentialCache?, connection: KafkaConnectionConfiguration) {
+        let (credentials, authentication) = try authentication(logger: logger)
+        let connection = KafkaConnectionConfiguration(bootstrapServers: bootstrapList, authentication: authentication, tls: tls, caLocation: caLocation,
+                                                      clientID: clientID, statisticsInterval: statisticsInterval)
+        return (credentials, connection)
+    }
+
+    private func authentication(logger: Logger) throws -> (RefreshingCredentialCache?, KafkaAuthentication) {
         guard auth == .mskIAM else { return (nil, .none) }
         let chain = DefaultCredentialChain.make(region: resolvedRegion)
         var provider: any AWSCredentialProvider = chain

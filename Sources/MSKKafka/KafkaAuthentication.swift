@@ -4,7 +4,7 @@ import MSKAuth
 
 /// How the client authenticates to the brokers.
 public enum KafkaAuthentication: Sendable {
-    /// No SASL (`PLAINTEXT`, or `SSL` with ``KafkaProducerConfiguration/tls``).
+    /// No SASL (`PLAINTEXT`, or `SSL` with ``KafkaConnectionConfiguration/tls``).
     case none
     /// SASL/PLAIN.
     case plain(username: String, password: String)
@@ -18,7 +18,7 @@ public enum KafkaAuthentication: Sendable {
     /// MSK IAM: OAUTHBEARER tokens signed for `region` with `credentials` (share one
     /// `RefreshingCredentialCache`; its rotations trigger an immediate fresh token).
     ///
-    /// `stsEndpoint` is where ``KafkaProducerConfiguration/logCallerIdentity`` asks STS who the
+    /// `stsEndpoint` is where ``KafkaConnectionConfiguration/logCallerIdentity`` asks STS who the
     /// credentials belong to: `https://sts.<region>.amazonaws.com` unless overridden (msk-local's
     /// `sts_url` in tests). Nothing else uses it; tokens are signed without any network call.
     public static func mskIAM(region: String, credentials: RefreshingCredentialCache, expiresIn: Int = MSKIAMTokenSigner.maximumExpiry,
@@ -51,6 +51,12 @@ public enum KafkaAuthentication: Sendable {
                 return try await identity.callerIdentity(signingWith: credentials.credentials())
             }
         ))
+    }
+
+    /// MSK IAM with the default chain's credentials behind a cache of their own.
+    static func mskDefaultChain(region: String) throws -> KafkaAuthentication {
+        let cache = try RefreshingCredentialCache(provider: DefaultCredentialChain.make(region: region))
+        return try .mskIAM(region: region, credentials: cache)
     }
 
     func librdkafkaProperties(tls: Bool) -> [(String, String)] {

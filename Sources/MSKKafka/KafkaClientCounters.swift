@@ -31,7 +31,7 @@ public struct KafkaClientCounters: Sendable {
     /// New credentials fetched by the credential cache behind MSK IAM (rotations).
     public let credentialRefreshes: Tally
     /// Broker connections made again after the first one per broker (from librdkafka's
-    /// statistics: counted only while ``KafkaProducerConfiguration/statisticsInterval`` is set).
+    /// statistics: counted only while ``KafkaConnectionConfiguration/statisticsInterval`` is set).
     public let reconnects: Tally
     /// Messages produced again by the max-retries layer.
     public let retries: Tally

@@ -39,7 +39,7 @@ public final class KafkaConsumer: Service, Sendable {
     public var events: KafkaConsumerEvents { KafkaConsumerEvents(delivery: delivery) }
     /// How many messages the consumer reads ahead of the application, at most.
     public static let readAhead = 10_000
-    /// Decoded statistics documents, every ``KafkaConsumerConfiguration/statisticsInterval``.
+    /// Decoded statistics documents, every ``KafkaConnectionConfiguration/statisticsInterval``.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
     private let client: RdKafkaClient

@@ -1,19 +1,15 @@
 /// How a ``KafkaConsumer`` connects, authenticates and commits.
-public struct KafkaConsumerConfiguration: Sendable {
-    /// `bootstrap.servers`.
-    public var bootstrapServers: [String]
+///
+/// The connection is a ``KafkaConnectionConfiguration``, shared with the producer; its fields
+/// also read and write through this configuration (``KafkaClientConfiguration``).
+public struct KafkaConsumerConfiguration: KafkaClientConfiguration {
+    /// Where the consumer connects and how it authenticates (same choices as the producer, IAM
+    /// included).
+    public var connection: KafkaConnectionConfiguration
     /// `group.id`.
     public var groupID: String
-    /// How to authenticate (same choices as the producer, IAM included).
-    public var authentication: KafkaAuthentication
-    /// Use TLS.
-    public var tls: Bool
-    /// `ssl.ca.location`.
-    public var caLocation: String?
-    /// `client.id`.
-    public var clientID: String
-    /// `auto.offset.reset`: where a group without committed offsets starts (`earliest`, `latest`).
-    public var autoOffsetReset: String
+    /// `auto.offset.reset`: where a group without committed offsets starts.
+    public var autoOffsetReset: KafkaOffsetReset
     /// When offsets are committed; ``KafkaCommitMode/manual`` by default: commit with
     /// ``KafkaConsumer/commit(_:)-(KafkaConsumerMessage)`` after processing.
     public var commitMode: KafkaCommitMode
@@ -32,45 +28,24 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var revokeAcknowledgementTimeout: Duration = .seconds(30)
     /// `session.timeout.ms`.
     public var sessionTimeout: Duration
-    /// `reconnect.backoff.ms` and `reconnect.backoff.max.ms`: how long librdkafka waits before
-    /// connecting to a broker again, doubling from the first to the second, with its own jitter.
-    /// librdkafka's defaults (100 ms, 10 s) unless set; ``msk(bootstrapServers:groupID:region:)``
-    /// uses ``mskReconnectBackoff``.
-    public var reconnectBackoff: (first: Duration, maximum: Duration)?
-    /// What AWS advises against MSK's limit on new connections per broker: 1 s doubling to 10 s
-    /// (the producer's ``KafkaProducerConfiguration/mskReconnectBackoff``).
-    public static let mskReconnectBackoff = KafkaProducerConfiguration.mskReconnectBackoff
-    /// `statistics.interval.ms`; `nil` disables statistics.
-    public var statisticsInterval: Duration?
     /// Any other librdkafka property, applied last.
     public var additionalProperties: [String: String]
-    /// Off by default. On, the consumer logs once at start the IAM principal its credentials
-    /// belong to (STS `GetCallerIdentity`), as ``KafkaProducerConfiguration/logCallerIdentity``.
-    public var logCallerIdentity: Bool = false
 
     /// Creates a configuration.
-    public init(bootstrapServers: [String], groupID: String, authentication: KafkaAuthentication = .none, tls: Bool = false, caLocation: String? = nil,
-                clientID: String = "swift-msk-kafka", autoOffsetReset: String = "earliest", autoCommit: Bool = false,
-                sessionTimeout: Duration = .seconds(45), statisticsInterval: Duration? = nil, additionalProperties: [String: String] = [:]) {
-        self.bootstrapServers = bootstrapServers
+    public init(connection: KafkaConnectionConfiguration, groupID: String, autoOffsetReset: KafkaOffsetReset = .earliest,
+                commitMode: KafkaCommitMode = .manual, sessionTimeout: Duration = .seconds(45), additionalProperties: [String: String] = [:]) {
+        self.connection = connection
         self.groupID = groupID
-        self.authentication = authentication
-        self.tls = tls
-        self.caLocation = caLocation
-        self.clientID = clientID
         self.autoOffsetReset = autoOffsetReset
-        self.commitMode = autoCommit ? .automatic() : .manual
+        self.commitMode = commitMode
         self.sessionTimeout = sessionTimeout
-        self.statisticsInterval = statisticsInterval
         self.additionalProperties = additionalProperties
     }
 
     var librdkafkaProperties: [(String, String)] {
-        var properties: [(String, String)] = [
-            ("bootstrap.servers", bootstrapServers.joined(separator: ",")),
+        var properties = connection.librdkafkaProperties + [
             ("group.id", groupID),
-            ("client.id", clientID),
-            ("auto.offset.reset", autoOffsetReset),
+            ("auto.offset.reset", autoOffsetReset.rawValue),
             ("session.timeout.ms", String(sessionTimeout.milliseconds)),
             ("enable.partition.eof", "false"),
         ]
@@ -85,14 +60,27 @@ public struct KafkaConsumerConfiguration: Sendable {
             properties.append(("enable.auto.offset.store", "false"))
         }
         if let partitionAssignmentStrategy { properties.append(("partition.assignment.strategy", partitionAssignmentStrategy.rawValue)) }
-        if let statisticsInterval { properties.append(("statistics.interval.ms", String(statisticsInterval.milliseconds))) }
-        if let reconnectBackoff {
-            properties.append(("reconnect.backoff.ms", String(reconnectBackoff.first.milliseconds)))
-            properties.append(("reconnect.backoff.max.ms", String(reconnectBackoff.maximum.milliseconds)))
-        }
-        if let caLocation { properties.append(("ssl.ca.location", caLocation)) }
-        properties.append(contentsOf: authentication.librdkafkaProperties(tls: tls))
-        properties.append(contentsOf: additionalProperties.sorted { $0.key < $1.key })
-        return properties
+        return properties + additionalProperties.sorted { $0.key < $1.key }
+    }
+}
+
+extension KafkaConsumerConfiguration {
+    /// The consumer's MSK preset, as the producer's:
+    /// ``KafkaConnectionConfiguration/msk(bootstrapServers:region:)`` — TLS + IAM with
+    /// credentials from the AWS default chain behind a `RefreshingCredentialCache`, and
+    /// ``KafkaConnectionConfiguration/mskReconnectBackoff``.
+    ///
+    /// Its role needs, besides `kafka-cluster:Connect`, `DescribeTopic` and `ReadData` on the
+    /// topics, and `DescribeGroup` and `AlterGroup` on the group.
+    public static func msk(bootstrapServers: [String], groupID: String, region: String) throws -> KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(connection: try .msk(bootstrapServers: bootstrapServers, region: region), groupID: groupID)
+    }
+
+    /// ``msk(bootstrapServers:groupID:region:)`` with the region read from MSK's host names
+    /// (``MSKBootstrapAddress``).
+    /// - Throws: ``MSKBootstrapAddressError`` when an address is not MSK's or the addresses name
+    ///   different regions: pass `region:` then.
+    public static func msk(bootstrapServers: [String], groupID: String) throws -> KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(connection: try .msk(bootstrapServers: bootstrapServers), groupID: groupID)
     }
 }

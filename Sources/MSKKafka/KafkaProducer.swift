@@ -32,7 +32,7 @@ public final class KafkaProducer: Service, Sendable {
     /// failed message's size per failure): 64 MiB, some two million delivery reports.
     public static let maxUnreadEventBytes = 64 << 20
 
-    /// Decoded statistics documents, when ``KafkaProducerConfiguration/statisticsInterval`` is set.
+    /// Decoded statistics documents, when ``KafkaConnectionConfiguration/statisticsInterval`` is set.
     public var statistics: AsyncStream<KafkaStatistics> { context.statistics.stream }
 
     private let client: RdKafkaClient

@@ -179,7 +179,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = .error
         let configuration = KafkaProducerConfiguration(
-            bootstrapServers: [bootstrap], clientID: "kafka-bench", idempotence: idempotence, linger: .milliseconds(5), batchSize: 1_000_000,
+            connection: KafkaConnectionConfiguration(bootstrapServers: [bootstrap], clientID: "kafka-bench"),
+            idempotence: idempotence, linger: .milliseconds(5), batchSize: 1_000_000,
             delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
             additionalProperties: ["log_level": "3"]
         )

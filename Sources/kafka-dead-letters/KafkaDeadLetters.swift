@@ -48,10 +48,9 @@ struct KafkaDeadLetters: AsyncParsableCommand {
             var logger = Logger(label: "kafka-dead-letters")
             logger.logLevel = .error
             let entries = try DeadLetterFile.read(path: path)
-            let (_, authentication) = try connection.authentication(logger: logger)
+            let (_, kafka) = try connection.connection(clientID: "kafka-dead-letters", logger: logger)
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-                bootstrapServers: connection.bootstrapList, authentication: authentication, tls: connection.tls, caLocation: connection.caLocation,
-                clientID: "kafka-dead-letters", messageTimeout: .milliseconds(Int64(messageTimeout * 1000)), delivery: .init(maxRetries: 3)
+                connection: kafka, messageTimeout: .milliseconds(Int64(messageTimeout * 1000)), delivery: .init(maxRetries: 3)
             ), logger: logger)
             let remaining = DeadLetterFile(path: path + ".remaining")
             var replayed = 0, failed = 0

@@ -54,12 +54,10 @@ struct ConsumeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "kafka-soak.consume")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .critical
-        let (_, authentication) = try connection.authentication(logger: logger)
+        let (_, kafka) = try connection.connection(clientID: "swift-msk-kafka", statisticsInterval: .seconds(1), logger: logger)
         let groupMode = partitions == nil
-        var configuration = KafkaConsumerConfiguration(
-            bootstrapServers: connection.bootstrapList, groupID: groupId, authentication: authentication, tls: connection.tls,
-            caLocation: connection.caLocation, sessionTimeout: .milliseconds(Int64(sessionTimeout * 1000)), statisticsInterval: .seconds(1)
-        )
+        var configuration = KafkaConsumerConfiguration(connection: kafka, groupID: groupId,
+                                                       sessionTimeout: .milliseconds(Int64(sessionTimeout * 1000)))
         // In a group, commit what was handed over, as a service would (at least once).
         if groupMode { configuration.commitMode = .automatic() }
         // Heartbeats a sixth of the session apart (librdkafka's default is 3 s): with a 6-s

@@ -44,10 +44,13 @@ struct LocalSoak: AsyncParsableCommand {
         let cluster = try await LocalKafkaCluster.start(brokers: 3)
         cluster.createTopic("soak", partitions: 6)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: [cluster.bootstrapServers], clientID: "kafka-soak", linger: .milliseconds(5), messageTimeout: .seconds(2),
+            connection: KafkaConnectionConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "kafka-soak"),
+            linger: .milliseconds(5), messageTimeout: .seconds(2),
             delivery: .init(maxRetries: 50, retryBackoff: .milliseconds(200), maxRetryBackoff: .seconds(2))
         ), logger: logger)
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "kafka-soak"), logger: logger)
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            connection: KafkaConnectionConfiguration(bootstrapServers: [cluster.bootstrapServers]), groupID: "kafka-soak"
+        ), logger: logger)
         // Assigned, not subscribed: a group join whose coordinator is taken down waits out the
         // 45 s session timeout, which made this run's length a matter of luck (see `drive`'s
         // `--partitions` for the mock's group bug after dropped connections).

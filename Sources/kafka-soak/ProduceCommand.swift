@@ -69,11 +69,10 @@ struct ProduceCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "kafka-soak.produce")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .critical
-        let (credentials, authentication) = try connection.authentication(logger: logger)
         let id = producerId ?? "p\(getpid())"
+        let (credentials, kafka) = try connection.connection(clientID: "kafka-soak-\(id)", statisticsInterval: .seconds(1), logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: connection.bootstrapList, authentication: authentication, tls: connection.tls, caLocation: connection.caLocation,
-            clientID: "kafka-soak-\(id)", messageTimeout: .milliseconds(Int64(messageTimeout * 1000)), statisticsInterval: .seconds(1),
+            connection: kafka, messageTimeout: .milliseconds(Int64(messageTimeout * 1000)),
             delivery: .init(maxRetries: maxRetries, retryBackoff: .milliseconds(200), maxRetryBackoff: .seconds(5), deadLetterPath: deadLetterPath)
         ), logger: logger)
 

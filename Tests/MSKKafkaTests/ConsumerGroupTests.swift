@@ -13,11 +13,10 @@ import MSKKafkaTesting
 struct ConsumerGroupTests {
     static func configuration(_ cluster: MockKafkaCluster, group: String, strategy: KafkaPartitionAssignmentStrategy? = nil,
                               commitMode: KafkaCommitMode = .manual, clientID: String = "swift-msk-kafka") -> KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: group, clientID: clientID,
-                                                       sessionTimeout: .seconds(6),
+        var configuration = KafkaConsumerConfiguration(connection: cluster.connection, groupID: group, commitMode: commitMode, sessionTimeout: .seconds(6),
                                                        additionalProperties: ["heartbeat.interval.ms": "200", "socket.timeout.ms": "10000"])
+        configuration.clientID = clientID
         configuration.partitionAssignmentStrategy = strategy
-        configuration.commitMode = commitMode
         return configuration
     }
 

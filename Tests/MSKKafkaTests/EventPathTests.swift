@@ -159,7 +159,7 @@ struct EventPathTests {
         cluster.createTopic("event-batches", partitions: 1)
         // A long linger: the 5,000 reports come back in one or two serves of librdkafka's queue.
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: [cluster.bootstrapServers], linger: .milliseconds(200), batchSize: 1 << 24
+            connection: cluster.connection, linger: .milliseconds(200), batchSize: 1 << 24
         ), logger: KafkaProducerTests.quiet)
         for index in 0..<5_000 { try await producer.enqueue(KafkaProducerMessage(topic: "event-batches", value: Array("\(index)".utf8))) }
         var sizes: [Int] = []

@@ -52,7 +52,7 @@ struct HeldValueTests {
         #expect(Self.successes(completed) == count / 4)
         await producer.shutdown()
 
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "held"),
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "held"),
                                          logger: KafkaProducerTests.quiet)
         try consumer.assign([(topic: "held", partition: 0, offset: 0), (topic: "held", partition: 1, offset: 0)])
         var received: [[UInt8]] = []
@@ -86,7 +86,7 @@ struct HeldValueTests {
         #expect(producer.counters.failed.value == 0)
         await producer.shutdown()
 
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "held-outage"),
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "held-outage"),
                                          logger: KafkaProducerTests.quiet)
         try consumer.assign([(topic: "held-outage", partition: 0, offset: 0), (topic: "held-outage", partition: 1, offset: 0)])
         var received: Set<[UInt8]> = []

@@ -14,7 +14,7 @@ struct KafkaConsumerTests {
         }
         await producer.shutdown()
 
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "readers"),
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "readers"),
                                          logger: KafkaProducerTests.quiet)
         try consumer.subscribe(topics: ["consume"])
         var received: [KafkaConsumerMessage] = []
@@ -46,7 +46,7 @@ struct KafkaConsumerTests {
         await producer.shutdown()
 
         for round in 0..<2 {
-            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "left-unread-\(round)"),
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "left-unread-\(round)"),
                                              logger: KafkaProducerTests.quiet)
             try consumer.assign([(topic: "left-unread", partition: 0, offset: 0)])
             var iterator = consumer.messages.makeAsyncIterator()
@@ -65,7 +65,7 @@ struct KafkaConsumerTests {
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: KafkaProducerTests.quiet)
         for index in 0..<10 { _ = try await producer.send(KafkaProducerMessage(topic: "assigned", partition: 0, value: "m\(index)")) }
         await producer.shutdown()
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "g2"),
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "g2"),
                                          logger: KafkaProducerTests.quiet)
         try consumer.assign([(topic: "assigned", partition: 0, offset: 7)])
         var values: [String] = []
@@ -90,7 +90,7 @@ struct KafkaConsumerTests {
         #expect(await producer.flush(timeout: .seconds(60)))
         await producer.shutdown()
 
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "slow"),
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "slow"),
                                          logger: KafkaProducerTests.quiet)
         try consumer.assign([(topic: "backlog", partition: 0, offset: KafkaConsumer.beginning), (topic: "backlog", partition: 1, offset: KafkaConsumer.beginning)])
         // Time enough for librdkafka to fetch everything, and for the consumer to take all of it.

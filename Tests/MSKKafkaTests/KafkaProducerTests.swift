@@ -18,7 +18,7 @@ struct KafkaProducerTests {
 
     static func configuration(_ cluster: any KafkaTestCluster, delivery: KafkaProducerConfiguration.DeliveryPolicy = .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500)),
                               messageTimeout: Duration = .seconds(5), extra: [String: String] = [:]) -> KafkaProducerConfiguration {
-        KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers], linger: .milliseconds(1), messageTimeout: messageTimeout,
+        KafkaProducerConfiguration(connection: cluster.connection, linger: .milliseconds(1), messageTimeout: messageTimeout,
                                    delivery: delivery, additionalProperties: extra)
     }
 

@@ -10,3 +10,8 @@ protocol KafkaTestCluster {
 
 extension MockKafkaCluster: KafkaTestCluster {}
 extension LocalKafkaCluster: KafkaTestCluster {}
+
+extension KafkaTestCluster {
+    /// A plaintext connection to the cluster, without authentication.
+    var connection: KafkaConnectionConfiguration { KafkaConnectionConfiguration(bootstrapServers: [bootstrapServers]) }
+}

@@ -62,7 +62,7 @@ struct LastReferenceReleaseTests {
         let weakConsumer = WeakBox<KafkaConsumer>()
         let returned = Flag()
         do {
-            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "released"),
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "released"),
                                              logger: KafkaProducerTests.quiet)
             weakConsumer.set(consumer)
             try consumer.assign([(topic: "released-consumer", partition: 0, offset: KafkaConsumer.beginning)])

@@ -54,24 +54,24 @@ import MSKKafkaTesting
     }
 
     @Test func theConsumersReconnectBackoffReachesLibrdkafka() throws {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: ["127.0.0.1:1"], groupID: "g")
+        var configuration = KafkaConsumerConfiguration(connection: KafkaConnectionConfiguration(bootstrapServers: ["127.0.0.1:1"]), groupID: "g")
         #expect(Self.properties(configuration.librdkafkaProperties)["reconnect.backoff.ms"] == nil, "librdkafka's default unless set")
         configuration.reconnectBackoff = (.milliseconds(1500), .seconds(20))
         let properties = Self.properties(configuration.librdkafkaProperties)
         #expect(properties["reconnect.backoff.ms"] == "1500")
         #expect(properties["reconnect.backoff.max.ms"] == "20000")
-        #expect(KafkaConsumerConfiguration.mskReconnectBackoff.first == .seconds(1) && KafkaConsumerConfiguration.mskReconnectBackoff.maximum == .seconds(10))
+        #expect(KafkaConnectionConfiguration.mskReconnectBackoff.first == .seconds(1) && KafkaConnectionConfiguration.mskReconnectBackoff.maximum == .seconds(10))
         // librdkafka accepts them (it refuses unknown or out-of-range properties at creation).
         let cluster = try MockKafkaCluster()
-        var real = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "g")
-        real.reconnectBackoff = KafkaConsumerConfiguration.mskReconnectBackoff
+        var real = KafkaConsumerConfiguration(connection: cluster.connection, groupID: "g")
+        real.reconnectBackoff = KafkaConnectionConfiguration.mskReconnectBackoff
         let consumer = try KafkaConsumer(configuration: real, logger: KafkaProducerTests.quiet)
         consumer.close()
     }
 
     @Test func askingForTheIdentityWithoutIAMIsNotAnError() throws {
         let cluster = try MockKafkaCluster()
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "g")
+        var configuration = KafkaConsumerConfiguration(connection: cluster.connection, groupID: "g")
         configuration.logCallerIdentity = true
         let consumer = try KafkaConsumer(configuration: configuration, logger: KafkaProducerTests.quiet)
         #expect(consumer.callerIdentityLogged == nil, "nothing to ask without MSK IAM")

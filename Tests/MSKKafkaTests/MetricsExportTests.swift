@@ -32,7 +32,8 @@ struct MetricsExportTests {
         cluster.createTopic("metrics", partitions: 2)
         let clientID = "metrics-\(UUID().uuidString.prefix(8))"
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: [cluster.bootstrapServers], clientID: clientID, linger: .milliseconds(1), statisticsInterval: .milliseconds(100)
+            connection: KafkaConnectionConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: clientID, statisticsInterval: .milliseconds(100)),
+            linger: .milliseconds(1)
         ), logger: KafkaProducerTests.quiet)
         for index in 0..<10 { _ = try await producer.send(KafkaProducerMessage(topic: "metrics", partition: Int32(index % 2), value: "m\(index)")) }
 

@@ -35,10 +35,10 @@ struct OAuthBearerRefreshTests {
     }
 
     static func producer(_ source: SlowTokenSource, _ cluster: MockKafkaCluster) throws -> KafkaProducer {
-        try KafkaProducer(configuration: KafkaProducerConfiguration(
+        try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConnectionConfiguration(
             bootstrapServers: [cluster.bootstrapServers],
             authentication: .oauthBearer(OAuthBearerTokenSource(token: { try await source.token() }))
-        ), logger: KafkaProducerTests.quiet)
+        )), logger: KafkaProducerTests.quiet)
     }
 
     /// Waits for `condition` (up to `limit`); records an issue if it never held.
@@ -71,10 +71,10 @@ struct OAuthBearerRefreshTests {
         let nowhere = try UnlistenedPort()
         defer { nowhere.close() }
         let source = SlowTokenSource(delay: .milliseconds(10), lifetime: .seconds(12))
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConnectionConfiguration(
             bootstrapServers: ["127.0.0.1:\(nowhere.port)"],
             authentication: .oauthBearer(OAuthBearerTokenSource(token: { try await source.token() }))
-        ), logger: KafkaProducerTests.quiet)
+        )), logger: KafkaProducerTests.quiet)
         let refresher = try #require(producer.tokenRefresher)
         // 12-second tokens are replaced 10 s before their end (librdkafka's own callback would
         // ask only at 9.6 s): four pushes take some 6 s. Each must come before the token it
@@ -97,10 +97,10 @@ struct OAuthBearerRefreshTests {
         defer { nowhere.close() }
         let source = SlowTokenSource(delay: .milliseconds(10), lifetime: .seconds(600))
         let (rotations, rotate) = AsyncStream<Void>.makeStream()
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: KafkaConnectionConfiguration(
             bootstrapServers: ["127.0.0.1:\(nowhere.port)"],
             authentication: .oauthBearer(OAuthBearerTokenSource(token: { try await source.token() }, rotations: { rotations }))
-        ), logger: KafkaProducerTests.quiet)
+        )), logger: KafkaProducerTests.quiet)
         let refresher = try #require(producer.tokenRefresher)
         try await Self.waitUntil("the first token") { refresher.tokenPushes.count >= 1 }
         // The next scheduled push is 480 s away: a push now can only be the rotation's.

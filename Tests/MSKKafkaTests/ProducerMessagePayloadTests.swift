@@ -47,7 +47,7 @@ struct ProducerMessagePayloadTests {
         #expect(await producer.flush(timeout: .seconds(10)))
         await producer.shutdown()
 
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "payloads"),
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "payloads"),
                                          logger: KafkaProducerTests.quiet)
         try consumer.assign([(topic: "payloads", partition: 0, offset: 0)])
         var values: [[UInt8]] = []

@@ -63,7 +63,7 @@ struct PromisedBehaviourTests {
         for index in 0..<10 { _ = try await producer.send(KafkaProducerMessage(topic: "committed", partition: 0, value: "m\(index)")) }
         await producer.shutdown()
         func consumer() throws -> KafkaConsumer {
-            try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "resumes"), logger: KafkaProducerTests.quiet)
+            try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: cluster.connection, groupID: "resumes"), logger: KafkaProducerTests.quiet)
         }
         let first = try consumer()
         try first.assign([(topic: "committed", partition: 0, offset: KafkaConsumer.beginning)])

@@ -18,8 +18,8 @@ struct KafkaSecretRedactionTests {
                       .scramSHA256(username: "svc", password: "hunter2-SECRET"), .scramSHA512(username: "svc", password: "hunter2-SECRET")])
     func configurationsWithPasswordsShowNone(authentication: KafkaAuthentication) {
         Self.expectNoSecret(authentication, "hunter2-SECRET")
-        Self.expectNoSecret(KafkaProducerConfiguration(bootstrapServers: ["127.0.0.1:9092"], authentication: authentication), "hunter2-SECRET")
-        Self.expectNoSecret(KafkaConsumerConfiguration(bootstrapServers: ["127.0.0.1:9092"], groupID: "g", authentication: authentication), "hunter2-SECRET")
+        Self.expectNoSecret(KafkaProducerConfiguration(connection: KafkaConnectionConfiguration(bootstrapServers: ["127.0.0.1:9092"], authentication: authentication)), "hunter2-SECRET")
+        Self.expectNoSecret(KafkaConsumerConfiguration(connection: KafkaConnectionConfiguration(bootstrapServers: ["127.0.0.1:9092"], authentication: authentication), groupID: "g"), "hunter2-SECRET")
         #expect("\(authentication)".contains("svc"))
     }
 
@@ -30,4 +30,5 @@ struct KafkaSecretRedactionTests {
         Self.expectNoSecret(token, "secret-key-SECRET")
         #expect("\(token)".contains(token.principal))
     }
+
 }

@@ -161,8 +161,8 @@ struct AuthorizationTests {
         await producer.shutdown()
         let (logger, logs) = CapturingLogHandler.logger()
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "readers",
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: try Self.roleCache(local, role: Self.readerRole))
+            connection: try MSKLocalFixture.connection(local, credentials: try Self.roleCache(local, role: Self.readerRole)),
+            groupID: "readers"
         ), logger: logger)
         try consumer.subscribe(topics: ["open", "secret"])
         let messages = await consumer.read(20, within: .seconds(60))
@@ -268,8 +268,8 @@ struct AuthorizationTests {
             ("Allow", ["kafka-cluster:DescribeGroup"], [local.authorizer.resources.group("*")]),
         ]), for: nil)
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "committers",
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: try MSKLocalFixture.assumeRoleCache(local))
+            connection: try MSKLocalFixture.connection(local, credentials: try MSKLocalFixture.assumeRoleCache(local)),
+            groupID: "committers"
         ), logger: MSKLocalFixture.quiet)
         try consumer.assign([(topic: "open", partition: 0, offset: KafkaConsumer.beginning)])
         let message = try #require(await consumer.read(1, within: .seconds(30)).first)

@@ -27,8 +27,10 @@ struct CallerIdentityLogTests {
         await producer.callerIdentityLogged?.value
         _ = try await producer.send(KafkaProducerMessage(topic: "who", value: "hello"))
 
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: [local.endpoints.bootstrapServers], groupID: "who-readers",
-                                                               authentication: try Self.iamAuthentication(local, credentials, stsEndpoint: stsURL))
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            connection: KafkaConnectionConfiguration(bootstrapServers: [local.endpoints.bootstrapServers],
+                                                     authentication: try Self.iamAuthentication(local, credentials, stsEndpoint: stsURL)),
+            groupID: "who-readers")
         consumerConfiguration.logCallerIdentity = true
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         await consumer.callerIdentityLogged?.value

@@ -23,7 +23,7 @@ struct ConnectionLimitTests {
         let producers = try (0..<20).map { index in
             var producerConfiguration = try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 900)
             producerConfiguration.clientID = "limited-\(index)"
-            producerConfiguration.reconnectBackoff = KafkaProducerConfiguration.mskReconnectBackoff
+            producerConfiguration.reconnectBackoff = KafkaConnectionConfiguration.mskReconnectBackoff
             return try KafkaProducer(configuration: producerConfiguration, logger: MSKLocalFixture.quiet)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -24,8 +24,8 @@ struct ConsumerGroupFaultTests {
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         func consumer() throws -> KafkaConsumer {
             try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-                bootstrapServers: [local.endpoints.bootstrapServers], groupID: "through-faults",
-                authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials), sessionTimeout: .seconds(10)
+                connection: try MSKLocalFixture.connection(local, credentials: credentials),
+                groupID: "through-faults", sessionTimeout: .seconds(10)
             ), logger: MSKLocalFixture.quiet)
         }
         let group = try (0..<3).map { _ in try consumer() }

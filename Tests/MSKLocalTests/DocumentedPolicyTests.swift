@@ -43,8 +43,8 @@ struct DocumentedPolicyTests {
         await producer.shutdown()
 
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "orders-readers",
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: try AuthorizationTests.roleCache(local, role: Self.consumerRole))
+            connection: try MSKLocalFixture.connection(local, credentials: try AuthorizationTests.roleCache(local, role: Self.consumerRole)),
+            groupID: "orders-readers"
         ), logger: MSKLocalFixture.quiet)
         try consumer.subscribe(topics: ["orders"])
         let messages = await consumer.read(30, within: .seconds(60))

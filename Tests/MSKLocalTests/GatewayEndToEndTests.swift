@@ -20,8 +20,8 @@ struct GatewayEndToEndTests {
         let producer = try KafkaProducer(configuration: try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 8),
                                          logger: MSKLocalFixture.quiet)
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "steady-readers",
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials, expiresIn: 8)
+            connection: try MSKLocalFixture.connection(local, credentials: credentials, tokenLifetime: 8),
+            groupID: "steady-readers"
         ), logger: MSKLocalFixture.quiet)
         // By assignment: librdkafka 2.0.2's mock cluster aborts the process on an assertion when a
         // consumer resends SyncGroup after its connection was closed mid-request, which session
@@ -67,8 +67,8 @@ struct GatewayEndToEndTests {
         for index in 0..<40 { _ = try await producer.send(KafkaProducerMessage(topic: "grouped", key: "k\(index % 4)", value: "\(index)")) }
         await producer.shutdown()
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers], groupID: "gateway-group",
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials)
+            connection: try MSKLocalFixture.connection(local, credentials: credentials),
+            groupID: "gateway-group"
         ), logger: MSKLocalFixture.quiet)
         try consumer.subscribe(topics: ["grouped"])
         let messages = await consumer.read(40, within: .seconds(60))
@@ -84,7 +84,7 @@ struct GatewayEndToEndTests {
         let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: nil, topics: [("unacknowledged", 1)])
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         var configuration = try MSKLocalFixture.producerConfiguration(local, credentials: credentials, tokenLifetime: 900)
-        configuration.acks = 0
+        configuration.acks = .none
         configuration.idempotence = false
         let producer = try KafkaProducer(configuration: configuration, logger: MSKLocalFixture.quiet)
         for index in 0..<200 {
@@ -126,11 +126,10 @@ struct GatewayTLSTests {
         #expect(local.endpoints.securityProtocol == "SASL_SSL")
         let caFile = try #require(local.endpoints.caFile)
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers],
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials),
-            tls: true, caLocation: caFile
-        ), logger: MSKLocalFixture.quiet)
+        var connection = try MSKLocalFixture.connection(local, credentials: credentials)
+        connection.tls = true
+        connection.caLocation = caFile
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(connection: connection), logger: MSKLocalFixture.quiet)
         for index in 0..<10 {
             _ = try await producer.send(KafkaProducerMessage(topic: "tls", key: "k\(index)", value: "over TLS \(index)"))
         }
@@ -149,8 +148,7 @@ struct GatewayTLSTests {
         let local = try await MSKLocalServer.start(configuration)
         let credentials = try MSKLocalFixture.assumeRoleCache(local)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers],
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials),
+            connection: try MSKLocalFixture.connection(local, credentials: credentials),
             messageTimeout: .seconds(3), delivery: .init(maxRetries: 0)
         ), logger: MSKLocalFixture.quiet)
         await #expect(throws: KafkaError.self) { _ = try await producer.send(KafkaProducerMessage(topic: "t", value: "never")) }

@@ -12,8 +12,8 @@ import Testing
 struct GatewayRejectionTests {
     static func producer(_ local: MSKLocalServer, logger: Logger, mint: @escaping @Sendable () throws -> MSKIAMToken) throws -> KafkaProducer {
         let configuration = KafkaProducerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers],
-            authentication: .oauthBearer(OAuthBearerTokenSource(token: { try mint() })),
+            connection: KafkaConnectionConfiguration(bootstrapServers: [local.endpoints.bootstrapServers],
+                                                     authentication: .oauthBearer(OAuthBearerTokenSource(token: { try mint() }))),
             messageTimeout: .seconds(30),
             delivery: .init(maxRetries: 0)
         )

@@ -34,15 +34,18 @@ enum MSKLocalFixture {
         return try RefreshingCredentialCache(provider: provider, logger: quiet)
     }
 
+    /// A connection to `local`'s gateway with MSK IAM tokens of `tokenLifetime` seconds signed
+    /// with `credentials`.
+    static func connection(_ local: MSKLocalServer, credentials: RefreshingCredentialCache, tokenLifetime: Int = 900) throws -> KafkaConnectionConfiguration {
+        KafkaConnectionConfiguration(bootstrapServers: [local.endpoints.bootstrapServers],
+                                     authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials, expiresIn: tokenLifetime))
+    }
+
     static func producerConfiguration(_ local: MSKLocalServer, credentials: RefreshingCredentialCache, tokenLifetime: Int = 10,
                                       messageTimeout: Duration = .seconds(30), delivery: KafkaProducerConfiguration.DeliveryPolicy = .init()) throws -> KafkaProducerConfiguration {
-        KafkaProducerConfiguration(
-            bootstrapServers: [local.endpoints.bootstrapServers],
-            authentication: try .mskIAM(region: local.endpoints.region, credentials: credentials, expiresIn: tokenLifetime),
-            messageTimeout: messageTimeout,
-            statisticsInterval: .seconds(1),
-            delivery: delivery
-        )
+        var connection = try Self.connection(local, credentials: credentials, tokenLifetime: tokenLifetime)
+        connection.statisticsInterval = .seconds(1)
+        return KafkaProducerConfiguration(connection: connection, messageTimeout: messageTimeout, delivery: delivery)
     }
 
     /// `string` as a URL; a test failure (not a crash) if it is none.

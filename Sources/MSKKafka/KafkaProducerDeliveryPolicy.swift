@@ -1,0 +1,58 @@
+extension KafkaProducerConfiguration {
+    /// What ``KafkaProducer/send(_:)`` does when the local buffer is full.
+    public enum Backpressure: Sendable, Equatable {
+        /// Wait until there is room.
+        case suspend
+        /// Throw ``KafkaError/bufferFull(messages:bytes:)`` at once.
+        case failFast
+    }
+
+    /// Bounds of the local buffer and the max-retries policy.
+    public struct DeliveryPolicy: Sendable {
+        /// Messages accepted but not yet finally delivered or failed, at most (values above
+        /// 16,777,215 count as that).
+        public var maxBufferedMessages: Int
+        /// Their value+key+header bytes, at most (values above 1 TiB count as that).
+        public var maxBufferedBytes: Int
+        /// What to do when either bound is reached.
+        public var backpressure: Backpressure
+        /// How many times a message that failed with a retriable error is produced again
+        /// (each attempt itself lasts up to `messageTimeout`).
+        public var maxRetries: Int
+        /// First delay before producing again; doubles per attempt, with jitter.
+        public var retryBackoff: Duration
+        /// Longest delay between attempts.
+        public var maxRetryBackoff: Duration
+        /// When set, every message that finally fails is appended (and fsynced) here as one
+        /// JSON line; see ``DeadLetterFile``.
+        public var deadLetterPath: String?
+        /// After a backlog of at least this many messages has drained, ask the allocator to give
+        /// the memory it held back to the system (glibc's `malloc_trim`, on a background queue),
+        /// so that a service's memory does not keep the high-water mark of its worst outage.
+        /// At most one trim per 30 seconds: a busy producer drains its buffer many times a second.
+        /// `nil` turns it off (it is process-wide: the whole heap is trimmed, not only ours).
+        public var releaseMemoryAfterBacklog: Int?
+        /// Whether ``KafkaProducer/events`` carries a ``KafkaDeliveryReport`` for each message
+        /// sent with ``KafkaProducer/enqueue(_:)`` that was stored. Off, only final failures
+        /// arrive there and deliveries are only counted (``KafkaClientCounters/delivered``): the
+        /// fastest way to send, for callers that act on failures alone. ``KafkaProducer/send(_:)``
+        /// and completion handlers get their outcome either way.
+        public var reportsDeliveries: Bool
+
+        /// Defaults: 100,000 messages, 64 MiB, suspend, 10 retries, 1 s doubling to 30 s, memory
+        /// given back after a backlog of 2,000 messages, a report per delivered message.
+        public init(maxBufferedMessages: Int = 100_000, maxBufferedBytes: Int = 64 << 20, backpressure: Backpressure = .suspend,
+                    maxRetries: Int = 10, retryBackoff: Duration = .seconds(1), maxRetryBackoff: Duration = .seconds(30), deadLetterPath: String? = nil,
+                    releaseMemoryAfterBacklog: Int? = 2_000, reportsDeliveries: Bool = true) {
+            self.maxBufferedMessages = maxBufferedMessages
+            self.maxBufferedBytes = maxBufferedBytes
+            self.backpressure = backpressure
+            self.maxRetries = maxRetries
+            self.retryBackoff = retryBackoff
+            self.maxRetryBackoff = maxRetryBackoff
+            self.deadLetterPath = deadLetterPath
+            self.releaseMemoryAfterBacklog = releaseMemoryAfterBacklog
+            self.reportsDeliveries = reportsDeliveries
+        }
+    }
+}

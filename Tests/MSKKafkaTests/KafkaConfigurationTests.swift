@@ -1,0 +1,86 @@
+import Testing
+@testable import MSKKafka
+import MSKKafkaTesting
+
+/// The typed configuration: one connection block for both clients, enums that librdkafka
+/// accepts as they map, and bad values that still fail with the property's name.
+@Suite struct KafkaConfigurationTests {
+    static func properties(_ list: [(String, String)]) -> [String: String] {
+        Dictionary(list, uniquingKeysWith: { $1 })
+    }
+
+    @Test func bothClientsApplyTheSameConnectionBlock() {
+        var connection = KafkaConnectionConfiguration(bootstrapServers: ["a:9092", "b:9092"], authentication: .plain(username: "svc", password: "pw"),
+                                                      tls: true, caLocation: "/etc/ca.pem", clientID: "orders", statisticsInterval: .seconds(5))
+        connection.reconnectBackoff = KafkaConnectionConfiguration.mskReconnectBackoff
+        let producer = Self.properties(KafkaProducerConfiguration(connection: connection).librdkafkaProperties)
+        let consumer = Self.properties(KafkaConsumerConfiguration(connection: connection, groupID: "g").librdkafkaProperties)
+        let expected = Self.properties(connection.librdkafkaProperties)
+        #expect(expected["bootstrap.servers"] == "a:9092,b:9092")
+        #expect(expected["security.protocol"] == "SASL_SSL" && expected["sasl.mechanisms"] == "PLAIN")
+        #expect(expected["ssl.ca.location"] == "/etc/ca.pem" && expected["client.id"] == "orders" && expected["statistics.interval.ms"] == "5000")
+        for (name, value) in expected {
+            #expect(producer[name] == value, "producer: \(name)")
+            #expect(consumer[name] == value, "consumer: \(name)")
+        }
+    }
+
+    @Test func connectionFieldsReadAndWriteThroughEitherConfiguration() {
+        var producer = KafkaProducerConfiguration(connection: KafkaConnectionConfiguration(bootstrapServers: ["a:9092"]))
+        producer.tls = true
+        producer.clientID = "writer"
+        #expect(producer.connection.tls && producer.connection.clientID == "writer")
+        var consumer = KafkaConsumerConfiguration(connection: producer.connection, groupID: "g")
+        consumer.bootstrapServers.append("b:9092")
+        #expect(consumer.connection.bootstrapServers == ["a:9092", "b:9092"])
+        #expect(consumer.tls && consumer.clientID == "writer")
+    }
+
+    @Test func theEnumsMapToLibrdkafkasKeywords() {
+        let connection = KafkaConnectionConfiguration(bootstrapServers: ["a:9092"])
+        let defaults = Self.properties(KafkaProducerConfiguration(connection: connection).librdkafkaProperties)
+        #expect(defaults["acks"] == "all" && defaults["compression.type"] == "none" && defaults["enable.idempotence"] == "true")
+        let leader = Self.properties(KafkaProducerConfiguration(connection: connection, acks: .leader, idempotence: false, compression: .zstd).librdkafkaProperties)
+        #expect(leader["acks"] == "1" && leader["compression.type"] == "zstd")
+        #expect(KafkaAcks.none.rawValue == "0")
+        let latest = Self.properties(KafkaConsumerConfiguration(connection: connection, groupID: "g", autoOffsetReset: .latest).librdkafkaProperties)
+        #expect(latest["auto.offset.reset"] == "latest")
+    }
+
+    @Test func librdkafkaAcceptsEveryCase() async throws {
+        let cluster = try MockKafkaCluster()
+        let connection = KafkaConnectionConfiguration(bootstrapServers: [cluster.bootstrapServers])
+        for acks in KafkaAcks.allCases {
+            for compression in KafkaCompression.allCases {
+                let configuration = KafkaProducerConfiguration(connection: connection, acks: acks, idempotence: acks == .all, compression: compression)
+                let producer = try KafkaProducer(configuration: configuration, logger: KafkaProducerTests.quiet)
+                await producer.shutdown(timeout: .milliseconds(100))
+            }
+        }
+        for reset in KafkaOffsetReset.allCases {
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(connection: connection, groupID: "g", autoOffsetReset: reset),
+                                             logger: KafkaProducerTests.quiet)
+            consumer.close()
+        }
+    }
+
+    @Test func badValuesFailWithATypedErrorNamingWhatIsWrong() throws {
+        let cluster = try MockKafkaCluster()
+        let connection = KafkaConnectionConfiguration(bootstrapServers: [cluster.bootstrapServers])
+        // A typed field with a value out of librdkafka's range: the property and librdkafka's text.
+        let negativeLinger = KafkaProducerConfiguration(connection: connection, linger: .milliseconds(-5))
+        #expect {
+            try KafkaProducer(configuration: negativeLinger, logger: KafkaProducerTests.quiet)
+        } throws: { error in
+            guard case .invalidConfiguration(let property, _) = error as? KafkaError else { return false }
+            return property == "linger.ms"
+        }
+        // A combination librdkafka refuses: idempotence needs every replica's acknowledgement.
+        let idempotentLeaderOnly = KafkaProducerConfiguration(connection: connection, acks: .leader)
+        #expect {
+            try KafkaProducer(configuration: idempotentLeaderOnly, logger: KafkaProducerTests.quiet)
+        } throws: { error in
+            "\(error)".contains("acks")
+        }
+    }
+}
