@@ -24,7 +24,8 @@ public struct KafkaClientCounters: Sendable {
 
     /// Tokens minted and pushed to librdkafka.
     public let tokenRefreshes: Tally
-    /// Failed attempts to mint a token.
+    /// Failed attempts to mint a token, and tokens librdkafka refused (a malformed SASL
+    /// extension, an empty value, a lifetime already over: it keeps the previous token).
     public let tokenRefreshFailures: Tally
     /// Authentication failures reported by librdkafka.
     public let authenticationFailures: Tally

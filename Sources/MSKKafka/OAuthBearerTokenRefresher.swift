@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MSKAuth
 import Synchronization
 
 /// Keeps a fresh OAUTHBEARER token on a librdkafka handle.
@@ -22,7 +21,7 @@ final class OAuthBearerTokenRefresher: Sendable {
     private struct State {
         /// The client tokens go to; nil once detached.
         var client: RdKafkaClient?
-        var token: MSKIAMToken?
+        var token: OAuthBearerToken?
         var lastError: String?
         var wake: CheckedContinuation<Void, Never>?
         var wakeRequested = false
@@ -89,7 +88,7 @@ final class OAuthBearerTokenRefresher: Sendable {
     var callbackStatistics: (count: Int, slowest: Duration) { state.withLock { ($0.callbackCount, $0.slowestCallback) } }
 
     /// The most recent token pushed (for tests and diagnostics).
-    var currentToken: MSKIAMToken? { state.withLock { $0.token } }
+    var currentToken: OAuthBearerToken? { state.withLock { $0.token } }
 
     /// The last ``keptPushes`` new tokens pushed, oldest first.
     var tokenPushes: [TokenPush] { state.withLock { $0.pushes } }
@@ -114,13 +113,12 @@ final class OAuthBearerTokenRefresher: Sendable {
                 $0.lastError = nil
                 Self.record(TokenPush(atMs: now, lifetimeMs: immediate.lifetimeMs, reason: "librdkafka requested a token"), in: &$0)
             }
-            push(immediate)
-            counters.tokenRefreshes.increment()
+            if push(immediate) { counters.tokenRefreshes.increment() }
             return
         }
         let (token, error) = state.withLock { ($0.token, $0.lastError) }
         if let token, token.lifetimeMs > now + 1000 {
-            push(token)
+            _ = push(token)
         } else if let error {
             fail(error)
         }
@@ -160,8 +158,7 @@ final class OAuthBearerTokenRefresher: Sendable {
                     $0.lastError = nil
                     Self.record(TokenPush(atMs: Self.nowMs(), lifetimeMs: token.lifetimeMs, reason: reason), in: &$0)
                 }
-                push(token)
-                counters.tokenRefreshes.increment()
+                if push(token) { counters.tokenRefreshes.increment() }
                 delay = Self.refreshDelay(remainingMs: max(0, token.lifetimeMs - Self.nowMs()))
             } catch {
                 failures += 1
@@ -210,14 +207,26 @@ final class OAuthBearerTokenRefresher: Sendable {
         }
     }
 
-    private func push(_ token: MSKIAMToken) {
+    /// Hands `token` to librdkafka; false when it was not set: librdkafka refused it (counted
+    /// as a failed refresh; librdkafka keeps the previous token) or the client is detached.
+    private func push(_ token: OAuthBearerToken) -> Bool {
+        if let problem = token.extensionsProblem {
+            counters.tokenRefreshFailures.increment()
+            logger.error("OAUTHBEARER token not pushed", metadata: ["error": "\(problem)"])
+            return false
+        }
         // Under the lock, so that detach() (then rd_kafka_destroy) cannot race this call.
-        let refusal: String? = state.withLock { state in
-            state.client.flatMap { $0.setOAuthBearerToken(token.value, lifetimeMs: token.lifetimeMs, principal: token.principal) }
+        let (attached, refusal) = state.withLock { state -> (Bool, String?) in
+            guard let client = state.client else { return (false, nil) }
+            return (true, client.setOAuthBearerToken(token))
         }
+        guard attached else { return false }
         if let refusal {
+            counters.tokenRefreshFailures.increment()
             logger.error("librdkafka refused the OAUTHBEARER token", metadata: ["error": "\(refusal)"])
+            return false
         }
+        return true
     }
 
     private func fail(_ reason: String) {

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MSKAuth
 import Synchronization
 import Testing
 import TestSupport
@@ -25,12 +24,12 @@ struct OAuthBearerRefreshTests {
 
         struct Outage: Error, CustomStringConvertible { var description: String { "STS is down" } }
 
-        func token() async throws -> MSKIAMToken {
+        func token() async throws -> OAuthBearerToken {
             try await Task.sleep(for: delay)
             let number = calls.withLock { $0 += 1; return $0 }
             if failing.withLock({ $0 }) { throw Outage() }
             let end = Int64(Date().timeIntervalSince1970 * 1000) + lifetime.milliseconds
-            return MSKIAMToken(value: "token-\(number)", lifetimeMs: end, principal: "ASIATEST")
+            return OAuthBearerToken(value: "token-\(number)", lifetimeMs: end, principalName: "ASIATEST")
         }
     }
 

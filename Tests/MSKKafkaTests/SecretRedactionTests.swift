@@ -31,4 +31,14 @@ struct KafkaSecretRedactionTests {
         #expect("\(token)".contains(token.principal))
     }
 
+    @Test func anOAuthBearerTokenShowsNeitherItsValueNorItsExtensionValues() throws {
+        let credentials = AWSCredentials(accessKeyID: "AKIAREDACTION000001", secretAccessKey: "secret-key-SECRET", sessionToken: nil)
+        let token = OAuthBearerToken(try MSKIAMTokenSigner(region: "eu-west-1").token(for: credentials, at: Date()))
+        Self.expectNoSecret(token, token.value)
+        let opaque = OAuthBearerToken(value: "opaque-SECRET", lifetimeMs: 1_800_000_000_000, principalName: "svc", extensions: ["traceid": "extension-SECRET"])
+        Self.expectNoSecret(opaque, "opaque-SECRET")
+        Self.expectNoSecret(opaque, "extension-SECRET")
+        Self.expectNoSecret(OAuthBearerTokenSource(token: { opaque }), "opaque-SECRET")
+        #expect("\(opaque)".contains("svc") && "\(opaque)".contains("traceid"))
+    }
 }

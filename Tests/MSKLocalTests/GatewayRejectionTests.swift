@@ -13,7 +13,7 @@ struct GatewayRejectionTests {
     static func producer(_ local: MSKLocalServer, logger: Logger, mint: @escaping @Sendable () throws -> MSKIAMToken) throws -> KafkaProducer {
         let configuration = KafkaProducerConfiguration(
             connection: KafkaConnectionConfiguration(bootstrapServers: [local.endpoints.bootstrapServers],
-                                                     authentication: .oauthBearer(OAuthBearerTokenSource(token: { try mint() }))),
+                                                     authentication: .oauthBearer(OAuthBearerTokenSource(token: { OAuthBearerToken(try mint()) }))),
             messageTimeout: .seconds(30),
             delivery: .init(maxRetries: 0)
         )
