@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine", "AWSAuth"]),
         .testTarget(name: "KafkaSoakTests", dependencies: ["KafkaSoak", "MSKLocal", "TestSupport"]),
         .testTarget(name: "MSKKafkaTests", dependencies: [
-            "MSKKafka", "MSKKafkaTesting", "MSKLocal", "MSKAuth", "AWSAuth", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "MSKKafka", "MSKKafkaTesting", "MSKLocal", "MSKAuth", "AWSAuth", "AWSAuthTesting", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

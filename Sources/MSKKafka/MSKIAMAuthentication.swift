@@ -6,13 +6,18 @@ extension KafkaAuthentication {
     /// MSK IAM: OAUTHBEARER tokens signed for `region` with `credentials` (share one
     /// `RefreshingCredentialCache`; its rotations trigger an immediate fresh token).
     ///
+    /// Tokens are signed at the time of the cache's `clock`, and the client schedules their
+    /// refreshes on it: give the cache AWSAuthTesting's `ManualWallClock` and the whole token
+    /// path runs on it.
+    ///
     /// `stsEndpoint` is where ``KafkaConnectionConfiguration/logCallerIdentity`` asks STS who the
     /// credentials belong to: `https://sts.<region>.amazonaws.com` unless overridden (msk-local's
     /// `sts_url` in tests). Nothing else uses it; tokens are signed without any network call.
     /// - Throws: `MSKIAMTokenError` for an invalid region or expiry.
     public static func mskIAM(region: String, credentials: RefreshingCredentialCache, expiresIn: Int = MSKIAMTokenSigner.maximumExpiry,
                               stsEndpoint: URL? = nil) throws -> KafkaAuthentication {
-        let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn)
+        let clock = credentials.clock
+        let provider = try MSKIAMTokenProvider(region: region, credentials: credentials, expiresIn: expiresIn, clock: clock)
         let signer = provider.signer
         return .oauthBearer(OAuthBearerTokenSource(
             token: { OAuthBearerToken(try await provider.token()) },
@@ -20,7 +25,7 @@ extension KafkaAuthentication {
                 // Signing costs microseconds and currentCredentials() never waits: safe on
                 // librdkafka's thread, and independent of how busy the application's tasks are.
                 guard let current = try? credentials.currentCredentials() else { return nil }
-                return (try? signer.token(for: current, at: Date())).map { OAuthBearerToken($0) }
+                return (try? signer.token(for: current, at: clock.now())).map { OAuthBearerToken($0) }
             },
             rotations: {
                 let credentialRotations = credentials.rotations()
@@ -38,7 +43,8 @@ extension KafkaAuthentication {
                 // signed with: the cache's current ones.
                 let identity = try STSCallerIdentityClient(region: region, endpoint: stsEndpoint)
                 return try await identity.callerIdentity(signingWith: credentials.credentials())
-            }
+            },
+            clock: clock
         ))
     }
 

@@ -1,3 +1,4 @@
+import AWSAuth
 import Foundation
 import Logging
 import Synchronization
@@ -12,11 +13,16 @@ import Synchronization
 /// thread. librdkafka's own refresh callback mints on the spot when that needs no I/O (MSK IAM
 /// with credentials in memory: microseconds of signing), else hands over the token already
 /// minted (or reports a failure) and wakes the task: it never waits on I/O.
+///
+/// Time — a token's remaining life, when to mint the next, the backoff after a failure — is
+/// the source's ``OAuthBearerTokenSource/clock``, so that tests drive the schedule with a
+/// manual clock instead of waiting for it.
 final class OAuthBearerTokenRefresher: Sendable {
     private let source: OAuthBearerTokenSource
     private let logger: Logger
     private let counters: KafkaClientCounters
     private let state = Mutex(State())
+    private var clock: any WallClock { source.clock }
 
     private struct State {
         /// The client tokens go to; nil once detached.
@@ -87,6 +93,10 @@ final class OAuthBearerTokenRefresher: Sendable {
     /// How often librdkafka asked, and the longest its callback took (it must never wait on I/O).
     var callbackStatistics: (count: Int, slowest: Duration) { state.withLock { ($0.callbackCount, $0.slowestCallback) } }
 
+    /// Whether the minter is parked until its next scheduled refresh with no early wake-up
+    /// pending: with the clock's sleeper, the settled state a test on a manual clock waits for.
+    var isWaitingForSchedule: Bool { state.withLock { $0.wake != nil && !$0.wakeRequested && $0.wakeReasons.isEmpty } }
+
     /// The most recent token pushed (for tests and diagnostics).
     var currentToken: OAuthBearerToken? { state.withLock { $0.token } }
 
@@ -106,7 +116,7 @@ final class OAuthBearerTokenRefresher: Sendable {
                 state.slowestCallback = max(state.slowestCallback, elapsed)
             }
         }
-        let now = Self.nowMs()
+        let now = nowMs()
         if let immediate = source.immediateToken?(), immediate.lifetimeMs > now + 1000 {
             state.withLock {
                 $0.token = immediate
@@ -156,10 +166,10 @@ final class OAuthBearerTokenRefresher: Sendable {
                 state.withLock {
                     $0.token = token
                     $0.lastError = nil
-                    Self.record(TokenPush(atMs: Self.nowMs(), lifetimeMs: token.lifetimeMs, reason: reason), in: &$0)
+                    Self.record(TokenPush(atMs: nowMs(), lifetimeMs: token.lifetimeMs, reason: reason), in: &$0)
                 }
                 if push(token) { counters.tokenRefreshes.increment() }
-                delay = Self.refreshDelay(remainingMs: max(0, token.lifetimeMs - Self.nowMs()))
+                delay = Self.refreshDelay(remainingMs: max(0, token.lifetimeMs - nowMs()))
             } catch {
                 failures += 1
                 let reason = "could not mint an OAUTHBEARER token: \(error)"
@@ -168,7 +178,7 @@ final class OAuthBearerTokenRefresher: Sendable {
                 logger.warning("OAUTHBEARER token refresh failed; will retry", metadata: ["error": "\(error)", "consecutiveFailures": "\(failures)"])
                 // Only report failure to librdkafka when no usable token is left.
                 let current = state.withLock { $0.token }
-                if current == nil || current!.lifetimeMs <= Self.nowMs() + 1000 { fail(reason) }
+                if current == nil || current!.lifetimeMs <= nowMs() + 1000 { fail(reason) }
                 let backoff = min(30_000, 250 << min(failures, 7))
                 delay = .milliseconds(backoff / 2 + Int.random(in: 0...max(1, backoff / 2)))
             }
@@ -176,15 +186,14 @@ final class OAuthBearerTokenRefresher: Sendable {
         }
     }
 
-    /// Sleeps for `delay` or until ``refreshNow(reason:)``.
+    /// Sleeps for `delay` on the clock, or until ``refreshNow(reason:)``.
+    ///
+    /// The timer that ends the wait is started only once the minter is parked, and cancelled
+    /// as it wakes: whenever the clock has a sleeper of ours, the minter is idle and waiting
+    /// for exactly that deadline (what a test on a manual clock waits for).
     private func sleep(_ delay: Duration) async {
-        let wakeEarly = Task { [weak self] in
-            // A cancelled sleep means the wait already ended for another reason: waking the
-            // minter again would make it mint in a tight loop.
-            guard (try? await Task.sleep(for: delay)) != nil else { return }
-            self?.refreshNow(reason: "scheduled")
-        }
-        defer { wakeEarly.cancel() }
+        let deadline = clock.now().addingTimeInterval(Double(delay.milliseconds) / 1000)
+        var timer: Task<Void, Never>?
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
@@ -195,8 +204,18 @@ final class OAuthBearerTokenRefresher: Sendable {
                     state.wake = continuation
                     return false
                 }
-                if resumeNow { continuation.resume() }
+                if resumeNow {
+                    continuation.resume()
+                } else {
+                    timer = Task { [weak self, clock] in
+                        // A cancelled sleep means the wait already ended for another reason:
+                        // waking the minter again would make it mint in a tight loop.
+                        guard (try? await clock.sleep(until: deadline)) != nil else { return }
+                        self?.refreshNow(reason: "scheduled")
+                    }
+                }
             }
+            timer?.cancel()
             state.withLock { $0.wakeRequested = false }
         } onCancel: {
             let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -233,7 +252,7 @@ final class OAuthBearerTokenRefresher: Sendable {
         state.withLock { $0.client?.setOAuthBearerTokenFailure(reason) }
     }
 
-    private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    private func nowMs() -> Int64 { OAuthBearerToken.milliseconds(since1970: clock.now()) }
 
     /// When to mint the next token: at 80 % of the current one's remaining life, and no later
     /// than ``refreshMarginMs`` before its end (at least a second from now). The margin is what

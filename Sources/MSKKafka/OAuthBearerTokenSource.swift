@@ -1,6 +1,6 @@
 import AWSAuth
 
-/// Where OAUTHBEARER tokens come from.
+/// Where OAUTHBEARER tokens come from, and the clock their lifetimes are read against.
 ///
 /// ``KafkaAuthentication/mskIAM(region:credentials:expiresIn:stsEndpoint:)`` builds one
 /// for MSK IAM; any other issuer fits by minting ``OAuthBearerToken``s.
@@ -17,13 +17,20 @@ public struct OAuthBearerTokenSource: Sendable {
     /// Who the tokens authenticate as (for MSK IAM: STS `GetCallerIdentity` with the signing
     /// credentials), asked once at start when the client's `logCallerIdentity` is on.
     public var callerIdentity: (@Sendable () async throws -> AWSCallerIdentity)?
+    /// The time tokens are minted at and their lifetimes are measured against: the client
+    /// schedules each refresh, and its backoff after a failure, on this clock. The system clock
+    /// in production; AWSAuthTesting's `ManualWallClock` in tests, which then run hours of
+    /// refreshes without waiting.
+    public var clock: any WallClock
 
     /// Creates a source.
     public init(token: @escaping @Sendable () async throws -> OAuthBearerToken, immediateToken: (@Sendable () -> OAuthBearerToken?)? = nil,
-                rotations: (@Sendable () -> AsyncStream<Void>)? = nil, callerIdentity: (@Sendable () async throws -> AWSCallerIdentity)? = nil) {
+                rotations: (@Sendable () -> AsyncStream<Void>)? = nil, callerIdentity: (@Sendable () async throws -> AWSCallerIdentity)? = nil,
+                clock: any WallClock = SystemWallClock()) {
         self.token = token
         self.immediateToken = immediateToken
         self.rotations = rotations
         self.callerIdentity = callerIdentity
+        self.clock = clock
     }
 }

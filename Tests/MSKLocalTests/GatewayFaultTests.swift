@@ -1,7 +1,9 @@
 import AWSAuth
 import Foundation
+import MSKAuth
 @testable import MSKKafka
 import MSKLocal
+import Synchronization
 import Testing
 import TestSupport
 
@@ -27,6 +29,49 @@ struct GatewayFaultTests {
                 "pushes since the refusal: \(refresher.tokenPushes.dropFirst(before).map(\.reason))")
         #expect(local.counters.snapshot.authenticationFailuresByReason["rejected_by_fault"] == 1)
         _ = try await producer.send(KafkaProducerMessage(topic: "auth-refused", value: "after"))
+        await producer.shutdown()
+        await local.shutdown()
+    }
+
+    /// Whichever of the two credential caches tokens are signed with now.
+    final class SigningCredentials: Sendable {
+        let current: Mutex<RefreshingCredentialCache>
+        init(_ cache: RefreshingCredentialCache) { current = Mutex(cache) }
+    }
+
+    /// What the refresher pushes is what the broker authenticates next: a token pushed on demand,
+    /// signed as another principal, is the one msk-local sees once the connections are rebuilt
+    /// (librdkafka 2.0.2 authenticates every new connection with the token set at that moment).
+    /// On the real clock, which msk-local validates tokens against; the schedule itself is
+    /// tested on a manual clock (`OAuthBearerRefreshTests`).
+    @Test func aTokenPushedOnDemandIsTheOneTheNextConnectionAuthenticatesWith() async throws {
+        let local = try await MSKLocalFixture.start(brokers: 1, credentialLifetime: nil, topics: [("refreshed", 1)])
+        let signing = SigningCredentials(try MSKLocalFixture.assumeRoleCache(local, sessionName: "first"))
+        let second = try MSKLocalFixture.assumeRoleCache(local, sessionName: "second")
+        let signer = try MSKIAMTokenSigner(region: local.endpoints.region)
+        let source = OAuthBearerTokenSource(token: {
+            let credentials = try await signing.current.withLock { $0 }.credentials()
+            return OAuthBearerToken(try signer.token(for: credentials, at: Date()))
+        })
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
+            connection: KafkaConnectionConfiguration(bootstrapServers: [local.endpoints.bootstrapServers], authentication: .oauthBearer(source))
+        ), logger: MSKLocalFixture.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "refreshed", value: "as first"))
+        func principals() -> [String: Int] { local.counters.snapshot.authenticationsByPrincipal }
+        #expect(!principals().isEmpty && principals().keys.allSatisfy { $0.hasSuffix("/first") }, "\(principals())")
+
+        signing.current.withLock { $0 = second }
+        let refresher = try #require(producer.tokenRefresher)
+        producer.refreshToken()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !refresher.tokenPushes.contains(where: { $0.reason.contains("requested by the application") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(refresher.tokenPushes.contains { $0.reason.contains("requested by the application") })
+        local.dropAllConnections()
+        _ = try await producer.send(KafkaProducerMessage(topic: "refreshed", value: "as second"))
+        #expect(principals().contains { $0.key.hasSuffix("/second") && $0.value >= 1 }, "\(principals())")
+        #expect(local.counters.snapshot.authenticationsFailed == 0, "\(local.counters.snapshot.authenticationFailuresByReason)")
         await producer.shutdown()
         await local.shutdown()
     }

@@ -24,11 +24,12 @@ enum MSKLocalFixture {
         return try await MSKLocalServer.start(configuration)
     }
 
-    /// Credentials from msk-local's STS through AssumeRole, cached and refreshed.
-    static func assumeRoleCache(_ local: MSKLocalServer) throws -> RefreshingCredentialCache {
+    /// Credentials from msk-local's STS through AssumeRole as role session `sessionName`, cached
+    /// and refreshed.
+    static func assumeRoleCache(_ local: MSKLocalServer, sessionName: String = "e2e") throws -> RefreshingCredentialCache {
         let source = StaticCredentialProvider(AWSCredentials(accessKeyID: local.endpoints.accessKeyID, secretAccessKey: local.endpoints.secretAccessKey))
         let provider = try STSAssumeRoleCredentialProvider(
-            roleARN: local.endpoints.roleARNs[0], roleSessionName: "e2e", sourceCredentials: source,
+            roleARN: local.endpoints.roleARNs[0], roleSessionName: sessionName, sourceCredentials: source,
             region: local.endpoints.region, endpoint: try MSKLocalFixture.url(local.endpoints.stsURL)
         )
         return try RefreshingCredentialCache(provider: provider, logger: quiet)
