@@ -7,15 +7,20 @@ import Logging
 /// see it freed.
 final class KafkaCallbackContext: Sendable {
     /// A producer's delivery handler (`nil` for a consumer), plugged in by
-    /// ``deliverReports(to:)``.
+    /// ``deliverReports(to:)``, unretained.
     ///
     /// Not a `let`: the handler retries through the producer's submitter, which needs the
     /// client, which needs this context — so it can only be made after the client. It is set
     /// once, by the producer's initializer, before the producer is returned and so before
     /// anything is produced; the delivery-report callback that reads it runs only for a message
     /// produced after that, handed between threads under librdkafka's queue locks, which order
-    /// the write before the read. A plain load, as a `let` would be: it is read once per message.
-    nonisolated(unsafe) private(set) var delivery: DeliveryHandler?
+    /// the write before the read.
+    ///
+    /// Unretained because it is read once per message on the poll thread: a strong `var` is
+    /// retained and released at every read (a `let` is not). The producer, and the teardown
+    /// that destroys the client, hold the handler until the handle is gone, so it outlives
+    /// every report.
+    nonisolated(unsafe) private var deliveryHandler: Unmanaged<DeliveryHandler>?
     let refresher: OAuthBearerTokenRefresher?
     let statistics: StatisticsHandler
     let logger: Logger
@@ -41,8 +46,13 @@ final class KafkaCallbackContext: Sendable {
     /// Sends the producer's delivery reports to `handler`: once, before the first produce
     /// (see ``delivery``).
     func deliverReports(to handler: DeliveryHandler) {
-        precondition(delivery == nil, "the delivery handler is set once")
-        delivery = handler
+        precondition(deliveryHandler == nil, "the delivery handler is set once")
+        deliveryHandler = Unmanaged.passUnretained(handler)
+    }
+
+    /// Runs `body` with the delivery handler, borrowed (no retain), if this is a producer's.
+    func withDeliveryHandler(_ body: (DeliveryHandler) -> Void) {
+        deliveryHandler?._withUnsafeGuaranteedRef(body)
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> KafkaCallbackContext? {
@@ -62,7 +72,7 @@ let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kaf
         // Messages purged because the client failed fatally: the fatal error is what they
         // report, whether or not its error callback has been served yet.
         if let handle, KafkaFatalState.mayFollowFatalError(message.pointee.err) { context.fatal.record(from: handle) }
-        context.delivery?.report(message)
+        context.withDeliveryHandler { $0.report(message) }
     }
 }
 
