@@ -18,18 +18,24 @@ final class DeliveryHandler: Sendable {
     /// Produces the retries: straight to librdkafka, not back through the producer.
     private let submitter: ProducerSubmitter
     /// Attempts waiting for their backoff.
-    private let retries = Mutex(Retries.notYetNeeded)
+    private let retries = Mutex(Retries<PendingMessage>.notYetNeeded)
+    /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey`` (nil otherwise):
+    /// their retries go through here, not through `retries`.
+    let keyOrder: KeyOrderLanes?
+    /// Held keys waiting for their release.
+    private let keyReleases = Mutex(Retries<KeyOrderLanes.Key>.notYetNeeded)
 
-    private enum Retries {
+    private enum Retries<Value: Sendable> {
         /// No retry yet: the scheduler (and its task) is made at the first one.
         case notYetNeeded
-        case scheduling(RetryScheduler)
+        case scheduling(RetryScheduler<Value>)
         /// Shut down: every retriable failure is final.
         case closed
     }
 
     init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger,
-         fatal: KafkaFatalState, submitter: ProducerSubmitter) {
+         fatal: KafkaFatalState, submitter: ProducerSubmitter, keyOrder: KeyOrderLanes? = nil) {
+        self.keyOrder = keyOrder
         self.policy = policy
         self.fatal = fatal
         self.buffer = buffer
@@ -41,7 +47,7 @@ final class DeliveryHandler: Sendable {
     }
 
     /// The scheduler of retries, made at the first one; nil once closed.
-    private func retryScheduler() -> RetryScheduler? {
+    private func retryScheduler() -> RetryScheduler<PendingMessage>? {
         retries.withLock { retries in
             switch retries {
             case .scheduling(let scheduler):
@@ -61,21 +67,47 @@ final class DeliveryHandler: Sendable {
         }
     }
 
+    /// The scheduler of held keys' releases, made at the first one; nil once closed.
+    private func keyReleaseScheduler() -> RetryScheduler<KeyOrderLanes.Key>? {
+        keyReleases.withLock { releases in
+            switch releases {
+            case .scheduling(let scheduler):
+                return scheduler
+            case .closed:
+                return nil
+            case .notYetNeeded:
+                // Strong, as in ``retryScheduler()``; ``close()`` ends the cycle.
+                let scheduler = RetryScheduler<KeyOrderLanes.Key> { key in self.releaseFailed(of: key) }
+                releases = .scheduling(scheduler)
+                return scheduler
+            }
+        }
+    }
+
     /// Stops retrying (shutdown): every attempt still waiting for its backoff fails at once
-    /// with ``KafkaError/shutDown``, and so does every retriable failure from now on.
+    /// with ``KafkaError/shutDown``, and so does every retriable failure from now on — held
+    /// keys' messages too, failed ones first.
     func close() {
         let waiting = retries.withLock { retries -> [PendingMessage] in
             defer { retries = .closed }
             guard case .scheduling(let scheduler) = retries else { return [] }
             return scheduler.close()
         }
-        for pending in waiting { finallyFail(pending, .shutDown) }
+        let held = keyOrder?.close() ?? []
+        let releases = keyReleases.withLock { releases -> RetryScheduler<KeyOrderLanes.Key>? in
+            defer { releases = .closed }
+            guard case .scheduling(let scheduler) = releases else { return nil }
+            return scheduler
+        }
+        _ = releases?.close()
+        for pending in waiting + held { finallyFail(pending, .shutDown) }
     }
 
     /// A first attempt on the event path: counted with the other reports of this serve, or its
     /// first failure decided.
     private func reportFirstEventAttempt(_ attempt: DeliveryTag.FirstEventAttempt, _ message: UnsafePointer<rd_kafka_message_t>, _ error: rd_kafka_resp_err_t) {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+            if let keyOrder, keyOrder.isHolding { reportedDelivered(message, explicitPartition: attempt.explicitPartition, attempt: 1) }
             events.delivered(message, byteCount: attempt.byteCount)
             return
         }
@@ -98,6 +130,7 @@ final class DeliveryHandler: Sendable {
             withExtendedLifetime(held) { reportFirstEventAttempt(held.attempt, message, error) }
         case .firstCompletionAttempt(let attempt):
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                if let keyOrder, keyOrder.isHolding { reportedDelivered(message, explicitPartition: attempt.explicitPartition, attempt: 1) }
                 let report = KafkaDeliveryReport(
                     topic: events.topicName(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
                     timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1
@@ -114,6 +147,9 @@ final class DeliveryHandler: Sendable {
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 failed(pending, KafkaDeliveryFailure(error), inDeliveryReport: true)
                 return
+            }
+            if let keyOrder, keyOrder.isHolding, let key = KeyOrderLanes.Key(pending.message) {
+                delivered(key, attempt: pending.attempt, in: keyOrder)
             }
             let report = KafkaDeliveryReport(
                 topic: pending.message.topic, partition: message.pointee.partition, offset: message.pointee.offset,
@@ -150,15 +186,25 @@ final class DeliveryHandler: Sendable {
             finallyFail(pending, .retriesExhausted(attempts: pending.attempt, last: failure), inDeliveryReport: inDeliveryReport)
             return
         }
+        if let keyOrder, let key = KeyOrderLanes.Key(pending.message) {
+            // Per-key order: the key is held, and its failed messages go again together, in order.
+            let delay = backoff(afterAttempt: pending.attempt)
+            guard let next = keyOrder.failed(key, retry: pending.nextAttempt(), backoff: delay) else {
+                finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
+                return
+            }
+            counters.retries.increment()
+            logRetry(pending, failure, delay: delay)
+            carryOut(next, for: key)
+            return
+        }
         guard let scheduler = retryScheduler() else {
             finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
             return
         }
         counters.retries.increment()
         let delay = backoff(afterAttempt: pending.attempt)
-        logger.info("retrying a message after a retriable delivery failure", metadata: [
-            "topic": "\(pending.message.topic)", "attempt": "\(pending.attempt)", "error": "\(failure)", "delayMs": "\(delay.milliseconds)",
-        ])
+        logRetry(pending, failure, delay: delay)
         let next = pending.nextAttempt()
         guard scheduler.schedule(next, after: delay) else {
             finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
@@ -185,6 +231,70 @@ final class DeliveryHandler: Sendable {
         case .completion(let completion):
             completion(.failure(error))
             buffer.release(messages: 1, bytes: pending.byteCount)
+        }
+        if let keyOrder, !error.isShutDown, let key = KeyOrderLanes.Key(pending.message), let next = keyOrder.finallyFailed(key, attempt: pending.attempt) {
+            // After the failure itself, so that the event follows it on the stream.
+            events.orderBroken(KafkaOrderBreak(topic: key.topic, partition: key.partition, key: key.bytes, reason: .failed(error)), inDeliveryReport: inDeliveryReport)
+            carryOut(next, for: key)
+        }
+    }
+
+    private func logRetry(_ pending: PendingMessage, _ failure: KafkaDeliveryFailure, delay: Duration) {
+        logger.info("retrying a message after a retriable delivery failure", metadata: [
+            "topic": "\(pending.message.topic)", "attempt": "\(pending.attempt)", "error": "\(failure)", "delayMs": "\(delay.milliseconds)",
+        ])
+    }
+
+    /// A first attempt delivered while some key is held: its key, read from librdkafka's report.
+    private func reportedDelivered(_ message: UnsafePointer<rd_kafka_message_t>, explicitPartition: Bool, attempt: Int) {
+        guard let keyOrder, let bytes = RdKafkaMessageCopy.key(message) else { return }
+        let key = KeyOrderLanes.Key(topic: events.topicName(of: message.pointee.rkt), partition: explicitPartition ? message.pointee.partition : nil, bytes: bytes)
+        delivered(key, attempt: attempt, in: keyOrder)
+    }
+
+    /// A message of `key` was stored while some key is held (serving thread).
+    private func delivered(_ key: KeyOrderLanes.Key, attempt: Int, in keyOrder: KeyOrderLanes) {
+        switch keyOrder.delivered(key, attempt: attempt) {
+        case .next(let next):
+            carryOut(next, for: key)
+        case .overtaken:
+            events.orderBroken(KafkaOrderBreak(topic: key.topic, partition: key.partition, key: key.bytes, reason: .overtaken), inDeliveryReport: true)
+        }
+    }
+
+    /// Does what ``KeyOrderLanes`` decided for `key`.
+    private func carryOut(_ next: KeyOrderLanes.Next, for key: KeyOrderLanes.Key) {
+        switch next {
+        case .nothing:
+            break
+        case .schedule(let delay):
+            // Closed: ``close()`` fails the key's messages.
+            _ = keyReleaseScheduler()?.schedule(key, after: delay)
+        case .releaseHeld:
+            releaseHeld(of: key)
+        }
+    }
+
+    /// A held key's backoff has passed: its failed messages go to librdkafka again, in order.
+    private func releaseFailed(of key: KeyOrderLanes.Key) {
+        guard let keyOrder else { return }
+        let (run, then) = keyOrder.takeRun(key)
+        for pending in run { submitter.submit(.pending(pending), pending.message, failingTo: self) }
+        carryOut(then, for: key)
+    }
+
+    /// Every failed message of `key` is settled: the messages held behind them go to
+    /// librdkafka, in order, until none are left and the key is free.
+    private func releaseHeld(of key: KeyOrderLanes.Key) {
+        guard let keyOrder else { return }
+        while true {
+            switch keyOrder.takeHeld(key) {
+            case .produce(let batch):
+                for pending in batch { submitter.submit(.pending(pending), pending.message, failingTo: self) }
+            case .finished(let next):
+                carryOut(next, for: key)
+                return
+            }
         }
     }
 

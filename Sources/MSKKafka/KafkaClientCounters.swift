@@ -48,6 +48,9 @@ public struct KafkaClientCounters: Sendable {
     /// ``KafkaProducer/maxUnreadEventBytes``. A dropped failure is still counted in ``failed``
     /// and dead-lettered when configured; the message itself is never dropped.
     public let eventsDropped: Tally
+    /// Keys whose order was broken under ``KafkaProducerConfiguration/Ordering/perKey`` (one
+    /// per ``KafkaProducerEvent/orderBroken(_:)``).
+    public let orderBreaks: Tally
 
     init(clientID: String) {
         tokenRefreshes = Tally("msk_kafka_token_refreshes_total", clientID: clientID)
@@ -61,5 +64,6 @@ public struct KafkaClientCounters: Sendable {
         deadLettered = Tally("msk_kafka_dead_lettered_total", clientID: clientID)
         malformedStatistics = Tally("msk_kafka_malformed_statistics_total", clientID: clientID)
         eventsDropped = Tally("msk_kafka_events_dropped_total", clientID: clientID)
+        orderBreaks = Tally("msk_kafka_order_breaks_total", clientID: clientID)
     }
 }

@@ -52,6 +52,15 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension KafkaError {
+    /// Whether this is ``shutDown``: at shutdown every message left fails, and no key's order
+    /// is left to report on.
+    var isShutDown: Bool {
+        if case .shutDown = self { return true }
+        return false
+    }
+}
+
 /// One failed delivery attempt, as librdkafka reported it.
 public struct KafkaDeliveryFailure: Sendable, Equatable, CustomStringConvertible {
     /// The `rd_kafka_resp_err_t` value.

@@ -42,6 +42,9 @@ public final class KafkaProducer: Service, Sendable {
     /// destroying the handle; a call that comes later fails with `.shutDown`.
     private let submitter: ProducerSubmitter
     private let buffer: ProducerBuffer
+    /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey``; nil otherwise, and
+    /// then the produce paths look nothing up.
+    private let keyOrder: KeyOrderLanes?
     private let topics: ProducerTopics
     private let poller: PollThread
     private let logger: Logger
@@ -84,7 +87,10 @@ public final class KafkaProducer: Service, Sendable {
             memoryRelease?.observe(depth: buffer.depth.messages)
         }
         submitter = ProducerSubmitter(client: client, topics: topics, poller: poller)
-        delivery = DeliveryHandler(policy: policy, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal, submitter: submitter)
+        let keyOrder = policy.ordering == .perKey ? KeyOrderLanes(messageTimeout: configuration.messageTimeout) : nil
+        self.keyOrder = keyOrder
+        delivery = DeliveryHandler(policy: policy, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal, submitter: submitter,
+                                   keyOrder: keyOrder)
         // Before anything is produced: no delivery report can come sooner.
         context.deliverReports(to: delivery)
         // Once the handle exists: a configuration librdkafka refuses asks nothing.
@@ -100,6 +106,9 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Messages and bytes in the local buffer (accepted, not yet delivered or failed).
     public var bufferDepth: (messages: Int, bytes: Int) { buffer.depth }
+
+    /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey`` now.
+    var heldKeys: Int { keyOrder?.heldKeys ?? 0 }
 
     /// Callers of `send`/`enqueue` suspended until the full buffer has room (``DeliveryPolicy/Backpressure/suspend``).
     var callersWaitingForRoom: Int { buffer.waitingCount }
@@ -159,6 +168,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
+        if let keyOrder, keyOrder.isHolding, keyOrder.hold(message, byteCount: bytes, target: .events) { return }
         let tag: DeliveryTag
         if message.timestamp != nil {
             tag = .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
@@ -199,6 +209,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        if let keyOrder, keyOrder.isHolding, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return }
         submitter.submit(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, failingTo: delivery)
     }
 

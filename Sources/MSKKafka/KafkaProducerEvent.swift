@@ -5,4 +5,7 @@ public enum KafkaProducerEvent: Sendable {
     case delivered(KafkaDeliveryReports)
     /// Finally failed (after retries, if retriable); dead-lettered when configured.
     case failed(KafkaProducerMessage, KafkaError)
+    /// A key's order was broken (only under ``KafkaProducerConfiguration/Ordering/perKey``,
+    /// for messages sent any way: ``KafkaProducer/send(_:)`` and completion handlers too).
+    case orderBroken(KafkaOrderBreak)
 }

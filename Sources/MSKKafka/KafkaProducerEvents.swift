@@ -48,6 +48,7 @@ final class UnreadEventWeight: Sendable {
         switch event {
         case .delivered(let reports): return 64 + reports.count * MemoryLayout<KafkaDeliveryReports.Record>.stride
         case .failed(let message, _): return 128 + message.byteCount
+        case .orderBroken(let broken): return 128 + broken.topic.utf8.count + broken.key.count
         }
     }
 

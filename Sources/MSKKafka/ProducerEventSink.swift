@@ -102,6 +102,14 @@ final class ProducerEventSink: @unchecked Sendable {
         buffer.release(messages: 1, bytes: byteCount)
     }
 
+    /// A key's order was broken: after the reports gathered so far when on the serving thread
+    /// (`inDeliveryReport`), so that the stream keeps librdkafka's order.
+    func orderBroken(_ broken: KafkaOrderBreak, inDeliveryReport: Bool) {
+        counters.orderBreaks.increment()
+        if inDeliveryReport { flush() }
+        yield(.orderBroken(broken))
+    }
+
     /// Yields the gathered reports as one event, then counts them and gives back their room —
     /// in that order, so that a ``KafkaProducer/flush(timeout:)`` that sees an empty buffer
     /// finds every event already yielded. Serving thread only.

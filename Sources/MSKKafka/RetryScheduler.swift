@@ -1,28 +1,29 @@
 import Synchronization
 
-/// Messages waiting for their next attempt, released when their backoff has passed.
+/// Values waiting for their next attempt — messages, or keys held under per-key ordering —
+/// released when their backoff has passed.
 ///
 /// One task serves them all, however many there are: during a long outage thousands of messages
 /// wait at once, and a task (with its timer) apiece would cost memory that the allocator keeps
 /// long after the outage.
-final class RetryScheduler: Sendable {
+final class RetryScheduler<Value: Sendable>: Sendable {
     private struct State {
-        var waiting = DueQueue<PendingMessage>()
+        var waiting = DueQueue<Value>()
         var idle: CheckedContinuation<Void, Never>?
         var runner: Task<Void, Never>?
         var closed = false
     }
 
     private let state = Mutex(State())
-    /// Called with each message whose backoff has passed.
-    private let fire: @Sendable (PendingMessage) -> Void
+    /// Called with each value whose backoff has passed.
+    private let fire: @Sendable (Value) -> Void
 
-    init(fire: @escaping @Sendable (PendingMessage) -> Void) {
+    init(fire: @escaping @Sendable (Value) -> Void) {
         self.fire = fire
     }
 
     /// Releases `pending` to `fire` after `delay`; returns false (and keeps nothing) once closed.
-    func schedule(_ pending: PendingMessage, after delay: Duration) -> Bool {
+    func schedule(_ pending: Value, after delay: Duration) -> Bool {
         let due = ContinuousClock.now + delay
         let (accepted, wake, start) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Bool) in
             guard !state.closed else { return (false, nil, false) }
@@ -35,8 +36,8 @@ final class RetryScheduler: Sendable {
         return accepted
     }
 
-    /// Stops; returns every message still waiting (the caller reports them).
-    func close() -> [PendingMessage] {
+    /// Stops; returns every value still waiting (the caller reports them).
+    func close() -> [Value] {
         let (waiting, runner, idle) = state.withLock { state in
             state.closed = true
             defer { state.idle = nil }
@@ -65,8 +66,8 @@ final class RetryScheduler: Sendable {
     private func run() async {
         while !Task.isCancelled {
             let now = ContinuousClock.now
-            let (due, next) = state.withLock { state -> ([PendingMessage], ContinuousClock.Instant?) in
-                var due: [PendingMessage] = []
+            let (due, next) = state.withLock { state -> ([Value], ContinuousClock.Instant?) in
+                var due: [Value] = []
                 while let pending = state.waiting.popDue(at: now) { due.append(pending) }
                 return (due, state.waiting.earliestDue)
             }

@@ -27,6 +27,7 @@ struct EventPathTests {
             switch event {
             case .delivered(let reports): delivered += reports
             case .failed(let message, let error): failed.append((message, error))
+            case .orderBroken(let broken): Issue.record("no order is kept here: \(broken)")
             }
             if delivered.count + failed.count >= count { break }
         }

@@ -15,7 +15,7 @@ struct RetrySchedulerTests {
 
     @Test func releasesInDueOrderAndReturnsTheRestOnClose() async throws {
         let fired = Fired()
-        let scheduler = RetryScheduler { pending in
+        let scheduler = RetryScheduler<PendingMessage> { pending in
             fired.values.withLock { $0.append(String(decoding: pending.message.value, as: UTF8.self)) }
         }
         #expect(scheduler.schedule(Self.pending("third"), after: .milliseconds(600)))

@@ -1,0 +1,230 @@
+import Synchronization
+
+/// The keys held back under ``KafkaProducerConfiguration/Ordering/perKey``: for each key one of
+/// whose messages failed retriably, its failed messages (in the order they were sent) and the
+/// later messages waiting behind them.
+///
+/// A state machine under one lock. It decides; the ``DeliveryHandler`` carries out what it
+/// answers (produce, schedule a release, report) outside the lock — a produce that librdkafka
+/// refuses comes straight back here through the handler.
+///
+/// Why a key's first release waits ``firstReleaseDelay``: librdkafka times a partition's
+/// messages out in the order they were queued, so when one fails, later messages of its key
+/// may still be queued there. Produced again at once, the failed one would queue behind them;
+/// after one message timeout (and librdkafka's 1-s timeout scan) each of them has been
+/// reported — failed, and added behind it in order, or stored (``Decision/overtaken``).
+/// Later releases need no such wait: nothing of the key was handed to librdkafka meanwhile.
+final class KeyOrderLanes: Sendable {
+    /// What a message's order is kept by: its topic, key bytes and explicit partition.
+    struct Key: Hashable, Sendable {
+        var topic: String
+        var partition: Int32?
+        var bytes: [UInt8]
+
+        init(topic: String, partition: Int32?, bytes: [UInt8]) {
+            self.topic = topic
+            self.partition = partition
+            self.bytes = bytes
+        }
+
+        /// Nil for a message without a key: it has no order to keep.
+        init?(_ message: KafkaProducerMessage) {
+            guard let key = message.key else { return nil }
+            self.init(topic: message.topic, partition: message.partition, bytes: key)
+        }
+    }
+
+    /// What the handler does next for a key.
+    enum Next: Equatable {
+        case nothing
+        /// Release the key's failed messages after this delay (``takeRun(_:)``).
+        case schedule(Duration)
+        /// Hand the held messages to librdkafka (``takeHeld(_:)``); the key is then free.
+        case releaseHeld
+    }
+
+    /// What a delivered message of a held key means.
+    enum Decision: Equatable {
+        case next(Next)
+        /// Stored ahead of a failed message of its key that is still to be produced again:
+        /// the key's order is broken (reported once per hold).
+        case overtaken
+    }
+
+    /// What ``takeHeld(_:)`` gives.
+    enum HeldRelease {
+        /// Produce these, in order, then ask again.
+        case produce([PendingMessage])
+        /// Done: the key is free (`.nothing`), or a held message failed meanwhile and the key
+        /// stays held (`.schedule`).
+        case finished(Next)
+    }
+
+    private struct Lane {
+        /// Failed, waiting to be produced again, in the order they were sent.
+        var failed: [PendingMessage] = []
+        /// Sent after the key was held, waiting for the failed ones.
+        var held: [PendingMessage] = []
+        /// Failed messages produced again and not reported yet.
+        var inFlight = 0
+        var releaseScheduled = false
+        /// Produced again once already: later releases need not wait for librdkafka to report
+        /// what it held from before.
+        var releasedOnce = false
+        /// The held messages are being handed to librdkafka; the lane goes when that is done.
+        var releasingHeld = false
+        /// The backoff the latest failure asked for.
+        var backoff: Duration = .zero
+        var overtakenReported = false
+
+        /// The next step once nothing else is under way.
+        mutating func next(firstReleaseDelay: Duration) -> Next {
+            guard inFlight == 0, !releaseScheduled, !releasingHeld else { return .nothing }
+            if failed.isEmpty {
+                releasingHeld = true
+                return .releaseHeld
+            }
+            releaseScheduled = true
+            return .schedule(releasedOnce ? backoff : max(backoff, firstReleaseDelay))
+        }
+    }
+
+    private struct State {
+        var lanes: [Key: Lane] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    /// How many keys are held: the producer and the delivery reports look keys up only while
+    /// some are, so that the common case costs one atomic load per message.
+    private let held = Atomic<Int>(0)
+    /// How long a key's first release waits after its first failure: `message.timeout.ms`
+    /// plus 2 s (librdkafka's timeout scan runs once a second, and its reports must be served).
+    let firstReleaseDelay: Duration
+
+    init(messageTimeout: Duration) {
+        firstReleaseDelay = messageTimeout + .seconds(2)
+    }
+
+    /// Whether any key is held.
+    var isHolding: Bool { held.load(ordering: .acquiring) > 0 }
+
+    /// Keys held now.
+    var heldKeys: Int { held.load(ordering: .acquiring) }
+
+    /// Keeps a new message back if its key is held; false if it may be produced now.
+    func hold(_ message: KafkaProducerMessage, byteCount: Int, target: DeliveryTarget) -> Bool {
+        guard let key = Key(message) else { return false }
+        return state.withLock { state in
+            guard !state.closed, state.lanes[key] != nil else { return false }
+            state.lanes[key]?.held.append(PendingMessage(message: message, attempt: 1, byteCount: byteCount, target: target))
+            return true
+        }
+    }
+
+    /// A message of `key` failed retriably; `retry` is its next attempt, due after `backoff`.
+    /// Nil once closed (the caller fails it).
+    func failed(_ key: Key, retry: PendingMessage, backoff: Duration) -> Next? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            if state.lanes[key] == nil {
+                state.lanes[key] = Lane()
+                held.add(1, ordering: .releasing)
+            }
+            return modify(&state, key) { lane in
+                // An attempt after the first came out of this lane's last release.
+                if retry.attempt > 2, lane.inFlight > 0 { lane.inFlight -= 1 }
+                lane.failed.append(retry)
+                lane.backoff = backoff
+                return lane.next(firstReleaseDelay: firstReleaseDelay)
+            }
+        }
+    }
+
+    /// A message of `key`, produced as its `attempt`th attempt, was stored.
+    func delivered(_ key: Key, attempt: Int) -> Decision {
+        state.withLock { state in
+            guard state.lanes[key] != nil else { return .next(.nothing) }
+            return modify(&state, key) { lane in
+                if attempt > 1, lane.inFlight > 0 {
+                    lane.inFlight -= 1
+                    return .next(lane.next(firstReleaseDelay: firstReleaseDelay))
+                }
+                // A held message on its way, or one that librdkafka had before the key was held.
+                guard !lane.releasingHeld, !lane.overtakenReported else { return .next(.nothing) }
+                lane.overtakenReported = true
+                return .overtaken
+            }
+        }
+    }
+
+    /// A message of `key`, produced as its `attempt`th attempt, finally failed. Nil once
+    /// closed (shutdown: every message fails, no order is left to report on).
+    func finallyFailed(_ key: Key, attempt: Int) -> Next? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            guard state.lanes[key] != nil, attempt > 1 else { return .nothing }
+            return modify(&state, key) { lane in
+                guard lane.inFlight > 0 else { return .nothing }
+                lane.inFlight -= 1
+                return lane.next(firstReleaseDelay: firstReleaseDelay)
+            }
+        }
+    }
+
+    /// The key's release is due: its failed messages, to produce again in this order, and
+    /// what to do if there were none.
+    func takeRun(_ key: Key) -> (run: [PendingMessage], then: Next) {
+        state.withLock { state in
+            guard !state.closed, state.lanes[key] != nil else { return ([], .nothing) }
+            return modify(&state, key) { lane in
+                lane.releaseScheduled = false
+                lane.releasedOnce = true
+                let run = lane.failed
+                lane.failed = []
+                lane.inFlight += run.count
+                return (run, run.isEmpty ? lane.next(firstReleaseDelay: firstReleaseDelay) : .nothing)
+            }
+        }
+    }
+
+    /// The held messages to hand to librdkafka, batch by batch, until none are left: the key
+    /// is then free — unless one of them failed meanwhile.
+    func takeHeld(_ key: Key) -> HeldRelease {
+        state.withLock { state in
+            guard !state.closed, let lane = state.lanes[key], lane.releasingHeld else { return .finished(.nothing) }
+            if !lane.held.isEmpty {
+                return modify(&state, key) { lane in
+                    defer { lane.held = [] }
+                    return .produce(lane.held)
+                }
+            }
+            if lane.failed.isEmpty, lane.inFlight == 0 {
+                state.lanes[key] = nil
+                held.subtract(1, ordering: .releasing)
+                return .finished(.nothing)
+            }
+            return modify(&state, key) { lane in
+                lane.releasingHeld = false
+                return .finished(lane.next(firstReleaseDelay: firstReleaseDelay))
+            }
+        }
+    }
+
+    /// Shuts down: every message still held or waiting, failed ones first, key by key.
+    func close() -> [PendingMessage] {
+        state.withLock { state in
+            state.closed = true
+            defer {
+                state.lanes = [:]
+                held.store(0, ordering: .releasing)
+            }
+            return state.lanes.values.flatMap { $0.failed + $0.held }
+        }
+    }
+
+    /// Runs `body` on the lane of `key`, in place (the caller checked that it exists).
+    private func modify<Result>(_ state: inout State, _ key: Key, _ body: (inout Lane) -> Result) -> Result {
+        body(&state.lanes[key]!)
+    }
+}
