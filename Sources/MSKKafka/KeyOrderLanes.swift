@@ -11,9 +11,11 @@ import Synchronization
 /// Why a key's first release waits ``firstReleaseDelay``: librdkafka times a partition's
 /// messages out in the order they were queued, so when one fails, later messages of its key
 /// may still be queued there. Produced again at once, the failed one would queue behind them;
-/// after one message timeout (and librdkafka's 1-s timeout scan) each of them has been
+/// after one message timeout (and librdkafka's 1-s timeout scan) they have usually been
 /// reported — failed, and added behind it in order, or stored (``Decision/overtaken``).
-/// Later releases need no such wait: nothing of the key was handed to librdkafka meanwhile.
+/// Usually, not always: with a broker down librdkafka's timeout scan can run seconds late
+/// (seen under load). Those that fail after a release are younger than every message of the
+/// run in flight, so they wait in `late`, and a run that fails again goes before them.
 final class KeyOrderLanes: Sendable {
     /// What a message's order is kept by: its topic, key bytes and explicit partition.
     struct Key: Hashable, Sendable {
@@ -63,6 +65,10 @@ final class KeyOrderLanes: Sendable {
     private struct Lane {
         /// Failed, waiting to be produced again, in the order they were sent.
         var failed: [PendingMessage] = []
+        /// First attempts that librdkafka held from before the key was held and that failed
+        /// after a release: younger than every message of that release, so they go after
+        /// those that fail again.
+        var late: [PendingMessage] = []
         /// Sent after the key was held, waiting for the failed ones.
         var held: [PendingMessage] = []
         /// Failed messages produced again and not reported yet.
@@ -80,7 +86,7 @@ final class KeyOrderLanes: Sendable {
         /// The next step once nothing else is under way.
         mutating func next(firstReleaseDelay: Duration) -> Next {
             guard inFlight == 0, !releaseScheduled, !releasingHeld else { return .nothing }
-            if failed.isEmpty {
+            if failed.isEmpty, late.isEmpty {
                 releasingHeld = true
                 return .releaseHeld
             }
@@ -132,9 +138,15 @@ final class KeyOrderLanes: Sendable {
                 held.add(1, ordering: .releasing)
             }
             return modify(&state, key) { lane in
-                // An attempt after the first came out of this lane's last release.
-                if retry.attempt > 2, lane.inFlight > 0 { lane.inFlight -= 1 }
-                lane.failed.append(retry)
+                if retry.attempt > 2 {
+                    // An attempt after the first: it came out of this lane's last release.
+                    if lane.inFlight > 0 { lane.inFlight -= 1 }
+                    lane.failed.append(retry)
+                } else if lane.releasedOnce {
+                    lane.late.append(retry)
+                } else {
+                    lane.failed.append(retry)
+                }
                 lane.backoff = backoff
                 return lane.next(firstReleaseDelay: firstReleaseDelay)
             }
@@ -180,8 +192,9 @@ final class KeyOrderLanes: Sendable {
             return modify(&state, key) { lane in
                 lane.releaseScheduled = false
                 lane.releasedOnce = true
-                let run = lane.failed
+                let run = lane.failed + lane.late
                 lane.failed = []
+                lane.late = []
                 lane.inFlight += run.count
                 return (run, run.isEmpty ? lane.next(firstReleaseDelay: firstReleaseDelay) : .nothing)
             }
@@ -199,7 +212,7 @@ final class KeyOrderLanes: Sendable {
                     return .produce(lane.held)
                 }
             }
-            if lane.failed.isEmpty, lane.inFlight == 0 {
+            if lane.failed.isEmpty, lane.late.isEmpty, lane.inFlight == 0 {
                 state.lanes[key] = nil
                 held.subtract(1, ordering: .releasing)
                 return .finished(.nothing)
@@ -219,7 +232,7 @@ final class KeyOrderLanes: Sendable {
                 state.lanes = [:]
                 held.store(0, ordering: .releasing)
             }
-            return state.lanes.values.flatMap { $0.failed + $0.held }
+            return state.lanes.values.flatMap { $0.failed + $0.late + $0.held }
         }
     }
 

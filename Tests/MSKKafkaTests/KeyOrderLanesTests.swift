@@ -57,6 +57,17 @@ struct KeyOrderLanesTests {
         #expect(Self.values(held) == ["m3"])
     }
 
+    @Test func aFirstAttemptThatFailsAfterAReleaseGoesAfterTheReleasedOnesThatFailAgain() {
+        let lanes = KeyOrderLanes(messageTimeout: .zero)
+        _ = lanes.failed(key, retry: Self.pending("m1", attempt: 2), backoff: .zero)
+        #expect(Self.values(lanes.takeRun(key).run) == ["m1"])
+        // librdkafka's timeout scan ran late: m2, sent before the key was held, fails only now
+        // (ahead of m1, queued behind it), then m1 fails again.
+        #expect(lanes.failed(key, retry: Self.pending("m2", attempt: 2), backoff: .zero) == .nothing)
+        #expect(lanes.failed(key, retry: Self.pending("m1", attempt: 3), backoff: .zero) == .schedule(.zero))
+        #expect(Self.values(lanes.takeRun(key).run) == ["m1", "m2"])
+    }
+
     @Test func closingHandsBackEveryMessageFailedOnesFirst() {
         let lanes = KeyOrderLanes(messageTimeout: .seconds(1))
         _ = lanes.failed(key, retry: Self.pending("m1", attempt: 2), backoff: .zero)

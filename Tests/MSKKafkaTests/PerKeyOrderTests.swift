@@ -163,7 +163,10 @@ struct PerKeyOrderTests {
         #expect(producer.heldKeys == 0)
         await producer.shutdown()
         let values = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "broken", format: "%s\\n")
-        #expect(values == ["warm-up", "second"])
+        // "first" may be there too, ahead of "second": an attempt the broker stored as the
+        // outage began, whose acknowledgement was lost (reported timed out, possibly persisted).
+        #expect(values.filter { $0 != "first" } == ["warm-up", "second"], "\(values)")
+        #expect(values.firstIndex(of: "first") ?? 0 < values.firstIndex(of: "second") ?? 0, "\(values)")
         await cluster.shutdown()
     }
 }
