@@ -16,21 +16,42 @@ final class DeliveryHandler: Sendable {
     /// The client's fatal error, once it has one: what every failure reports from then on.
     let fatal: KafkaFatalState
     /// Produces the retries: straight to librdkafka, not back through the producer.
-    private let submitter: ProducerSubmitter
+    let submitter: ProducerSubmitter
     /// Attempts waiting for their backoff.
     private let retries = Mutex(Retries<PendingMessage>.notYetNeeded)
     /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey`` (nil otherwise):
     /// their retries go through here, not through `retries`.
     let keyOrder: KeyOrderLanes?
     /// Held keys waiting for their release.
-    private let keyReleases = Mutex(Retries<KeyOrderLanes.Key>.notYetNeeded)
+    let keyReleases = Mutex(Retries<KeyOrderLanes.Key>.notYetNeeded)
 
-    private enum Retries<Value: Sendable> {
+    enum Retries<Value: Sendable> {
         /// No retry yet: the scheduler (and its task) is made at the first one.
         case notYetNeeded
         case scheduling(RetryScheduler<Value>)
         /// Shut down: every retriable failure is final.
         case closed
+
+        /// The scheduler, made by `make` at the first call; nil once closed.
+        mutating func scheduler(orMake make: () -> RetryScheduler<Value>) -> RetryScheduler<Value>? {
+            switch self {
+            case .scheduling(let scheduler):
+                return scheduler
+            case .closed:
+                return nil
+            case .notYetNeeded:
+                let scheduler = make()
+                self = .scheduling(scheduler)
+                return scheduler
+            }
+        }
+
+        /// Closes; the scheduler, if one was made, to close in turn.
+        mutating func close() -> RetryScheduler<Value>? {
+            defer { self = .closed }
+            guard case .scheduling(let scheduler) = self else { return nil }
+            return scheduler
+        }
     }
 
     init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger,
@@ -49,37 +70,11 @@ final class DeliveryHandler: Sendable {
     /// The scheduler of retries, made at the first one; nil once closed.
     private func retryScheduler() -> RetryScheduler<PendingMessage>? {
         retries.withLock { retries in
-            switch retries {
-            case .scheduling(let scheduler):
-                return scheduler
-            case .closed:
-                return nil
-            case .notYetNeeded:
+            retries.scheduler {
                 // Holds the handler strongly (a weak reference would give it a side table and
                 // make every retain in the delivery-report path slow); the cycle ends in
                 // ``close()``, which drops the scheduler.
-                let scheduler = RetryScheduler { pending in
-                    self.submitter.submit(.pending(pending), pending.message, failingTo: self)
-                }
-                retries = .scheduling(scheduler)
-                return scheduler
-            }
-        }
-    }
-
-    /// The scheduler of held keys' releases, made at the first one; nil once closed.
-    private func keyReleaseScheduler() -> RetryScheduler<KeyOrderLanes.Key>? {
-        keyReleases.withLock { releases in
-            switch releases {
-            case .scheduling(let scheduler):
-                return scheduler
-            case .closed:
-                return nil
-            case .notYetNeeded:
-                // Strong, as in ``retryScheduler()``; ``close()`` ends the cycle.
-                let scheduler = RetryScheduler<KeyOrderLanes.Key> { key in self.releaseFailed(of: key) }
-                releases = .scheduling(scheduler)
-                return scheduler
+                RetryScheduler { pending in self.submitter.submit(.pending(pending), pending.message, failingTo: self) }
             }
         }
     }
@@ -88,18 +83,9 @@ final class DeliveryHandler: Sendable {
     /// with ``KafkaError/shutDown``, and so does every retriable failure from now on — held
     /// keys' messages too, failed ones first.
     func close() {
-        let waiting = retries.withLock { retries -> [PendingMessage] in
-            defer { retries = .closed }
-            guard case .scheduling(let scheduler) = retries else { return [] }
-            return scheduler.close()
-        }
+        let waiting = retries.withLock { $0.close() }?.close() ?? []
         let held = keyOrder?.close() ?? []
-        let releases = keyReleases.withLock { releases -> RetryScheduler<KeyOrderLanes.Key>? in
-            defer { releases = .closed }
-            guard case .scheduling(let scheduler) = releases else { return nil }
-            return scheduler
-        }
-        _ = releases?.close()
+        _ = keyReleases.withLock { $0.close() }?.close()
         for pending in waiting + held { finallyFail(pending, .shutDown) }
     }
 
@@ -243,59 +229,6 @@ final class DeliveryHandler: Sendable {
         logger.info("retrying a message after a retriable delivery failure", metadata: [
             "topic": "\(pending.message.topic)", "attempt": "\(pending.attempt)", "error": "\(failure)", "delayMs": "\(delay.milliseconds)",
         ])
-    }
-
-    /// A first attempt delivered while some key is held: its key, read from librdkafka's report.
-    private func reportedDelivered(_ message: UnsafePointer<rd_kafka_message_t>, explicitPartition: Bool, attempt: Int) {
-        guard let keyOrder, let bytes = RdKafkaMessageCopy.key(message) else { return }
-        let key = KeyOrderLanes.Key(topic: events.topicName(of: message.pointee.rkt), partition: explicitPartition ? message.pointee.partition : nil, bytes: bytes)
-        delivered(key, attempt: attempt, in: keyOrder)
-    }
-
-    /// A message of `key` was stored while some key is held (serving thread).
-    private func delivered(_ key: KeyOrderLanes.Key, attempt: Int, in keyOrder: KeyOrderLanes) {
-        switch keyOrder.delivered(key, attempt: attempt) {
-        case .next(let next):
-            carryOut(next, for: key)
-        case .overtaken:
-            events.orderBroken(KafkaOrderBreak(topic: key.topic, partition: key.partition, key: key.bytes, reason: .overtaken), inDeliveryReport: true)
-        }
-    }
-
-    /// Does what ``KeyOrderLanes`` decided for `key`.
-    private func carryOut(_ next: KeyOrderLanes.Next, for key: KeyOrderLanes.Key) {
-        switch next {
-        case .nothing:
-            break
-        case .schedule(let delay):
-            // Closed: ``close()`` fails the key's messages.
-            _ = keyReleaseScheduler()?.schedule(key, after: delay)
-        case .releaseHeld:
-            releaseHeld(of: key)
-        }
-    }
-
-    /// A held key's backoff has passed: its failed messages go to librdkafka again, in order.
-    private func releaseFailed(of key: KeyOrderLanes.Key) {
-        guard let keyOrder else { return }
-        let (run, then) = keyOrder.takeRun(key)
-        for pending in run { submitter.submit(.pending(pending), pending.message, failingTo: self) }
-        carryOut(then, for: key)
-    }
-
-    /// Every failed message of `key` is settled: the messages held behind them go to
-    /// librdkafka, in order, until none are left and the key is free.
-    private func releaseHeld(of key: KeyOrderLanes.Key) {
-        guard let keyOrder else { return }
-        while true {
-            switch keyOrder.takeHeld(key) {
-            case .produce(let batch):
-                for pending in batch { submitter.submit(.pending(pending), pending.message, failingTo: self) }
-            case .finished(let next):
-                carryOut(next, for: key)
-                return
-            }
-        }
     }
 
     private func backoff(afterAttempt attempt: Int) -> Duration {
