@@ -31,11 +31,13 @@ package struct ProducerRecord: Codable {
     package var heapFreeBytes: Int?
     /// Delivery reports with no offset (the broker took the batch for a duplicate).
     package var deliveredWithoutOffset: Int?
+    /// With `--ordering per-key`: the keys' order breaks the producer reported (nil without).
+    package var orderBreaks: Int?
 
     package init(type: String, elapsedS: Double, sent: Int, delivered: Int, failed: Int, deadLettered: Int, rate: Double, inFlight: Int,
                  bufferMessages: Int, bufferBytes: Int, retries: Int, requestRetries: Int, tokenRefreshes: Int, tokenRefreshFailures: Int,
                  credentialRefreshes: Int, credentialRefreshFailures: Int, authenticationFailures: Int, reconnects: Int, rssBytes: Int,
-                 heapInUseBytes: Int? = nil, heapFreeBytes: Int? = nil, deliveredWithoutOffset: Int? = nil) {
+                 heapInUseBytes: Int? = nil, heapFreeBytes: Int? = nil, deliveredWithoutOffset: Int? = nil, orderBreaks: Int? = nil) {
         self.type = type
         self.elapsedS = elapsedS
         self.sent = sent
@@ -58,6 +60,7 @@ package struct ProducerRecord: Codable {
         self.heapInUseBytes = heapInUseBytes
         self.heapFreeBytes = heapFreeBytes
         self.deliveredWithoutOffset = deliveredWithoutOffset
+        self.orderBreaks = orderBreaks
     }
 }
 

@@ -87,12 +87,15 @@ package struct SoakReport: Codable {
         /// Partitions whose oldest messages the mock cluster had dropped before the audit read
         /// them (it keeps 5 MiB per partition): then the audit covers only what is left.
         package var inLogTruncatedPartitions: Int?
+        /// Messages stored after a later one of their stream, as the audit read the logs: the
+        /// order the broker holds, whatever the consumer group read again.
+        package var inLogOutOfOrder: Int?
 
         package init(sent: Int, delivered: Int, failed: Int, consumedUnique: Int, missing: Int, duplicates: Int, corrupted: Int, outOfOrder: Int,
                      retries: Int, requestRetries: Int, tokenRefreshes: Int, credentialRotations: Int, forcedDisconnects: Int, sessionsExpired: Int,
                      authenticationsSucceeded: Int, authenticationsRefused: Int, latencyP50Ms: Int64, latencyP99Ms: Int64, latencyMaxMs: Int64,
                      producerRSSStartMiB: Double, producerRSSEndMiB: Double, inLogUnique: Int? = nil, inLogMissing: Int? = nil,
-                     inLogDuplicates: Int? = nil, inLogTruncatedPartitions: Int? = nil) {
+                     inLogDuplicates: Int? = nil, inLogTruncatedPartitions: Int? = nil, inLogOutOfOrder: Int? = nil) {
             self.sent = sent
             self.delivered = delivered
             self.failed = failed
@@ -118,6 +121,7 @@ package struct SoakReport: Codable {
             self.inLogMissing = inLogMissing
             self.inLogDuplicates = inLogDuplicates
             self.inLogTruncatedPartitions = inLogTruncatedPartitions
+            self.inLogOutOfOrder = inLogOutOfOrder
         }
     }
 

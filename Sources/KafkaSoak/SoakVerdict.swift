@@ -24,7 +24,7 @@ extension SoakReport {
             latencyP50Ms: consumerSummary?.p50Ms ?? 0, latencyP99Ms: consumerSummary?.p99Ms ?? 0, latencyMaxMs: consumerSummary?.maxMs ?? 0,
             producerRSSStartMiB: rss.dropFirst(rss.count / 4).first ?? 0, producerRSSEndMiB: rss.last ?? 0,
             inLogUnique: audit?.unique, inLogMissing: audit?.missing, inLogDuplicates: audit?.duplicates,
-            inLogTruncatedPartitions: audit?.truncatedPartitions
+            inLogTruncatedPartitions: audit?.truncatedPartitions, inLogOutOfOrder: audit?.outOfOrder
         )
         var problems: [String] = []
         if producerExit != 0 { problems.append("producer exited with \(producerExit)") }
@@ -80,6 +80,9 @@ extension SoakReport {
             notes.append("\(storedDuplicates) messages stored twice; produces sent twice: \(totals.retries) messages re-produced by the retry layer after a timeout "
                 + "(the broker may have stored the first attempt), \(totals.requestRetries) requests librdkafka sent again, and \(producerReconnects) "
                 + "producer reconnects, each of which may resend the Produce requests in flight (the mock cluster does not deduplicate them)")
+        }
+        if let breaks = producerSummary?.orderBreaks {
+            notes.append("per-key ordering on: the producer reported \(breaks) order breaks (a key whose failed message was finally given up, or overtaken)")
         }
         if totals.outOfOrder > 0 { notes.append("\(totals.outOfOrder) messages arrived after a later one of their stream: re-produced messages land after newer ones") }
         let authFaults = faults.filter { $0.record.kind == "reject_authentications" }.count

@@ -39,6 +39,8 @@ struct DriveCommand: AsyncParsableCommand {
     var tokenLifetime = 10
     @Option(help: "Lifetime of the credentials msk-local's STS issues, seconds.")
     var credentialLifetime = 30
+    @Option(help: "Order the producer's retry layer keeps: none, or per-key (a key's later messages wait for its failed ones).")
+    var ordering: SoakOrdering = .none
     @Option(help: "librdkafka message.timeout.ms of the producer, seconds.")
     var messageTimeout: Double = 10
     @Option(help: "Drop every connection every N seconds (0: never).")
@@ -123,7 +125,7 @@ struct DriveCommand: AsyncParsableCommand {
         }
         let producer = try ChildRun(name: "producer", executable: executable,
                                     arguments: ["produce"] + common + ["--duration", String(duration), "--rate", String(rate), "--size", String(size),
-                                                                       "--streams", String(streams), "--partitions", String(partitions), "--producer-id", "soak", "--message-timeout", String(messageTimeout)],
+                                                                       "--streams", String(streams), "--partitions", String(partitions), "--producer-id", "soak", "--message-timeout", String(messageTimeout), "--ordering", ordering.rawValue],
                                     environment: environment) { line in
             if let record = try? JSONDecoder().decode(ProducerRecord.self, from: Data(line.utf8)) {
                 collected.state.withLock { $0.producer.append(.init(t: now(), record: record)) }

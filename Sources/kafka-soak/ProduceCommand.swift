@@ -46,6 +46,9 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: "Retries of the library's retry layer after a message timeout or other retriable failure.")
     var maxRetries = 100
 
+    @Option(help: "Order the retry layer keeps: none, or per-key (a key's later messages wait for its failed ones).")
+    var ordering: SoakOrdering = .none
+
     @Option(help: "Dead-letter file for messages that finally fail.")
     var deadLetterPath: String?
 
@@ -73,7 +76,8 @@ struct ProduceCommand: AsyncParsableCommand {
         let (credentials, kafka) = try connection.connection(clientID: "kafka-soak-\(id)", statisticsInterval: .seconds(1), logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
             connection: kafka, messageTimeout: .milliseconds(Int64(messageTimeout * 1000)),
-            delivery: .init(maxRetries: maxRetries, retryBackoff: .milliseconds(200), maxRetryBackoff: .seconds(5), deadLetterPath: deadLetterPath)
+            delivery: .init(maxRetries: maxRetries, retryBackoff: .milliseconds(200), maxRetryBackoff: .seconds(5), deadLetterPath: deadLetterPath,
+                            ordering: ordering == .perKey ? .perKey : .none)
         ), logger: logger)
 
         let tally = ProduceTally()
@@ -102,7 +106,8 @@ struct ProduceCommand: AsyncParsableCommand {
                 tokenRefreshFailures: producer.counters.tokenRefreshFailures.value, credentialRefreshes: status?.refreshCount ?? 0,
                 credentialRefreshFailures: status?.failureCount ?? 0, authenticationFailures: producer.counters.authenticationFailures.value,
                 reconnects: producer.counters.reconnects.value, rssBytes: residentMemoryBytes(),
-                heapInUseBytes: heap?.inUseBytes, heapFreeBytes: heap?.freeBytes, deliveredWithoutOffset: state.deliveredWithoutOffset
+                heapInUseBytes: heap?.inUseBytes, heapFreeBytes: heap?.freeBytes, deliveredWithoutOffset: state.deliveredWithoutOffset,
+                orderBreaks: ordering == .perKey ? producer.counters.orderBreaks.value : nil
             )
             previous = (state.delivered, now)
             return result
@@ -184,4 +189,10 @@ final class ProduceTally: Sendable {
     }
 
     let state = Mutex(State())
+}
+
+/// The order `kafka-soak produce`'s retry layer keeps (`DeliveryPolicy.ordering`).
+enum SoakOrdering: String, ExpressibleByArgument, CaseIterable {
+    case none
+    case perKey = "per-key"
 }
