@@ -168,14 +168,16 @@ final class DeliveryHandler: Sendable {
             finallyFail(pending, .delivery(code: failure.code, name: failure.name, reason: failure.reason), inDeliveryReport: inDeliveryReport)
             return
         }
-        guard pending.attempt <= policy.maxRetries else {
+        // Under per-key order librdkafka had the whole budget (``KafkaProducerConfiguration/deliveryTimeout``):
+        // a message it timed out has had its retries.
+        guard pending.attempt <= policy.maxRetries, keyOrder == nil || !failure.isTimeout else {
             finallyFail(pending, .retriesExhausted(attempts: pending.attempt, last: failure), inDeliveryReport: inDeliveryReport)
             return
         }
         if let keyOrder, let key = KeyOrderLanes.Key(pending.message) {
             // Per-key order: the key is held, and its failed messages go again together, in order.
             let delay = backoff(afterAttempt: pending.attempt)
-            guard let next = keyOrder.failed(key, retry: pending.nextAttempt(), backoff: delay) else {
+            guard let next = keyOrder.failed(key, retry: pending.nextAttempt(), backoff: delay, reported: inDeliveryReport) else {
                 finallyFail(pending, .shutDown, inDeliveryReport: inDeliveryReport)
                 return
             }

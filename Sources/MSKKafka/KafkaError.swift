@@ -83,6 +83,11 @@ public struct KafkaDeliveryFailure: Sendable, Equatable, CustomStringConvertible
         Self.retriable.contains(code)
     }
 
+    /// librdkafka gave up on it after `message.timeout.ms`.
+    var isTimeout: Bool {
+        code == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue
+    }
+
     private static let retriable: Set<Int32> = [
         RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT,
         RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__QUEUE_FULL,

@@ -7,11 +7,11 @@ public struct KafkaOrderBreak: Sendable, CustomStringConvertible {
         /// ``KafkaProducerEvent/failed(_:_:)`` or the message's completion): later messages of
         /// the key are stored without it.
         case failed(KafkaError)
-        /// A message of the key that librdkafka still held when an earlier one failed was
-        /// stored ahead of the earlier one, which is produced again after it. Reported once
-        /// per failure episode of the key, and conservatively: an earlier message whose
-        /// acknowledgement arrives after a later one's failure is reported too, though it kept
-        /// its place.
+        /// A message of the key that librdkafka still held when an earlier one was reported
+        /// failed (retriably, before the delivery budget was spent) was stored ahead of the
+        /// earlier one, which is produced again after it. Reported once per failure episode of
+        /// the key, and conservatively: an earlier message whose acknowledgement arrives after
+        /// a later one's failure is reported too, though it kept its place.
         case overtaken
     }
 

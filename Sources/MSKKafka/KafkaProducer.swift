@@ -87,7 +87,7 @@ public final class KafkaProducer: Service, Sendable {
             memoryRelease?.observe(depth: buffer.depth.messages)
         }
         submitter = ProducerSubmitter(client: client, topics: topics, poller: poller)
-        let keyOrder = policy.ordering == .perKey ? KeyOrderLanes(messageTimeout: configuration.messageTimeout) : nil
+        let keyOrder = policy.ordering == .perKey ? KeyOrderLanes() : nil
         self.keyOrder = keyOrder
         delivery = DeliveryHandler(policy: policy, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal, submitter: submitter,
                                    keyOrder: keyOrder)

@@ -27,6 +27,10 @@ public struct KafkaProducerConfiguration: KafkaClientConfiguration {
     /// `compression.type`.
     public var compression: KafkaCompression
     /// `message.timeout.ms`: how long librdkafka itself keeps trying one attempt.
+    ///
+    /// Under ``Ordering/perKey`` librdkafka gets the whole budget in one attempt instead —
+    /// `messageTimeout × (maxRetries + 1)` — because its own retries keep a partition's order
+    /// and a timeout is what breaks it (see ``deliveryTimeout``).
     public var messageTimeout: Duration
     /// The local buffer and the retry layer on top of librdkafka's own retries.
     public var delivery: DeliveryPolicy
@@ -64,11 +68,37 @@ public struct KafkaProducerConfiguration: KafkaClientConfiguration {
             ("linger.ms", String(linger.milliseconds)),
             ("batch.size", String(batchSize)),
             ("compression.type", compression.rawValue),
-            ("message.timeout.ms", String(messageTimeout.milliseconds)),
+            ("message.timeout.ms", String(deliveryTimeout.milliseconds)),
             // librdkafka's own queue must never be the bound that bites first: ours is.
             ("queue.buffering.max.messages", String(max(delivery.maxBufferedMessages + 1000, 1000))),
             ("queue.buffering.max.kbytes", String(max(delivery.maxBufferedBytes / 1024 * 2 + 1024, 1024))),
-        ] + additionalProperties.sorted { $0.key < $1.key }
+        ] + orderingProperties + additionalProperties.sorted { $0.key < $1.key }
+    }
+
+    /// What librdkafka is given as `message.timeout.ms`: ``messageTimeout`` per attempt under
+    /// ``Ordering/none``; under ``Ordering/perKey`` the time every attempt together would
+    /// have had, `messageTimeout × (maxRetries + 1)` (at most librdkafka's 24.8 days).
+    ///
+    /// Why: librdkafka keeps a partition's order through reconnects, leader changes and
+    /// re-authentication — with idempotence it sends again in order, bumping the epoch when
+    /// it must — until a message times out. The timed-out one is then reported while later
+    /// messages of its partition are still queued, and a broker back a moment later stores
+    /// them first: no layer above can put it back ahead of them (librdkafka 2.0.2 cannot take
+    /// one partition's queued messages back). So ``Ordering/perKey`` lets no message time out
+    /// before its retries would all have been spent.
+    public var deliveryTimeout: Duration {
+        guard delivery.ordering == .perKey else { return messageTimeout }
+        let limit = Int64(Int32.max)
+        let attempts = Int64(min(max(0, delivery.maxRetries), Int(limit))) + 1
+        let budget = messageTimeout.milliseconds.multipliedReportingOverflow(by: attempts)
+        return .milliseconds(budget.overflow ? limit : min(budget.partialValue, limit))
+    }
+
+    /// Under ``Ordering/perKey`` without idempotence, one request in flight per connection:
+    /// librdkafka's own retries keep the order only so (its documentation of `retries`).
+    /// ``additionalProperties`` come after, so a caller can still choose otherwise.
+    private var orderingProperties: [(String, String)] {
+        delivery.ordering == .perKey && !idempotence ? [("max.in.flight.requests.per.connection", "1")] : []
     }
 }
 

@@ -5,7 +5,8 @@ extension KafkaProducerConfiguration {
     /// librdkafka keeps a partition's order only while no message fails: once a message times
     /// out (`message.timeout.ms`, e.g. a broker down that long), it is reported failed while
     /// later messages of the same partition are still queued and are stored when the broker
-    /// comes back. A layer that produces the failed one again then stores it after them.
+    /// comes back. A layer that produces the failed one again then stores it after them —
+    /// unless, as ``perKey`` does, it lets no message time out before its retries are spent.
     public enum Ordering: Sendable, Equatable {
         /// Retries may be stored after messages sent later (and, with several messages failed
         /// together, in another order than they were sent): no loss, no order promise beyond
@@ -14,29 +15,39 @@ extension KafkaProducerConfiguration {
 
         /// Each key's messages are stored in the order they were sent, retries included.
         ///
-        /// Once a message with a key fails retriably, later messages of that key are held
-        /// back in the local buffer — still counted against its bounds, still under
-        /// backpressure — and handed to librdkafka only after the failed ones are delivered or
-        /// finally fail; messages of other keys flow on. Failed messages of a key are produced
-        /// again together, in the order they were sent. The first time, that waits until
-        /// `message.timeout.ms` (plus 2 s) has passed since the key's first failure, so that
-        /// every message of the key librdkafka still held has been reported.
+        /// librdkafka's own retries keep that order — with idempotence it sends again in order
+        /// through reconnects, leader changes and re-authentication — until a message times
+        /// out. So under this policy librdkafka gets the whole delivery budget as one message
+        /// timeout, `messageTimeout × (maxRetries + 1)`
+        /// (``KafkaProducerConfiguration/deliveryTimeout``), and a message that still times
+        /// out has had its retries: it finally fails. A broker down for less than the budget
+        /// costs no order; without the policy, one down past `messageTimeout` does.
         ///
-        /// A message that finally fails (retries exhausted, not retriable, dead-lettered)
-        /// breaks its key's order at that point: the messages behind it are stored without it.
-        /// The producer then puts ``KafkaProducerEvent/orderBroken(_:)`` on
-        /// ``KafkaProducer/events`` — whichever way the message was sent — and counts it
-        /// (``KafkaClientCounters/orderBreaks``). So does a message of a held key that
-        /// librdkafka still had and stored ahead of the failed ones: the broker came back
-        /// within one message timeout of the key's first failure, before it timed out too
-        /// (``KafkaOrderBreak/Reason/overtaken``); librdkafka 2.0.2 has no way to take back
-        /// one partition's queued messages.
+        /// A message that fails retriably before that — refused at enqueue, or given up by
+        /// librdkafka after the `retries` set in ``KafkaProducerConfiguration/additionalProperties`` —
+        /// holds its key: later messages of the key wait in the local buffer (still counted
+        /// against its bounds, still under backpressure) and go to librdkafka only after the
+        /// failed ones are delivered or finally fail; messages of other keys flow on. Failed
+        /// messages of a key are produced again together, in the order they were sent, after
+        /// the backoff.
+        ///
+        /// Where the order still breaks, the producer says so: it puts
+        /// ``KafkaProducerEvent/orderBroken(_:)`` on ``KafkaProducer/events`` — whichever way
+        /// the message was sent — and counts it (``KafkaClientCounters/orderBreaks``):
+        /// - a message that finally fails (budget spent, not retriable, dead-lettered): the
+        ///   key's later messages are stored without it (``KafkaOrderBreak/Reason/failed(_:)``);
+        /// - a message that librdkafka reported failed while later messages of its key were
+        ///   still queued there, and one of those was stored first
+        ///   (``KafkaOrderBreak/Reason/overtaken``; librdkafka 2.0.2 cannot take one
+        ///   partition's queued messages back).
         ///
         /// The key is the message's topic and key bytes, and its explicit partition when it
         /// has one (the same key sent to two partitions is two keys). Messages without a key
         /// have no order to keep — the partitioner spreads them — and are retried as with
-        /// ``none``. The cost: nothing per message while no key is held; while one is, one
-        /// lock and one dictionary lookup per message with a key.
+        /// ``none``, under the same budget. Without idempotence, the policy sets
+        /// `max.in.flight.requests.per.connection` to 1, which librdkafka needs to keep the
+        /// order of its own retries. The cost: nothing per message while no key is held; while
+        /// one is, one lock and one dictionary lookup per message with a key.
         case perKey
     }
 }

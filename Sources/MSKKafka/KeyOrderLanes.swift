@@ -8,14 +8,15 @@ import Synchronization
 /// answers (produce, schedule a release, report) outside the lock — a produce that librdkafka
 /// refuses comes straight back here through the handler.
 ///
-/// Why a key's first release waits ``firstReleaseDelay``: librdkafka times a partition's
-/// messages out in the order they were queued, so when one fails, later messages of its key
-/// may still be queued there. Produced again at once, the failed one would queue behind them;
-/// after one message timeout (and librdkafka's 1-s timeout scan) they have usually been
-/// reported — failed, and added behind it in order, or stored (``Decision/overtaken``).
-/// Usually, not always: with a broker down librdkafka's timeout scan can run seconds late
-/// (seen under load). Those that fail after a release are younger than every message of the
-/// run in flight, so they wait in `late`, and a run that fails again goes before them.
+/// What reaches it: under per-key order librdkafka has the whole delivery budget
+/// (``KafkaProducerConfiguration/deliveryTimeout``) and a timeout is final, so a key is held
+/// only after a refusal at enqueue (its queue full) or an error librdkafka stopped retrying
+/// (a `retries` set low). A failure reported by librdkafka while later messages of its
+/// partition were still queued lets those be stored ahead of it (``Decision/overtaken``,
+/// reported); those that fail instead are younger than the failed one, so they join the
+/// lane behind it — in `late` once a run has gone, so that a run that fails again goes first.
+/// A failure refused at enqueue leaves nothing younger of its key in librdkafka: the key's
+/// later messages wait here.
 final class KeyOrderLanes: Sendable {
     /// What a message's order is kept by: its topic, key bytes and explicit partition.
     struct Key: Hashable, Sendable {
@@ -39,7 +40,7 @@ final class KeyOrderLanes: Sendable {
     /// What the handler does next for a key.
     enum Next: Equatable {
         case nothing
-        /// Release the key's failed messages after this delay (``takeRun(_:)``).
+        /// Release the key's failed messages after this backoff (``takeRun(_:)``).
         case schedule(Duration)
         /// Hand the held messages to librdkafka (``takeHeld(_:)``); the key is then free.
         case releaseHeld
@@ -74,9 +75,12 @@ final class KeyOrderLanes: Sendable {
         /// Failed messages produced again and not reported yet.
         var inFlight = 0
         var releaseScheduled = false
-        /// Produced again once already: later releases need not wait for librdkafka to report
-        /// what it held from before.
+        /// Produced again once already: first attempts failing from now on are `late`.
         var releasedOnce = false
+        /// A first attempt failed in a delivery report: later messages of the key that
+        /// librdkafka still had may be stored ahead of it. (After a refusal at enqueue none
+        /// can: the key's later messages were held here.)
+        var mayBeOvertaken = false
         /// The held messages are being handed to librdkafka; the lane goes when that is done.
         var releasingHeld = false
         /// The backoff the latest failure asked for.
@@ -84,14 +88,14 @@ final class KeyOrderLanes: Sendable {
         var overtakenReported = false
 
         /// The next step once nothing else is under way.
-        mutating func next(firstReleaseDelay: Duration) -> Next {
+        mutating func next() -> Next {
             guard inFlight == 0, !releaseScheduled, !releasingHeld else { return .nothing }
             if failed.isEmpty, late.isEmpty {
                 releasingHeld = true
                 return .releaseHeld
             }
             releaseScheduled = true
-            return .schedule(releasedOnce ? backoff : max(backoff, firstReleaseDelay))
+            return .schedule(backoff)
         }
     }
 
@@ -104,13 +108,8 @@ final class KeyOrderLanes: Sendable {
     /// How many keys are held: the producer and the delivery reports look keys up only while
     /// some are, so that the common case costs one atomic load per message.
     private let held = Atomic<Int>(0)
-    /// How long a key's first release waits after its first failure: `message.timeout.ms`
-    /// plus 2 s (librdkafka's timeout scan runs once a second, and its reports must be served).
-    let firstReleaseDelay: Duration
 
-    init(messageTimeout: Duration) {
-        firstReleaseDelay = messageTimeout + .seconds(2)
-    }
+    init() {}
 
     /// Whether any key is held.
     var isHolding: Bool { held.load(ordering: .acquiring) > 0 }
@@ -128,9 +127,9 @@ final class KeyOrderLanes: Sendable {
         }
     }
 
-    /// A message of `key` failed retriably; `retry` is its next attempt, due after `backoff`.
-    /// Nil once closed (the caller fails it).
-    func failed(_ key: Key, retry: PendingMessage, backoff: Duration) -> Next? {
+    /// A message of `key` failed retriably — `reported` by librdkafka, or refused at enqueue;
+    /// `retry` is its next attempt, due after `backoff`. Nil once closed (the caller fails it).
+    func failed(_ key: Key, retry: PendingMessage, backoff: Duration, reported: Bool) -> Next? {
         state.withLock { state in
             guard !state.closed else { return nil }
             if state.lanes[key] == nil {
@@ -147,8 +146,9 @@ final class KeyOrderLanes: Sendable {
                 } else {
                     lane.failed.append(retry)
                 }
+                if reported, retry.attempt == 2 { lane.mayBeOvertaken = true }
                 lane.backoff = backoff
-                return lane.next(firstReleaseDelay: firstReleaseDelay)
+                return lane.next()
             }
         }
     }
@@ -160,10 +160,11 @@ final class KeyOrderLanes: Sendable {
             return modify(&state, key) { lane in
                 if attempt > 1, lane.inFlight > 0 {
                     lane.inFlight -= 1
-                    return .next(lane.next(firstReleaseDelay: firstReleaseDelay))
+                    return .next(lane.next())
                 }
-                // A held message on its way, or one that librdkafka had before the key was held.
-                guard !lane.releasingHeld, !lane.overtakenReported else { return .next(.nothing) }
+                // A held message on its way, or one that librdkafka had before the key was held:
+                // older than the failed ones unless one of those failed in a report.
+                guard lane.mayBeOvertaken, !lane.releasingHeld, !lane.overtakenReported else { return .next(.nothing) }
                 lane.overtakenReported = true
                 return .overtaken
             }
@@ -179,7 +180,7 @@ final class KeyOrderLanes: Sendable {
             return modify(&state, key) { lane in
                 guard lane.inFlight > 0 else { return .nothing }
                 lane.inFlight -= 1
-                return lane.next(firstReleaseDelay: firstReleaseDelay)
+                return lane.next()
             }
         }
     }
@@ -196,7 +197,7 @@ final class KeyOrderLanes: Sendable {
                 lane.failed = []
                 lane.late = []
                 lane.inFlight += run.count
-                return (run, run.isEmpty ? lane.next(firstReleaseDelay: firstReleaseDelay) : .nothing)
+                return (run, run.isEmpty ? lane.next() : .nothing)
             }
         }
     }
@@ -219,7 +220,7 @@ final class KeyOrderLanes: Sendable {
             }
             return modify(&state, key) { lane in
                 lane.releasingHeld = false
-                return .finished(lane.next(firstReleaseDelay: firstReleaseDelay))
+                return .finished(lane.next())
             }
         }
     }

@@ -47,6 +47,26 @@ import MSKKafkaTesting
         #expect(latest["auto.offset.reset"] == "latest")
     }
 
+    /// Per-key order gives librdkafka the whole budget as one message timeout (its own
+    /// retries keep the order; a timeout breaks it), and one request in flight without
+    /// idempotence; the plain policy keeps one timeout per attempt.
+    @Test func perKeyOrderGivesLibrdkafkaTheWholeBudget() {
+        let connection = KafkaConnectionConfiguration(bootstrapServers: ["a:9092"])
+        var configuration = KafkaProducerConfiguration(connection: connection, messageTimeout: .seconds(10), delivery: .init(maxRetries: 5))
+        #expect(Self.properties(configuration.librdkafkaProperties)["message.timeout.ms"] == "10000")
+        configuration.delivery.ordering = .perKey
+        var properties = Self.properties(configuration.librdkafkaProperties)
+        #expect(properties["message.timeout.ms"] == "60000" && configuration.deliveryTimeout == .seconds(60))
+        #expect(properties["max.in.flight.requests.per.connection"] == nil, "idempotence keeps the order with 5 in flight")
+        configuration.idempotence = false
+        properties = Self.properties(configuration.librdkafkaProperties)
+        #expect(properties["max.in.flight.requests.per.connection"] == "1")
+        configuration.additionalProperties["max.in.flight.requests.per.connection"] = "3"
+        #expect(Self.properties(configuration.librdkafkaProperties)["max.in.flight.requests.per.connection"] == "3", "the caller's choice comes last")
+        configuration.delivery.maxRetries = .max
+        #expect(configuration.deliveryTimeout == .milliseconds(Int64(Int32.max)), "capped at librdkafka's largest")
+    }
+
     @Test func librdkafkaAcceptsEveryCase() async throws {
         let cluster = try MockKafkaCluster()
         let connection = KafkaConnectionConfiguration(bootstrapServers: [cluster.bootstrapServers])

@@ -4,11 +4,13 @@ import Testing
 import TestSupport
 @testable import MSKKafka
 import MSKLocal
+import MSKKafkaTesting
 
 /// ``KafkaProducerConfiguration/Ordering/perKey``: a broker down past the message timeout while
 /// three keys are produced at full rate, read back with kcat — every key's sequence in order and
 /// complete, whichever way it was sent; with the policy off the same outage breaks the order (so
-/// the check can fail); a message that finally fails frees its key and says the order broke.
+/// the check can fail); a message that finally fails says the order broke; a key held after an
+/// error librdkafka stopped retrying goes again in order, its later messages behind it.
 @Suite(.timeLimit(.minutes(3)))
 struct PerKeyOrderTests {
     enum Path: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -28,11 +30,10 @@ struct PerKeyOrderTests {
     }
 
     /// Three keys produced at full rate — slowed only by the buffer's backpressure — from
-    /// before until after a 5-s outage of the only broker, with a 1-s message timeout: longer
-    /// than the first timeout plus one more message timeout, so that everything librdkafka
-    /// held for a held key has been reported failed before the broker returns (otherwise see
-    /// ``KafkaOrderBreak/Reason/overtaken``). Returns each key's values in log order and how
-    /// many were sent.
+    /// before until after a 5-s outage of the only broker, with a 1-s message timeout (100
+    /// retries). Without the policy every attempt times out after 1 s and goes again behind
+    /// later messages; with it librdkafka has the whole budget (101 s) and keeps the order
+    /// itself. Returns each key's values in log order and how many were sent.
     static func produceThroughAnOutage(ordering: KafkaProducerConfiguration.Ordering, path: Path) async throws
         -> (log: [String: [Int]], sent: [String: Int], producer: KafkaProducer, cluster: LocalKafkaCluster) {
         let cluster = try await LocalKafkaCluster.start(brokers: 1)
@@ -84,7 +85,6 @@ struct PerKeyOrderTests {
         #expect(await producer.flush(timeout: .seconds(90)))
         #expect(failures.errors.withLock { $0 }.isEmpty, "\(failures.errors.withLock { $0.prefix(3) })")
         #expect(producer.counters.failed.value == 0)
-        #expect(producer.counters.retries.value > 0, "the outage outlasted message.timeout.ms: the retry layer acted")
         let lines = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic, format: "%k|%s\\n")
         var log: [String: [Int]] = [:]
         for line in lines {
@@ -115,7 +115,8 @@ struct PerKeyOrderTests {
             #expect(Self.outOfOrder(values) == 0, "key \(key): \(Self.outOfOrder(values)) out of order; duplicates: \(values.count - Set(values).count)")
         }
         #expect(producer.counters.orderBreaks.value == 0)
-        #expect(producer.heldKeys == 0, "every key freed once its failed messages were delivered")
+        #expect(producer.counters.retries.value == 0, "no message timed out: librdkafka had the whole budget and kept the order itself")
+        #expect(producer.heldKeys == 0)
         await producer.shutdown()
         await cluster.shutdown()
     }
@@ -125,13 +126,16 @@ struct PerKeyOrderTests {
     @Test func withoutThePolicyTheSameOutageBreaksTheOrder() async throws {
         let (log, sent, producer, cluster) = try await Self.produceThroughAnOutage(ordering: .none, path: .events)
         let late = Self.keys.map { Self.outOfOrder(log[$0] ?? []) }.reduce(0, +)
+        #expect(producer.counters.retries.value > 0, "the outage outlasted message.timeout.ms: the retry layer acted")
         #expect(late > 0, "retries after later messages")
         #expect(Self.keys.allSatisfy { Set(log[$0] ?? []) == Set(0..<(sent[$0] ?? 0)) }, "nothing missing either way")
         await producer.shutdown()
         await cluster.shutdown()
     }
 
-    @Test func aMessageThatFinallyFailsFreesItsKeyAndSaysTheOrderBroke() async throws {
+    /// Under the policy a timeout comes only once the whole budget is spent
+    /// (`messageTimeout × (maxRetries + 1)`): final, with the order break after it.
+    @Test func aMessageThatTimesOutAfterTheWholeBudgetFailsAndSaysTheOrderBroke() async throws {
         let cluster = try await LocalKafkaCluster.start(brokers: 1)
         cluster.createTopic("broken")
         let policy = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 1, retryBackoff: .milliseconds(50), maxRetryBackoff: .milliseconds(50), ordering: .perKey)
@@ -139,34 +143,57 @@ struct PerKeyOrderTests {
                                          logger: KafkaProducerTests.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: "broken", key: "k", value: "warm-up"))
         try cluster.setBroker(1, up: false)
+        let started = ContinuousClock.now
         try await producer.enqueue(KafkaProducerMessage(topic: "broken", key: "k", value: "first"))
-        let failing = ContinuousClock.now + .seconds(15)
-        while producer.heldKeys == 0, ContinuousClock.now < failing { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(producer.heldKeys == 1, "the first message timed out: its key is held")
-        // Sent after the failure, by completion: held back behind "first" until it settles.
-        let second = Mutex<Result<KafkaDeliveryReport, KafkaError>?>(nil)
-        try await producer.enqueue(KafkaProducerMessage(topic: "broken", key: "k", value: "second")) { result in second.withLock { $0 = result } }
-        // "first" is produced again after the message timeout + 2 s, fails again (retries
-        // exhausted), and its key is freed: the broker comes back once the order broke.
         var events = producer.events.makeAsyncIterator()
         guard case .failed(let message, let error) = await events.next() else { Issue.record("expected the failure first"); return }
+        let waited = ContinuousClock.now - started
         #expect(message.value == Array("first".utf8))
-        guard case .retriesExhausted(let attempts, _) = error else { Issue.record("\(error)"); return }
-        #expect(attempts == 2)
+        #expect(waited >= .milliseconds(900), "librdkafka had 2 × 500 ms, not one message timeout: \(waited)")
+        guard case .retriesExhausted(_, let last) = error else { Issue.record("\(error)"); return }
+        #expect(last.name == "_MSG_TIMED_OUT")
         guard case .orderBroken(let broken) = await events.next() else { Issue.record("expected the order break next"); return }
         #expect(broken.topic == "broken" && broken.key == Array("k".utf8) && broken.partition == nil)
         guard case .failed = broken.reason else { Issue.record("\(broken.reason)"); return }
         #expect(producer.counters.orderBreaks.value == 1)
+        #expect(producer.counters.retries.value == 0, "a timeout after the whole budget is not produced again")
+        // The key was never held: once the broker is back (and librdkafka reconnected, which
+        // may take longer than this short budget), the next message goes.
         try cluster.setBroker(1, up: true)
-        #expect(await producer.flush(timeout: .seconds(30)))
-        #expect(second.withLock { $0.map { (try? $0.get()) != nil } } == true, "the held message went on once its key was freed")
         #expect(producer.heldKeys == 0)
+        var stored = false
+        for _ in 0..<10 where !stored { stored = (try? await producer.send(KafkaProducerMessage(topic: "broken", key: "k", value: "second"))) != nil }
+        #expect(stored)
         await producer.shutdown()
         let values = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "broken", format: "%s\\n")
-        // "first" may be there too, ahead of "second": an attempt the broker stored as the
-        // outage began, whose acknowledgement was lost (reported timed out, possibly persisted).
-        #expect(values.filter { $0 != "first" } == ["warm-up", "second"], "\(values)")
-        #expect(values.firstIndex(of: "first") ?? 0 < values.firstIndex(of: "second") ?? 0, "\(values)")
+        #expect(values.first == "warm-up" && values.last == "second", "\(values)")
         await cluster.shutdown()
+    }
+
+    /// The hold itself, through librdkafka: a batch of one key fails with an error librdkafka
+    /// stops retrying (`retries` = 1 here), the key is held, the messages sent meanwhile wait,
+    /// and the failed ones go again first, in order — 0..<40 in the log, once each.
+    @Test func aKeyHeldAfterAnErrorLibrdkafkaGaveUpOnGoesAgainInOrder() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        cluster.createTopic("held", partitions: 1)
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(200), maxRetryBackoff: .milliseconds(200), ordering: .perKey)
+        var configuration = KafkaProducerTests.configuration(cluster, delivery: policy, extra: ["retries": "1"])
+        configuration.linger = .milliseconds(200)
+        let producer = try KafkaProducer(configuration: configuration, logger: KafkaProducerTests.quiet)
+        _ = try await producer.send(KafkaProducerMessage(topic: "held", key: "k", value: "warm-up"))
+        // The next Produce and its one retry are refused: 0..<20, lingering into one batch, fail.
+        cluster.pushRequestErrors(apiKey: .produce, [.notEnoughReplicas, .notEnoughReplicas])
+        for value in 0..<20 { try await producer.enqueue(KafkaProducerMessage(topic: "held", key: "k", value: "\(value)")) }
+        let failing = ContinuousClock.now + .seconds(10)
+        while producer.heldKeys == 0, ContinuousClock.now < failing { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(producer.heldKeys == 1, "the batch failed: its key is held")
+        for value in 20..<40 { try await producer.enqueue(KafkaProducerMessage(topic: "held", key: "k", value: "\(value)")) }
+        #expect(await producer.flush(timeout: .seconds(30)))
+        #expect(producer.counters.retries.value == 20)
+        #expect(producer.counters.orderBreaks.value == 0)
+        #expect(producer.heldKeys == 0)
+        await producer.shutdown()
+        let values = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "held", format: "%s\\n")
+        #expect(values == ["warm-up"] + (0..<40).map(String.init), "\(values)")
     }
 }
