@@ -25,7 +25,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic and librdkafka copies its value, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), c-nocopy (as c, but librdkafka points to the one payload buffer instead of copying it), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted) or swift-completion (enqueue with a completion handler per message).")
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic and librdkafka copies its value, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), c-nocopy (as c, but librdkafka points to the one payload buffer instead of copying it), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted), swift-completion (enqueue with a completion handler per message), swift-keyed (as swift, each message with one of 1,000 keys) or swift-per-key (as swift-keyed, under DeliveryPolicy(ordering: .perKey)).")
     var only: String?
 
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
@@ -63,7 +63,9 @@ struct ProducerBenchmark: AsyncParsableCommand {
             case "swift": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events)
             case "swift-failures": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .failuresOnly)
             case "swift-completion": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .completion)
-            default: throw ValidationError("--only takes c, c-handle, c-nocopy, swift, swift-failures or swift-completion")
+            case "swift-keyed": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events, keyed: true)
+            case "swift-per-key": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events, keyed: true, ordering: .perKey)
+            default: throw ValidationError("--only takes c, c-handle, c-nocopy, swift, swift-failures, swift-completion, swift-keyed or swift-per-key")
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -78,7 +80,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         print("settings: " + Self.settings(inFlight: inFlight, idempotence: idempotence).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("\(rounds) rounds per size, the implementations in turn; ratios of medians, then the median of the rounds' own ratios with a 95% bootstrap interval (each round's in brackets)")
         for size in sizes {
-            let names = ["c", "c-handle", "c-nocopy", "swift", "swift-failures", "swift-completion"]
+            let names = ["c", "c-handle", "c-nocopy", "swift", "swift-failures", "swift-completion", "swift-keyed", "swift-per-key"]
             var runs: [String: [Run]] = [:]
             for round in 0..<rounds {
                 // Rotate who goes first: the mock cluster warms up over a run.
@@ -104,7 +106,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
                               median(name) { $0.loopCPUSeconds } / median(reference) { $0.loopCPUSeconds },
                               median(name) { Double($0.maxRSSKiB) } / median(reference) { Double($0.maxRSSKiB) })
             }
-            for (name, label) in [("c", "c               "), ("c-handle", "c (topic handle)"), ("c-nocopy", "c (no copy)     "), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion")] {
+            for (name, label) in [("c", "c               "), ("c-handle", "c (topic handle)"), ("c-nocopy", "c (no copy)     "), ("swift", "swift (events)  "), ("swift-failures", "swift (failures)"), ("swift-completion", "swift-completion"),
+                                  ("swift-keyed", "swift (keyed)   "), ("swift-per-key", "swift (per-key) ")] {
                 let seconds = median(name) { $0.seconds }, rss = median(name) { Double($0.maxRSSKiB) }, cpu = median(name) { $0.cpuSeconds }
                 let loop = median(name) { $0.loopCPUSeconds }
                 let rate = Double(messages) / seconds
@@ -116,6 +119,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
                     line += "\n    to c (topic handle):   " + ratios(name, to: "c-handle")
                     line += "\n    to c (no copy):        " + ratios(name, to: "c-nocopy")
                 }
+                // The policy's cost: the same keyed messages with it off, in the same rounds.
+                if name == "swift-per-key" { line += "\n    to swift (keyed):      " + ratios(name, to: "swift-keyed") }
                 print(line)
             }
         }
@@ -175,13 +180,14 @@ struct ProducerBenchmark: AsyncParsableCommand {
         case completion
     }
 
-    private func runSwift(bootstrap: String, size: Int, mode: Mode) async throws -> Outcome {
+    private func runSwift(bootstrap: String, size: Int, mode: Mode, keyed: Bool = false,
+                          ordering: KafkaProducerConfiguration.Ordering = .none) async throws -> Outcome {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = .error
         let configuration = KafkaProducerConfiguration(
             connection: KafkaConnectionConfiguration(bootstrapServers: [bootstrap], clientID: "kafka-bench"),
             idempotence: idempotence, linger: .milliseconds(5), batchSize: 1_000_000,
-            delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
+            delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly, ordering: ordering),
             additionalProperties: ["log_level": "3"]
         )
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -193,6 +199,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 if case .delivered(let reports) = event { delivered.add(reports.count, ordering: .relaxed) }
             }
         }
+        // 1,000 keys, made before the clock starts: what is measured is the producer's cost.
+        let keys = (0..<1_000).map { Array("key-\($0)".utf8) }
         let start = ContinuousClock.now
         let loopThread = pthread_self(), loopStart = Self.threadCPUSeconds()
         // Two loops rather than a branch per message: the message is built in the call, as a
@@ -202,6 +210,10 @@ struct ProducerBenchmark: AsyncParsableCommand {
                 try await producer.enqueue(KafkaProducerMessage(topic: "bench", value: payload)) { result in
                     if case .success = result { delivered.add(1, ordering: .relaxed) }
                 }
+            }
+        } else if keyed {
+            for index in 0..<messages {
+                try await producer.enqueue(KafkaProducerMessage(topic: "bench", key: keys[index % keys.count], value: payload))
             }
         } else {
             for _ in 0..<messages {
