@@ -234,9 +234,7 @@ final class DeliveryHandler: Sendable {
     }
 
     private func backoff(afterAttempt attempt: Int) -> Duration {
-        let base = Double(policy.retryBackoff.milliseconds)
-        let cap = Double(policy.maxRetryBackoff.milliseconds)
-        let ceiling = min(cap, base * Double(1 << min(attempt - 1, 20)))
+        let ceiling = Double(policy.backoffCeiling(afterAttempt: attempt).milliseconds)
         return .milliseconds(Int64(ceiling / 2 + Double.random(in: 0...1) * ceiling / 2))
     }
 }

@@ -29,8 +29,8 @@ public struct KafkaProducerConfiguration: KafkaClientConfiguration {
     /// `message.timeout.ms`: how long librdkafka itself keeps trying one attempt.
     ///
     /// Under ``Ordering/perKey`` librdkafka gets the whole budget in one attempt instead —
-    /// `messageTimeout × (maxRetries + 1)` — because its own retries keep a partition's order
-    /// and a timeout is what breaks it (see ``deliveryTimeout``).
+    /// `messageTimeout × (maxRetries + 1)` plus the backoffs — because its own retries keep a
+    /// partition's order and a timeout is what breaks it (see ``deliveryTimeout``).
     public var messageTimeout: Duration
     /// The local buffer and the retry layer on top of librdkafka's own retries.
     public var delivery: DeliveryPolicy
@@ -76,8 +76,9 @@ public struct KafkaProducerConfiguration: KafkaClientConfiguration {
     }
 
     /// What librdkafka is given as `message.timeout.ms`: ``messageTimeout`` per attempt under
-    /// ``Ordering/none``; under ``Ordering/perKey`` the time every attempt together would
-    /// have had, `messageTimeout × (maxRetries + 1)` (at most librdkafka's 24.8 days).
+    /// ``Ordering/none``; under ``Ordering/perKey`` the time every attempt and backoff
+    /// together would have had at most, `messageTimeout × (maxRetries + 1)` plus every backoff
+    /// at its longest (at most librdkafka's 24.8 days).
     ///
     /// Why: librdkafka keeps a partition's order through reconnects, leader changes and
     /// re-authentication — with idempotence it sends again in order, bumping the epoch when
@@ -90,8 +91,9 @@ public struct KafkaProducerConfiguration: KafkaClientConfiguration {
         guard delivery.ordering == .perKey else { return messageTimeout }
         let limit = Int64(Int32.max)
         let attempts = Int64(min(max(0, delivery.maxRetries), Int(limit))) + 1
-        let budget = messageTimeout.milliseconds.multipliedReportingOverflow(by: attempts)
-        return .milliseconds(budget.overflow ? limit : min(budget.partialValue, limit))
+        let timeouts = messageTimeout.milliseconds.multipliedReportingOverflow(by: attempts)
+        let budget = timeouts.partialValue.addingReportingOverflow(delivery.longestBackoffsMilliseconds)
+        return .milliseconds(timeouts.overflow || budget.overflow ? limit : min(budget.partialValue, limit))
     }
 
     /// Under ``Ordering/perKey`` without idempotence, one request in flight per connection:

@@ -10,15 +10,17 @@ extension KafkaProducerConfiguration {
     public enum Ordering: Sendable, Equatable {
         /// Retries may be stored after messages sent later (and, with several messages failed
         /// together, in another order than they were sent): no loss, no order promise beyond
-        /// librdkafka's. Nothing is looked up per message.
+        /// librdkafka's. Each attempt times out after `messageTimeout`, and the retry layer
+        /// makes the next. Nothing is looked up per message.
         case none
 
-        /// Each key's messages are stored in the order they were sent, retries included.
+        /// Each key's messages are stored in the order they were sent, retries included (the
+        /// default).
         ///
         /// librdkafka's own retries keep that order — with idempotence it sends again in order
         /// through reconnects, leader changes and re-authentication — until a message times
         /// out. So under this policy librdkafka gets the whole delivery budget as one message
-        /// timeout, `messageTimeout × (maxRetries + 1)`
+        /// timeout, `messageTimeout × (maxRetries + 1)` plus every backoff at its longest
         /// (``KafkaProducerConfiguration/deliveryTimeout``), and a message that still times
         /// out has had its retries: it finally fails. A broker down for less than the budget
         /// costs no order; without the policy, one down past `messageTimeout` does.

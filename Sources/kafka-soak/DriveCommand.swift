@@ -39,8 +39,8 @@ struct DriveCommand: AsyncParsableCommand {
     var tokenLifetime = 10
     @Option(help: "Lifetime of the credentials msk-local's STS issues, seconds.")
     var credentialLifetime = 30
-    @Option(help: "Order the producer's retry layer keeps: none, or per-key (a key's later messages wait for its failed ones).")
-    var ordering: SoakOrdering = .none
+    @Option(help: "Order the producer keeps: per-key (the library's default: librdkafka has the whole delivery budget, a key's later messages wait for its failed ones) or none (each timed-out attempt produced again, after later messages).")
+    var ordering: SoakOrdering = .perKey
     @Option(help: "librdkafka message.timeout.ms of the producer, seconds.")
     var messageTimeout: Double = 10
     @Option(help: "Drop every connection every N seconds (0: never).")

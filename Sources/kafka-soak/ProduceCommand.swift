@@ -46,8 +46,8 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: "Retries of the library's retry layer after a message timeout or other retriable failure.")
     var maxRetries = 100
 
-    @Option(help: "Order the retry layer keeps: none, or per-key (a key's later messages wait for its failed ones).")
-    var ordering: SoakOrdering = .none
+    @Option(help: "Order the producer keeps: per-key (the library's default) or none (each timed-out attempt produced again, after later messages).")
+    var ordering: SoakOrdering = .perKey
 
     @Option(help: "Dead-letter file for messages that finally fail.")
     var deadLetterPath: String?

@@ -56,7 +56,11 @@ struct EventPathTests {
     static func sendThroughAnOutage(topic: String, _ send: (KafkaProducer) async throws -> Void) async throws -> (LocalKafkaCluster, KafkaProducer) {
         let cluster = try await LocalKafkaCluster.start(brokers: 1)
         cluster.createTopic(topic, partitions: 2)
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, messageTimeout: .milliseconds(800)), logger: KafkaProducerTests.quiet)
+        // The retry layer's path: under per-key order (the default) librdkafka would keep the
+        // messages itself through the outage.
+        let retryLayer = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), ordering: .none)
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: retryLayer, messageTimeout: .milliseconds(800)),
+                                         logger: KafkaProducerTests.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
         // The warm-up itself may have been retried (the mock's leader not known yet): count from here.
         let retriesBefore = producer.counters.retries.value

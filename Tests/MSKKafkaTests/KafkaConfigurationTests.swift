@@ -52,11 +52,15 @@ import MSKKafkaTesting
     /// idempotence; the plain policy keeps one timeout per attempt.
     @Test func perKeyOrderGivesLibrdkafkaTheWholeBudget() {
         let connection = KafkaConnectionConfiguration(bootstrapServers: ["a:9092"])
-        var configuration = KafkaProducerConfiguration(connection: connection, messageTimeout: .seconds(10), delivery: .init(maxRetries: 5))
+        var configuration = KafkaProducerConfiguration(connection: connection, messageTimeout: .seconds(10), delivery: .init(maxRetries: 5, ordering: .none))
         #expect(Self.properties(configuration.librdkafkaProperties)["message.timeout.ms"] == "10000")
         configuration.delivery.ordering = .perKey
         var properties = Self.properties(configuration.librdkafkaProperties)
-        #expect(properties["message.timeout.ms"] == "60000" && configuration.deliveryTimeout == .seconds(60))
+        // 6 attempts of 10 s, and backoffs of at most 1 + 2 + 4 + 8 + 16 s.
+        #expect(properties["message.timeout.ms"] == "91000" && configuration.deliveryTimeout == .seconds(91))
+        configuration.delivery.maxRetries = 7
+        let eightAttemptsAndCappedBackoffs: Int64 = 80 + 1 + 2 + 4 + 8 + 16 + 30 + 30
+        #expect(configuration.deliveryTimeout == .seconds(eightAttemptsAndCappedBackoffs), "backoffs capped at 30 s")
         #expect(properties["max.in.flight.requests.per.connection"] == nil, "idempotence keeps the order with 5 in flight")
         configuration.idempotence = false
         properties = Self.properties(configuration.librdkafkaProperties)

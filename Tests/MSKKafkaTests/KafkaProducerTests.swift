@@ -48,7 +48,10 @@ struct KafkaProducerTests {
     @Test func brokerDownLongerThanTheMessageTimeoutLosesNothing() async throws {
         let cluster = try await LocalKafkaCluster.start(brokers: 1)
         cluster.createTopic("outage", partitions: 2)
-        let producer = try KafkaProducer(configuration: Self.configuration(cluster, messageTimeout: .milliseconds(800)), logger: Self.quiet)
+        // The retry layer's path: under per-key order (the default) librdkafka would keep the
+        // messages itself through the outage (PerKeyOrderTests).
+        let retryLayer = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), ordering: .none)
+        let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: retryLayer, messageTimeout: .milliseconds(800)), logger: Self.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: "outage", value: "warm-up"))
         try cluster.setBroker(1, up: false)
         let outcomes = Mutex<[Result<KafkaDeliveryReport, KafkaError>]>([])
@@ -191,7 +194,8 @@ struct KafkaProducerTests {
         cluster.createTopic("dlq")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 1, retryBackoff: .milliseconds(50), deadLetterPath: path)
+        // Timeouts retried by the retry layer (per-key order would give librdkafka the budget).
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 1, retryBackoff: .milliseconds(50), deadLetterPath: path, ordering: .none)
         let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: policy, messageTimeout: .milliseconds(300), extra: ["message.max.bytes": "2000"]), logger: Self.quiet)
 
         // Non-retriable: too large for message.max.bytes, fails at once.
@@ -250,7 +254,7 @@ struct KafkaProducerTests {
         try cluster.setBroker(1, up: false)
         let outcomes = Mutex(0)
         do {
-            let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(200)),
+            let producer = try KafkaProducer(configuration: Self.configuration(cluster, delivery: .init(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(200), ordering: .none),
                                                                               messageTimeout: .milliseconds(300)), logger: Self.quiet)
             for index in 0..<5 {
                 try await producer.enqueue(KafkaProducerMessage(topic: "dropped", value: "m\(index)")) { _ in outcomes.withLock { $0 += 1 } }

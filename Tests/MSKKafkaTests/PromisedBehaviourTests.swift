@@ -44,7 +44,8 @@ struct PromisedBehaviourTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         // Short attempts, a long backoff: after the first timeout each message waits for its retry.
-        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 5, retryBackoff: .seconds(60), maxRetryBackoff: .seconds(60), deadLetterPath: path)
+        // Timeouts retried by the retry layer (per-key order would give librdkafka the budget).
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(maxRetries: 5, retryBackoff: .seconds(60), maxRetryBackoff: .seconds(60), deadLetterPath: path, ordering: .none)
         let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: policy, messageTimeout: .milliseconds(300)),
                                          logger: KafkaProducerTests.quiet)
         for index in 0..<5 { try await producer.enqueue(KafkaProducerMessage(topic: "waiting", value: "m\(index)")) }
