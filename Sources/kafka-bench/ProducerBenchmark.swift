@@ -25,7 +25,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic and librdkafka copies its value, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), c-nocopy (as c, but librdkafka points to the one payload buffer instead of copying it), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted), swift-completion (enqueue with a completion handler per message), swift-keyed (as swift, each message with one of 1,000 keys) or swift-per-key (as swift-keyed, under DeliveryPolicy(ordering: .perKey)).")
+    @Option(help: "Run one implementation only (used internally to measure each one's memory in its own process): c (each message names its topic and librdkafka copies its value, as in librdkafka's examples), c-handle (to a topic handle, rd_kafka_produce), c-nocopy (as c, but librdkafka points to the one payload buffer instead of copying it), swift (enqueue, outcomes on the events stream), swift-failures (the same with reportsDeliveries off: failures only, deliveries counted), swift-completion (enqueue with a completion handler per message), swift-keyed (as swift, each message with one of 1,000 keys, ordering .none) or swift-per-key (as swift-keyed, under ordering .perKey). The other Swift paths run with the library's default ordering (.perKey).")
     var only: String?
 
     @Option(help: "Bootstrap servers of an existing cluster (used internally).")
@@ -63,7 +63,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
             case "swift": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events)
             case "swift-failures": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .failuresOnly)
             case "swift-completion": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .completion)
-            case "swift-keyed": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events, keyed: true)
+            case "swift-keyed": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events, keyed: true, ordering: KafkaProducerConfiguration.Ordering.none)
             case "swift-per-key": outcome = try await runSwift(bootstrap: bootstrap, size: size, mode: .events, keyed: true, ordering: .perKey)
             default: throw ValidationError("--only takes c, c-handle, c-nocopy, swift, swift-failures, swift-completion, swift-keyed or swift-per-key")
             }
@@ -180,16 +180,18 @@ struct ProducerBenchmark: AsyncParsableCommand {
         case completion
     }
 
+    /// `ordering` nil: the library's default.
     private func runSwift(bootstrap: String, size: Int, mode: Mode, keyed: Bool = false,
-                          ordering: KafkaProducerConfiguration.Ordering = .none) async throws -> Outcome {
+                          ordering: KafkaProducerConfiguration.Ordering? = nil) async throws -> Outcome {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = .error
-        let configuration = KafkaProducerConfiguration(
+        var configuration = KafkaProducerConfiguration(
             connection: KafkaConnectionConfiguration(bootstrapServers: [bootstrap], clientID: "kafka-bench"),
             idempotence: idempotence, linger: .milliseconds(5), batchSize: 1_000_000,
-            delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly, ordering: ordering),
+            delivery: .init(maxBufferedMessages: inFlight, maxBufferedBytes: 1 << 30, reportsDeliveries: mode != .failuresOnly),
             additionalProperties: ["log_level": "3"]
         )
+        if let ordering { configuration.delivery.ordering = ordering }
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
         // An atomic, as C's plain increment: the handler's own cost is not the library's.
