@@ -44,15 +44,18 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var authenticationDeadline: Scheduled<Void>?
     /// What the client said it is in ApiVersions v3+ (`name/version`), for the counters.
     private var clientSoftware: String?
-    /// Frames held back, in order, while a group member's earlier request is parked
+    /// Frames held back, in order, while a group member's earlier request is still upstream
     /// (``GatewayGroupRequestGuard``); `nil` when not holding.
     private var held: [(frame: ByteBuffer, member: KafkaGroupMember?)]?
-    /// Group members with a JoinGroup or SyncGroup sent upstream and not answered yet.
+    /// Group members with a JoinGroup or SyncGroup sent upstream and not answered yet: each
+    /// holds the ``GatewayGroupRequestGuard`` until it is released once, here.
     private var unansweredGroupRequests: [KafkaGroupMember] = []
     /// After the client closed: the members whose requests this upstream connection still
     /// waits to see answered before it closes, and the latest it waits.
     private var parkedGroupRequests: [KafkaGroupMember] = []
     private var parkingDeadline: Scheduled<Void>?
+    /// The parking deadline passed and the gateway closed the upstream connection itself.
+    private var parkingExpired = false
 
     init(shared: GatewayShared, listener: Int, upstreamAddress: SocketAddress, frameLimit: KafkaFrameSizeLimit) {
         self.shared = shared
@@ -103,6 +106,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             park(upstream)
         } else {
             upstream?.close(promise: nil)
+            // Never written upstream (still dialling): the mock holds nothing of them.
+            releaseUnansweredGroupRequests()
         }
         context.fireChannelInactive()
     }
@@ -111,12 +116,19 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// it never sees the same member's next one first (``GatewayGroupRequestGuard``).
     private func park(_ upstream: any Channel) {
         parkedGroupRequests = unansweredGroupRequests
-        for member in parkedGroupRequests { shared.groupGuard.park(member) }
+        unansweredGroupRequests.removeAll()
         // Nothing writes to the client any more: the upstream must read for the answers to come.
         upstream.setOption(.autoRead, value: true).whenComplete { _ in }
+        let bound = NIOLoopBound(self, eventLoop: upstream.eventLoop)
         parkingDeadline = upstream.eventLoop.scheduleTask(in: GatewayGroupRequestGuard.maximumParking) {
+            bound.value.parkingExpired = true
             upstream.close(promise: nil)
         }
+    }
+
+    private func releaseUnansweredGroupRequests() {
+        for member in unansweredGroupRequests { shared.groupGuard.release(member) }
+        unansweredGroupRequests.removeAll()
     }
 
     /// An answer on a parked upstream connection (the client has gone): dropped, and the member
@@ -126,7 +138,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
               let slot = answers.nextUpstream(matching: correlationID) else { return }
         if let member = slot.request?.groupMember, let index = parkedGroupRequests.firstIndex(of: member) {
             parkedGroupRequests.remove(at: index)
-            shared.groupGuard.unpark(member)
+            shared.groupGuard.release(member)
         }
         if parkedGroupRequests.isEmpty {
             parkingDeadline?.cancel()
@@ -134,13 +146,30 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Sends the frames held while a group member's earlier request was parked.
+    /// Sends the frames held while a group member's earlier request was upstream, in order —
+    /// until one whose member's guard is taken again: that one and the rest wait once more.
     private func releaseHeld() {
-        guard let context, let frames = held else { return }
+        guard let context, let waiting = held else { return }
+        var frames = waiting[...]
         held = nil
-        for (frame, member) in frames { send(frame, member: member, context: context) }
+        while let (frame, member) = frames.first {
+            if let member, !shared.groupGuard.tryAcquire(member, resume: resumeWhenFree(context)) {
+                held = Array(frames)
+                break
+            }
+            frames.removeFirst()
+            send(frame, member: member, context: context)
+        }
         upstream?.flush()
         updateReading()
+    }
+
+    /// What a waiting member's guard calls once free: try the held frames again, on this
+    /// connection's event loop.
+    private func resumeWhenFree(_ context: ChannelHandlerContext) -> @Sendable () -> Void {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        return { eventLoop.execute { bound.value.releaseHeld() } }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -274,10 +303,21 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// The upstream broker closed (or could not be reached): so does the client connection.
     fileprivate func upstreamClosed(reason: String) {
         shared.logger.debug("upstream connection closed", metadata: ["reason": "\(reason)"])
-        // Whatever it still held for the mock is gone with it.
-        for member in parkedGroupRequests { shared.groupGuard.unpark(member) }
+        // Whatever it still held for the mock is gone with it — once the mock has seen the close:
+        // at once when the mock closed it (or it never connected), after a while when the
+        // gateway did.
+        let parked = parkedGroupRequests
         parkedGroupRequests.removeAll()
         parkingDeadline?.cancel()
+        if parkingExpired, let upstream, !parked.isEmpty {
+            let guardian = shared.groupGuard
+            upstream.eventLoop.scheduleTask(in: GatewayGroupRequestGuard.closeSettling) {
+                for member in parked { guardian.release(member) }
+            }
+        } else {
+            for member in parked { shared.groupGuard.release(member) }
+        }
+        releaseUnansweredGroupRequests()
         context?.close(promise: nil)
     }
 
@@ -300,6 +340,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         if slot.answerIsDropped { return }
         if let member = request.groupMember, let index = unansweredGroupRequests.firstIndex(of: member) {
             unansweredGroupRequests.remove(at: index)
+            shared.groupGuard.release(member)
         }
         var response = frame
         if KafkaAPI.rewrittenVersionCaps[request.apiKey] != nil || request.amendment.changesAnswer {
@@ -377,13 +418,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         } else {
             answers.expectUpstreamWithoutAnswer(request)
         }
-        if held == nil, let member {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            if shared.groupGuard.waitIfParked(member, resume: { eventLoop.execute { bound.value.releaseHeld() } }) {
-                held = []
-                shared.counters.update { $0.groupRequestsHeld += 1 }
-            }
+        if held == nil, let member, !shared.groupGuard.tryAcquire(member, resume: resumeWhenFree(context)) {
+            held = []
+            shared.counters.update { $0.groupRequestsHeld += 1 }
         }
         if held != nil {
             held?.append((frame, member))

@@ -17,7 +17,8 @@ timeout; the whole run takes about a minute):
   SaslAuthenticate before SaslHandshake, with junk auth bytes, and with well-formed OAUTHBEARER
   responses whose tokens carry 40,000-character fields (refusal text longer than a Kafka
   string); frames over the 512 KiB pre-authentication limit; 300 idle connections at once.
-  After authentication: three pipelined requests sharing one correlation id.
+  After authentication: three pipelined requests sharing one correlation id; a group member's
+  JoinGroup sent again on a second connection while the first is parked in the mock.
 - The gateway's authorization (msk-local runs with --policy: AUTHZ_POLICY, topics hostile:2
   and denied:1): after a real authentication, for every API and version the gateway reads to
   authorize (Produce v0-7 ... TxnOffsetCommit v0-2, AUTHORIZED_VERSIONS), a valid request, the
@@ -933,6 +934,71 @@ def kafka_pipelined(run):
         run.fail(surface, f"{error!r}")
 
 
+def group_exchange(sock, api, v, correlation, value, timeout):
+    """Sends one group request on an authenticated socket; its decoded answer, or None when
+    the connection closed or nothing came within `timeout`."""
+    body, _ = authz_request(api, v, [], **value)
+    sock.settimeout(timeout)
+    if not send(sock, request(api, v, correlation, body)):
+        return None
+    try:
+        answer = read_response(sock)
+    except (socket.timeout, TimeoutError):
+        return None
+    if answer is None or answer[0] != correlation:
+        return None
+    return parse_answer(api, v, answer[1])
+
+
+def kafka_group_resend(run):
+    """A group member's JoinGroup sent again on a second connection while the first, on a
+    connection still open, is parked in the mock until the rebalance ends — what a client does
+    when its own request timed out. librdkafka 2.0.2's mock aborts on that
+    (rd_kafka_mock_cgrp_member_add: Assertion '!member->resp'); msk-local must hold the second
+    until the first is answered: both answered, msk-local alive."""
+    surface = "kafka_group_resend"
+    group = "resend-group"
+    try:
+        with connect(run.address(0)) as lookup:
+            handshake_error, auth_error, message = authenticate(lookup, run.token)
+            if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
+                return
+            coordinator = group_exchange(lookup, FIND_COORDINATOR, 0, 1, {"group": group}, IO_TIMEOUT)
+        if not run.expect(coordinator is not None and coordinator["error"] == NO_ERROR, surface, f"FindCoordinator: {coordinator}"):
+            return
+        address = (coordinator["host"], coordinator["port"])
+        run.expect(coordinator["port"] in run.gateway_ports, surface, f"the coordinator is not a gateway listener: {address}")
+        with connect(address) as first, connect(address) as second:
+            for sock in (first, second):
+                handshake_error, auth_error, message = authenticate(sock, run.token)
+                if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
+                    return
+            joined = group_exchange(first, JOIN_GROUP, 1, 2, {"group": group}, 15)
+            if not run.expect(joined is not None and joined["error"] == NO_ERROR and joined["member_id"], surface, f"first JoinGroup: {joined}"):
+                return
+            member = {"group": group, "member_id": joined["member_id"]}
+            # The member joins again (a new rebalance: the mock parks it), then once more on the
+            # second connection while the first is still parked.
+            body, _ = authz_request(JOIN_GROUP, 1, [], **member)
+            run.count(surface, 3)
+            if not run.expect(send(first, request(JOIN_GROUP, 1, 3, body)), surface, "could not send the second JoinGroup"):
+                return
+            time.sleep(0.3)
+            resent = group_exchange(second, JOIN_GROUP, 1, 4, member, 30)
+            if not run.alive():
+                run.fail(surface, "msk-local died when a member's JoinGroup came again on another connection")
+                raise Aborted()
+            run.expect(resent is not None and resent["error"] == NO_ERROR, surface, f"the JoinGroup resent on another connection: {resent}")
+            first.settimeout(30)
+            try:
+                answer = read_response(first)
+            except (socket.timeout, TimeoutError):
+                answer = None
+            run.expect(answer is not None and answer[0] == 3, surface, f"the parked JoinGroup was never answered: {answer}")
+    except (OSError, ValueError, ConnectionError, struct.error) as error:
+        run.fail(surface, f"{error!r}")
+
+
 # --------------------------------------------------------------------------------------------
 # Authorization surfaces (msk-local runs with the policy AUTHZ_POLICY describes)
 
@@ -1187,7 +1253,7 @@ def record_batch(value=b"hostile"):
     return struct.pack(">qi", 0, len(batch)) + batch
 
 
-def request_value(api, v, topics, group="hostile-group", txn=None, acks=1):
+def request_value(api, v, topics, group="hostile-group", txn=None, acks=1, member_id=""):
     """A valid request of `api` at `v` naming `topics` ([(name, [partition...])]) where it names
     topics, `group` where it names a group, `txn` as the transactional id."""
     if api == PRODUCE:
@@ -1215,7 +1281,7 @@ def request_value(api, v, topics, group="hostile-group", txn=None, acks=1):
     if api == FIND_COORDINATOR:
         return {"key": txn if txn else group, "key_type": 1 if txn else 0}
     if api in (JOIN_GROUP, HEARTBEAT, LEAVE_GROUP, SYNC_GROUP):
-        return {"group_id": group, "session_timeout_ms": 6000, "rebalance_timeout_ms": 6000, "member_id": "", "generation_id": -1,
+        return {"group_id": group, "session_timeout_ms": 6000, "rebalance_timeout_ms": 6000, "member_id": member_id, "generation_id": -1,
                 "group_instance_id": None, "protocol_type": "consumer", "protocols": [{"name": "range", "metadata": b"\x00\x01"}],
                 "assignments": []}
     if api == INIT_PRODUCER_ID:
@@ -1774,6 +1840,7 @@ def main():
         phase(run, "kafka_oversized", kafka_oversized)
         phase(run, "kafka_idle", kafka_idle)
         phase(run, "kafka_pipelined", kafka_pipelined)
+        phase(run, "kafka_group_resend", kafka_group_resend)
         phase(run, "kafka_authz_denials", kafka_authorized_denials)
         phase(run, "kafka_authz_fuzz", kafka_authorized_fuzz)
         phase(run, "http_control_numbers", http_control_numbers)
