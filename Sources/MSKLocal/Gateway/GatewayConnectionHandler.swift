@@ -410,6 +410,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             guard let authorized = authorize(frame, header: header, body: body, authorizer: authorizer, principal: principal, context: context) else { return }
             (frame, amendment) = authorized
         }
+        if header.apiKey == KafkaAPI.joinGroup {
+            guard let joining = followGroupProtocol(frame, header: header, body: body, context: context) else { return }
+            frame = joining
+        } else if let group = GatewayGroupProtocols.group(apiKey: header.apiKey, version: header.apiVersion, body: body) {
+            shared.groupProtocols.touch(group)
+        }
         let member = KafkaGroupMember.of(apiKey: header.apiKey, version: header.apiVersion, body: body)
         let request = KafkaInFlightRequest(apiKey: header.apiKey, version: header.apiVersion, correlationID: header.correlationID,
                                            amendment: amendment, groupMember: member)
@@ -481,6 +487,41 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         case .close(let reason):
             shared.logger.info("closing a connection whose request was denied without an answer", metadata: ["reason": "\(reason)"])
             context.close(promise: nil)
+            return nil
+        }
+    }
+
+    /// A JoinGroup as the group's protocol wants it (``GatewayGroupProtocols``): as it came,
+    /// with the group's protocol moved first, or `nil` when the gateway answered it (or closed
+    /// the connection).
+    private func followGroupProtocol(_ frame: ByteBuffer, header: KafkaRequestHeader, body: ByteBuffer, context: ChannelHandlerContext) -> ByteBuffer? {
+        guard (0...5).contains(header.apiVersion) else { return frame }  // the mock refuses the others unread
+        let request: KafkaJoinGroupRequest
+        do {
+            request = try KafkaJoinGroupRequest(version: header.apiVersion, body: body)
+        } catch {
+            shared.counters.update { $0.malformedFrames += 1 }
+            shared.logger.info("closing a connection that sent an unreadable request", metadata: ["api_key": "\(header.apiKey)", "error": "\(error)"])
+            context.close(promise: nil)
+            return nil
+        }
+        switch shared.groupProtocols.decide(request) {
+        case .forward:
+            return frame
+        case .preferring(let index):
+            var joining = context.channel.allocator.buffer(capacity: frame.readableBytes)
+            joining.writeImmutableBuffer(frame.getSlice(at: frame.readerIndex, length: frame.readableBytes - body.readableBytes) ?? ByteBuffer())
+            joining.writeImmutableBuffer(request.body(preferring: index, allocator: context.channel.allocator))
+            return joining
+        case .refuse(let error, let reason):
+            shared.logger.info("refusing a JoinGroup", metadata: ["group": "\(request.group)", "error": "\(error)", "why": "\(reason)"])
+            let answer = KafkaDenialAnswers.singleErrorBody(apiKey: header.apiKey, version: header.apiVersion, error: error, message: reason,
+                                                            allocator: context.channel.allocator) ?? ByteBuffer()
+            var response = context.channel.allocator.buffer(capacity: answer.readableBytes + 4)
+            response.writeInteger(header.correlationID)
+            response.writeImmutableBuffer(answer)
+            answers.reserveOwn().response = response
+            writeReadyAnswers(flush: true)
             return nil
         }
     }

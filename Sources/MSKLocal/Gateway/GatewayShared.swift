@@ -15,6 +15,8 @@ final class GatewayShared: Sendable {
     let authorizer: MSKAuthorizer?
     /// Group members whose JoinGroup or SyncGroup the mock still holds for a closed connection.
     let groupGuard = GatewayGroupRequestGuard()
+    /// Each consumer group's protocol, so that the mock never sees members that disagree.
+    let groupProtocols = GatewayGroupProtocols()
 
     /// Why a new connection was not let in.
     enum Refusal: Equatable {

@@ -18,7 +18,8 @@ timeout; the whole run takes about a minute):
   responses whose tokens carry 40,000-character fields (refusal text longer than a Kafka
   string); frames over the 512 KiB pre-authentication limit; 300 idle connections at once.
   After authentication: three pipelined requests sharing one correlation id; a group member's
-  JoinGroup sent again on a second connection while the first is parked in the mock.
+  JoinGroup sent again on a second connection while the first is parked in the mock; members of
+  one group offering different protocols, another protocol type, or none.
 - The gateway's authorization (msk-local runs with --policy: AUTHZ_POLICY, topics hostile:2
   and denied:1): after a real authentication, for every API and version the gateway reads to
   authorize (Produce v0-7 ... TxnOffsetCommit v0-2, AUTHORIZED_VERSIONS), a valid request, the
@@ -999,6 +1000,76 @@ def kafka_group_resend(run):
         run.fail(surface, f"{error!r}")
 
 
+def kafka_group_protocols(run):
+    """Members of one group offering different protocols, as a broker takes them: a first member
+    with `range`, a second preferring `roundrobin` but also offering `range` (both must be
+    answered with `range`), and members offering only `roundrobin`, another protocol type, or no
+    protocol at all (each answered INCONSISTENT_GROUP_PROTOCOL, 23). librdkafka 2.0.2's mock
+    aborts when members' first protocols differ; msk-local must not."""
+    surface = "kafka_group_protocols"
+    group = "protocols-group"
+
+    def join_body(protocols, protocol_type="consumer"):
+        out, lengths = bytearray(), []
+        value = request_value(JOIN_GROUP, 1, [], group=group)
+        value["protocol_type"] = protocol_type
+        value["protocols"] = [{"name": name, "metadata": b"\x00\x01"} for name in protocols]
+        encode(request_schema(JOIN_GROUP, 1), value, out, lengths)
+        return bytes(out)
+
+    try:
+        with connect(run.address(0)) as lookup:
+            handshake_error, auth_error, message = authenticate(lookup, run.token)
+            if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
+                return
+            coordinator = group_exchange(lookup, FIND_COORDINATOR, 0, 1, {"group": group}, IO_TIMEOUT)
+        if not run.expect(coordinator is not None and coordinator["error"] == NO_ERROR, surface, f"FindCoordinator: {coordinator}"):
+            return
+        address = (coordinator["host"], coordinator["port"])
+        sockets = [connect(address) for _ in range(5)]
+        try:
+            for sock in sockets:
+                handshake_error, auth_error, message = authenticate(sock, run.token)
+                if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
+                    return
+            first, second, only_other, other_type, none = sockets
+            run.count(surface, 5)
+            send(first, request(JOIN_GROUP, 1, 11, join_body(["range"])))
+            time.sleep(0.2)
+            send(second, request(JOIN_GROUP, 1, 12, join_body(["roundrobin", "range"])))
+            for sock, correlation, body, what in ((only_other, 13, join_body(["roundrobin"]), "only another protocol"),
+                                                  (other_type, 14, join_body(["range"], "connect"), "another protocol type"),
+                                                  (none, 15, join_body([]), "no protocol")):
+                send(sock, request(JOIN_GROUP, 1, correlation, body))
+                sock.settimeout(IO_TIMEOUT)
+                try:
+                    answer = read_response(sock)
+                except (socket.timeout, TimeoutError):
+                    answer = None
+                if not run.alive():
+                    run.fail(surface, f"msk-local died on a JoinGroup with {what}")
+                    raise Aborted()
+                parsed = parse_answer(JOIN_GROUP, 1, answer[1]) if answer and answer[0] == correlation else None
+                run.expect(parsed is not None and parsed["error"] == 23, surface, f"a JoinGroup with {what}: {parsed or answer}")
+            for sock, correlation in ((first, 11), (second, 12)):
+                sock.settimeout(30)
+                try:
+                    answer = read_response(sock)
+                except (socket.timeout, TimeoutError):
+                    answer = None
+                if not run.alive():
+                    run.fail(surface, "msk-local died when members preferring different protocols joined one group")
+                    raise Aborted()
+                parsed = parse_answer(JOIN_GROUP, 1, answer[1]) if answer and answer[0] == correlation else None
+                run.expect(parsed is not None and parsed["error"] == NO_ERROR and parsed["protocol_name"] == "range", surface,
+                           f"member {correlation - 10} of a group run on 'range': {parsed or answer}")
+        finally:
+            for sock in sockets:
+                sock.close()
+    except (OSError, ValueError, ConnectionError, struct.error) as error:
+        run.fail(surface, f"{error!r}")
+
+
 # --------------------------------------------------------------------------------------------
 # Authorization surfaces (msk-local runs with the policy AUTHZ_POLICY describes)
 
@@ -1841,6 +1912,7 @@ def main():
         phase(run, "kafka_idle", kafka_idle)
         phase(run, "kafka_pipelined", kafka_pipelined)
         phase(run, "kafka_group_resend", kafka_group_resend)
+        phase(run, "kafka_group_protocols", kafka_group_protocols)
         phase(run, "kafka_authz_denials", kafka_authorized_denials)
         phase(run, "kafka_authz_fuzz", kafka_authorized_fuzz)
         phase(run, "http_control_numbers", http_control_numbers)
