@@ -47,6 +47,11 @@ What it asserts:
   is closed before the rest of the frame is sent.
 - Pipelined answers each parse, to the last byte, as their own request's schema; Metadata
   lists the gateway's listener ports, never the mock cluster's raw ports.
+- A member's JoinGroup resent on a second connection while the first is parked is held, not
+  forwarded: both are answered and msk-local lives (the mock asserts '!member->resp' otherwise).
+  Members of one group preferring different protocols are both answered with the group's
+  ('range'); one with no common protocol, another protocol type or none gets error 23 at once
+  (the mock asserts in rd_kafka_mock_cgrp_elect_leader otherwise).
 - Authorization fuzz: each request gets an answer with its correlation id that reads to the
   last byte as its API's response schema, or a closed connection; never neither within 5 s
   (2 s for Fetch and JoinGroup, which a broker holds for max_wait_ms or until a rebalance); a
