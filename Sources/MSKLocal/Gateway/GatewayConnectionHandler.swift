@@ -40,7 +40,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var upstreamReading = true
     private var handshakeDone = false
     private var session: AuthenticatedSession?
-    private var sessionTimer: Scheduled<Void>?
+    /// When the authenticated session ends (``closeIfSessionEnded(_:context:)``).
+    private var sessionEnd: NIODeadline?
     private var authenticationDeadline: Scheduled<Void>?
     /// What the client said it is in ApiVersions v3+ (`name/version`), for the counters.
     private var clientSoftware: String?
@@ -100,7 +101,6 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         shared.connectionClosed(context.channel)
-        sessionTimer?.cancel()
         authenticationDeadline?.cancel()
         if let upstream, !unansweredGroupRequests.isEmpty {
             park(upstream)
@@ -216,6 +216,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             }
             return
         }
+        if closeIfSessionEnded(header, context: context) { return }
         switch header.apiKey {
         case KafkaAPI.saslHandshake:
             handshake(header, body: reader, context: context)
@@ -629,20 +630,22 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             pendingAuthentication?.response = response
             pendingAuthentication = nil
             writeReadyAnswers(flush: true)
-            scheduleSessionEnd(in: lifetimeMs, context: context)
+            sessionEnd = .now() + .milliseconds(lifetimeMs)
         }
     }
 
-    /// MSK closes connections whose session has ended (clients without KIP-368 then reconnect
-    /// and authenticate anew).
-    private func scheduleSessionEnd(in milliseconds: Int64, context: ChannelHandlerContext) {
-        sessionTimer?.cancel()
-        let channel = context.channel
-        let counters = shared.counters
-        sessionTimer = context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
-            counters.update { $0.sessionsExpired += 1 }
-            channel.close(promise: nil)
-        }
+    /// MSK, as Kafka's socket server does (KIP-368), closes a connection whose session has ended
+    /// when the next request arrives on it — any request but the SaslHandshake that begins a
+    /// re-authentication — and drops the answers still owed on it. Clients without KIP-368
+    /// then reconnect and authenticate anew. A connection that sends nothing stays open: a
+    /// consumer waiting for its JoinGroup to be answered keeps its place in the rebalance
+    /// (closing it on a timer, as msk-local once did, restarted the mock's rebalances).
+    private func closeIfSessionEnded(_ header: KafkaRequestHeader, context: ChannelHandlerContext) -> Bool {
+        guard let sessionEnd, header.apiKey != KafkaAPI.saslHandshake, NIODeadline.now() >= sessionEnd else { return false }
+        shared.counters.update { $0.sessionsExpired += 1 }
+        shared.logger.debug("closing a connection whose session has ended", metadata: ["api_key": "\(header.apiKey)"])
+        context.close(promise: nil)
+        return true
     }
 
     private func writeAuthenticateBody(_ buffer: inout ByteBuffer, version: Int16, error: Int16, message: String?, lifetimeMs: Int64) {
