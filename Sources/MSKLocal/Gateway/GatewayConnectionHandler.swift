@@ -479,11 +479,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             rewritten.writeImmutableBuffer(newBody)
             return (rewritten, .addDenied(denied))
         case .answer(let answer):
-            var response = context.channel.allocator.buffer(capacity: answer.readableBytes + 4)
-            response.writeInteger(header.correlationID)
-            response.writeImmutableBuffer(answer)
-            answers.reserveOwn().response = response
-            writeReadyAnswers(flush: true)
+            answerHere(answer, to: header, context: context)
             return nil
         case .close(let reason):
             shared.logger.info("closing a connection whose request was denied without an answer", metadata: ["reason": "\(reason)"])
@@ -518,16 +514,22 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             shared.logger.info("refusing a JoinGroup", metadata: ["group": "\(request.group)", "error": "\(error)", "why": "\(reason)"])
             let answer = KafkaDenialAnswers.singleErrorBody(apiKey: header.apiKey, version: header.apiVersion, error: error, message: reason,
                                                             allocator: context.channel.allocator) ?? ByteBuffer()
-            var response = context.channel.allocator.buffer(capacity: answer.readableBytes + 4)
-            response.writeInteger(header.correlationID)
-            response.writeImmutableBuffer(answer)
-            answers.reserveOwn().response = response
-            writeReadyAnswers(flush: true)
+            answerHere(answer, to: header, context: context)
             return nil
         }
     }
 
     // MARK: Answered here
+
+    /// Answers the request of `header` with `body` (after the response header) in its turn,
+    /// without forwarding it.
+    private func answerHere(_ body: ByteBuffer, to header: KafkaRequestHeader, context: ChannelHandlerContext) {
+        var response = context.channel.allocator.buffer(capacity: body.readableBytes + 4)
+        response.writeInteger(header.correlationID)
+        response.writeImmutableBuffer(body)
+        answers.reserveOwn().response = response
+        writeReadyAnswers(flush: true)
+    }
 
     /// ApiVersions, any version, from what the upstream supports (``KafkaAPIVersions``).
     private func answerAPIVersions(_ header: KafkaRequestHeader, body: ByteBuffer, context: ChannelHandlerContext) {

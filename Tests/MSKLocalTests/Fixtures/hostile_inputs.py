@@ -956,6 +956,22 @@ def group_exchange(sock, api, v, correlation, value, timeout):
     return parse_answer(api, v, answer[1])
 
 
+def group_coordinator(run, surface, group):
+    """The gateway listener (host, port) of `group`'s coordinator, from FindCoordinator v0 on
+    an authenticated connection; None (a failure recorded) when there is none."""
+    with connect(run.address(0)) as lookup:
+        handshake_error, auth_error, message = authenticate(lookup, run.token)
+        if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
+            return None
+        coordinator = group_exchange(lookup, FIND_COORDINATOR, 0, 1, {"group": group}, IO_TIMEOUT)
+    if not run.expect(coordinator is not None and coordinator["error"] == NO_ERROR, surface, f"FindCoordinator: {coordinator}"):
+        return None
+    address = (coordinator["host"], coordinator["port"])
+    if not run.expect(coordinator["port"] in run.gateway_ports, surface, f"the coordinator is not a gateway listener: {address}"):
+        return None
+    return address
+
+
 def kafka_group_resend(run):
     """A group member's JoinGroup sent again on a second connection while the first, on a
     connection still open, is parked in the mock until the rebalance ends — what a client does
@@ -965,15 +981,9 @@ def kafka_group_resend(run):
     surface = "kafka_group_resend"
     group = "resend-group"
     try:
-        with connect(run.address(0)) as lookup:
-            handshake_error, auth_error, message = authenticate(lookup, run.token)
-            if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
-                return
-            coordinator = group_exchange(lookup, FIND_COORDINATOR, 0, 1, {"group": group}, IO_TIMEOUT)
-        if not run.expect(coordinator is not None and coordinator["error"] == NO_ERROR, surface, f"FindCoordinator: {coordinator}"):
+        address = group_coordinator(run, surface, group)
+        if address is None:
             return
-        address = (coordinator["host"], coordinator["port"])
-        run.expect(coordinator["port"] in run.gateway_ports, surface, f"the coordinator is not a gateway listener: {address}")
         with connect(address) as first, connect(address) as second:
             for sock in (first, second):
                 handshake_error, auth_error, message = authenticate(sock, run.token)
@@ -1023,14 +1033,9 @@ def kafka_group_protocols(run):
         return bytes(out)
 
     try:
-        with connect(run.address(0)) as lookup:
-            handshake_error, auth_error, message = authenticate(lookup, run.token)
-            if not run.expect(handshake_error == NO_ERROR and auth_error == NO_ERROR, surface, f"authentication failed: {message}"):
-                return
-            coordinator = group_exchange(lookup, FIND_COORDINATOR, 0, 1, {"group": group}, IO_TIMEOUT)
-        if not run.expect(coordinator is not None and coordinator["error"] == NO_ERROR, surface, f"FindCoordinator: {coordinator}"):
+        address = group_coordinator(run, surface, group)
+        if address is None:
             return
-        address = (coordinator["host"], coordinator["port"])
         sockets = [connect(address) for _ in range(5)]
         try:
             for sock in sockets:
