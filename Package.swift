@@ -155,6 +155,7 @@ let package = Package(
                 "KafkaCommandLine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "AWSAuthTesting", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),

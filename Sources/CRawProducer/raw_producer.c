@@ -8,7 +8,7 @@
 #include <time.h>
 
 /// What the delivery-report callback updates: the run's counts and, in a fixed-rate run, each
-/// message's latency (the message's opaque is its index plus one; 0 marks the warm-up).
+/// message's latency (there, the message's opaque is its index plus one).
 typedef struct run_state {
     raw_producer_result *result;
     uint64_t *latencies_ns;
@@ -33,23 +33,27 @@ static double thread_cpu_seconds(void) {
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque) {
     (void)rk;
     run_state *state = opaque;
+    // The warm-up message is the only one in flight until its report: the first report is its.
+    if (!state->warmed_up) { state->warmed_up = 1; return; }
     size_t index = (size_t)message->_private;
-    if (index == 0) { state->warmed_up = 1; return; }
     if (message->err) { state->result->failed++; return; }
     state->result->delivered++;
     if (state->latencies_ns) state->latencies_ns[index - 1] = now_ns() - state->scheduled_ns[index - 1];
 }
 
 /// One produce, by topic name or to the handle; waits on QUEUE_FULL as an application would.
-static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *topic, int flags,
+static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *topic, int32_t partition, int flags,
                                    char *payload, size_t size, void *opaque) {
     for (;;) {
         rd_kafka_resp_err_t err;
         if (rkt)
-            err = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, flags, payload, size, NULL, 0, opaque) == 0
+            err = rd_kafka_produce(rkt, partition, flags, payload, size, NULL, 0, opaque) == 0
                       ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_last_error();
-        else
+        else if (partition == RD_KAFKA_PARTITION_UA && !opaque)  // the throughput reference's call, as in librdkafka's examples
             err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
+                                    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_END);
+        else
+            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_VALUE(payload, size),
                                     RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return err;
         rd_kafka_poll(rk, 10);
@@ -92,7 +96,7 @@ static rd_kafka_t *start(const char *const *properties, size_t property_count, c
         rd_kafka_destroy(rk);
         return NULL;
     }
-    rd_kafka_resp_err_t err = produce(rk, *rkt, topic, RD_KAFKA_MSG_F_COPY, payload, size, NULL);
+    rd_kafka_resp_err_t err = produce(rk, *rkt, topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, payload, size, NULL);
     while (err == RD_KAFKA_RESP_ERR_NO_ERROR && !state->warmed_up) rd_kafka_poll(rk, 1);
     if (err) {
         snprintf(result->error, sizeof result->error, "warm-up: %s", rd_kafka_err2str(err));
@@ -118,7 +122,7 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
     double begin = now_seconds();
     double cpu_start = thread_cpu_seconds();
     for (long i = 0; i < count; i++) {
-        if (produce(rk, rkt, topic, flags, payload, size, (void *)(size_t)(i + 1)) != RD_KAFKA_RESP_ERR_NO_ERROR) result.failed++;
+        if (produce(rk, rkt, topic, RD_KAFKA_PARTITION_UA, flags, payload, size, NULL) != RD_KAFKA_RESP_ERR_NO_ERROR) result.failed++;
         rd_kafka_poll(rk, 0);
     }
     result.loop_cpu_seconds = thread_cpu_seconds() - cpu_start;
@@ -132,7 +136,7 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
 
 raw_producer_result raw_producer_rate_run(const char *const *properties, size_t property_count,
                                           const char *topic, long count, size_t size, int topic_handle,
-                                          double rate, uint64_t *latencies_ns) {
+                                          int partitions, double rate, uint64_t *latencies_ns) {
     raw_producer_result result;
     memset(&result, 0, sizeof result);
     uint64_t *scheduled = calloc((size_t)count, sizeof *scheduled);
@@ -148,11 +152,12 @@ raw_producer_result raw_producer_rate_run(const char *const *properties, size_t 
     for (long i = 0; i < count; i++) {
         // Latency counts from the scheduled time, so a loop that falls behind is charged for it.
         scheduled[i] = begin + (uint64_t)((double)i * interval_ns);
-        for (uint64_t now = now_ns(); now < scheduled[i]; now = now_ns()) {
-            uint64_t wait_ms = (scheduled[i] - now) / 1000000u;
-            rd_kafka_poll(rk, wait_ms > 0 ? (int)wait_ms : 0);
-        }
-        if (produce(rk, rkt, topic, RD_KAFKA_MSG_F_COPY, payload, size, (void *)(size_t)(i + 1)) != RD_KAFKA_RESP_ERR_NO_ERROR) result.failed++;
+        // Waits as the Swift pacer does: serving reports meanwhile, for a millisecond at most
+        // at a time (poll returns at once when there are reports). A spinning pacer would take
+        // one of the machine's two cores from librdkafka; a late one is charged for it.
+        while (now_ns() < scheduled[i]) rd_kafka_poll(rk, 1);
+        int32_t partition = partitions > 0 ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
+        if (produce(rk, rkt, topic, partition, RD_KAFKA_MSG_F_COPY, payload, size, (void *)(size_t)(i + 1)) != RD_KAFKA_RESP_ERR_NO_ERROR) result.failed++;
         rd_kafka_poll(rk, 0);
     }
     result.loop_cpu_seconds = thread_cpu_seconds() - cpu_start;

@@ -18,6 +18,14 @@ enum BenchPath: String, CaseIterable, Sendable {
     case swiftSend1000 = "swift-send-1000"
     /// 10,000 tasks, each awaiting `send(_:)` in a loop.
     case swiftSend10000 = "swift-send-10000"
+    /// At a fixed rate: a task per message, awaiting `send(_:)` (latency only).
+    case swiftSend = "swift-send"
+
+    /// What `kafka-bench producer` measures by default.
+    static let throughputPaths: [BenchPath] = [.c, .cHandle, .cNoCopy, .swift, .swiftFailures, .swiftCompletion, .swiftSend1000, .swiftSend10000]
+    /// What `kafka-bench latency` measures by default: the paths that report each message
+    /// (failures only has no reports; `c (no copy)` differs from `c` in throughput only).
+    static let latencyPaths: [BenchPath] = [.c, .cHandle, .swift, .swiftCompletion, .swiftSend]
 
     var label: String {
         switch self {
@@ -29,6 +37,7 @@ enum BenchPath: String, CaseIterable, Sendable {
         case .swiftCompletion: "swift-completion"
         case .swiftSend1000: "swift (send x1000)"
         case .swiftSend10000: "swift (send x10000)"
+        case .swiftSend: "swift (send)"
         }
     }
 

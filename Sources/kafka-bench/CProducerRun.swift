@@ -12,10 +12,11 @@ enum CProducerRun {
     }
 
     /// A fixed-rate run; each delivered message's latency in nanoseconds goes to `latencies`.
-    static func fixedRate(_ path: BenchPath, bootstrap: String, settings: [(String, String)], count: Int, size: Int, rate: Double,
+    /// Message `i` goes to partition `i % partitions`.
+    static func fixedRate(_ path: BenchPath, bootstrap: String, settings: [(String, String)], count: Int, size: Int, partitions: Int, rate: Double,
                           latencies: UnsafeMutableBufferPointer<UInt64>) throws -> BenchOutcome {
         let result = withCProperties([("bootstrap.servers", bootstrap)] + settings) {
-            raw_producer_rate_run($0.baseAddress, $0.count, "bench", count, size, path == .cHandle ? 1 : 0, rate, latencies.baseAddress)
+            raw_producer_rate_run($0.baseAddress, $0.count, "bench", count, size, path == .cHandle ? 1 : 0, Int32(partitions), rate, latencies.baseAddress)
         }
         return try outcome(result)
     }

@@ -21,7 +21,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Message sizes in bytes.")
     var sizes: [Int] = [100, 1024]
 
-    @Option(parsing: .upToNextOption, help: "The paths to measure (default: all): \(BenchPath.allCases.map(\.rawValue).joined(separator: ", ")). With --aa, the paths to measure against themselves (default: c swift).")
+    @Option(parsing: .upToNextOption, help: "The paths to measure (default: all): \(BenchPath.throughputPaths.map(\.rawValue).joined(separator: ", ")). With --aa, the paths to measure against themselves (default: c swift).")
     var paths: [String] = []
 
     @Flag(name: .customLong("aa"), help: "A/A calibration: each path of --paths against itself (two runs of the same program per round, which goes first alternating). A trustworthy harness gives 1.00 with a narrow interval.")
@@ -57,7 +57,9 @@ struct ProducerBenchmark: AsyncParsableCommand {
             return
         }
         let chosen = try paths.map { name in
-            guard let path = BenchPath(rawValue: name) else { throw ValidationError("unknown path \(name); paths: \(BenchPath.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let path = BenchPath(rawValue: name), BenchPath.throughputPaths.contains(path) else {
+                throw ValidationError("unknown path \(name); paths: \(BenchPath.throughputPaths.map(\.rawValue).joined(separator: ", "))")
+            }
             return path
         }
         let cluster = try BenchCluster()
@@ -66,7 +68,7 @@ struct ProducerBenchmark: AsyncParsableCommand {
         print("settings: " + Self.settings(inFlight: inFlight, idempotence: idempotence).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         print("each run is timed after one warm-up message has been delivered (start-up is shown apart)")
         print("\(rounds) rounds per size, the implementations in turn; ratios of medians, then the median of the rounds' own ratios with a 95% bootstrap interval (each round's in brackets)")
-        let table = aa ? ThroughputTable.aa(chosen.isEmpty ? [.c, .swift] : chosen) : ThroughputTable.sideBySide(chosen.isEmpty ? BenchPath.allCases : chosen)
+        let table = aa ? ThroughputTable.aa(chosen.isEmpty ? [.c, .swift] : chosen) : ThroughputTable.sideBySide(chosen.isEmpty ? BenchPath.throughputPaths : chosen)
         for size in sizes {
             var runs: [String: [ThroughputRun]] = [:]
             for round in 0..<rounds {

@@ -58,7 +58,7 @@ struct SwiftProducerRun {
         case .swiftSend1000, .swiftSend10000:
             try await Self.send(count, from: path.sendingTasks!, to: producer, payload: payload) { delivered.add(1, ordering: .relaxed) }
         default:
-            throw BenchError("\(path.rawValue) is not a Swift path")
+            throw BenchError("\(path.rawValue) has no throughput run")
         }
         // A loop that suspended (the buffer was full) may have moved to another thread: then
         // its thread's CPU time is unknown. The send paths' loops are many tasks': unknown too.

@@ -30,8 +30,11 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
 /// message at its scheduled time or as soon after as the loop gets there) and stores each
 /// message's delivery latency in nanoseconds — from its scheduled send time to its delivery
 /// report — in `latencies_ns[i]` (0 for a failed one). `latencies_ns` holds `count` values.
+/// With `partitions` above 0, message `i` goes to partition `i % partitions` (as the Swift
+/// side of the latency benchmark does, to match reports to messages); otherwise the
+/// partitioner chooses.
 raw_producer_result raw_producer_rate_run(const char *const *properties, size_t property_count,
                                           const char *topic, long count, size_t size, int topic_handle,
-                                          double rate, uint64_t *latencies_ns);
+                                          int partitions, double rate, uint64_t *latencies_ns);
 
 #endif
