@@ -56,9 +56,13 @@ struct ThroughputTable {
             let each = zip(runs[reference, default: []], runs[key, default: []]).map { String(format: "%.2f", $0.seconds / $1.seconds) }
             let perRound = PairedRatioEstimate(reference: runs[reference, default: []].map(\.seconds), candidate: runs[key, default: []].map(\.seconds))
                 .map { String(format: "per round %.3f, %.0f%% CI %.3f-%.3f", $0.ratio, $0.confidence * 100, $0.low, $0.high) } ?? "per round: no estimate"
-            return String(format: "throughput %.3f (%@) [%@], CPU %.2f, producing thread %.2f, peak RSS %.2f",
+            // CPU time is the process's own, so other work on the machine moves it far less than
+            // wall time: its paired ratio (candidate over reference) is the steadier figure.
+            let cpuPerRound = PairedRatioEstimate(reference: runs[key, default: []].map(\.cpuSeconds), candidate: runs[reference, default: []].map(\.cpuSeconds))
+                .map { String(format: " (per round %.3f, CI %.3f-%.3f)", $0.ratio, $0.low, $0.high) } ?? ""
+            return String(format: "throughput %.3f (%@) [%@], CPU %.2f%@, producing thread %.2f, peak RSS %.2f",
                           median(reference) { $0.seconds } / median(key) { $0.seconds }, perRound, each.joined(separator: " "),
-                          median(key) { $0.cpuSeconds } / median(reference) { $0.cpuSeconds },
+                          median(key) { $0.cpuSeconds } / median(reference) { $0.cpuSeconds }, cpuPerRound,
                           median(key) { $0.loopCPUSeconds } / median(reference) { $0.loopCPUSeconds },
                           median(key) { $0.maxRSSKiB } / median(reference) { $0.maxRSSKiB })
         }
