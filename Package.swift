@@ -155,12 +155,15 @@ let package = Package(
                 "KafkaCommandLine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth", "AWSAuthTesting", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "MSKAuthTests", dependencies: ["MSKAuth", "AWSAuth", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MSKLocalTests", dependencies: ["MSKLocal", "MSKKafka", "MSKAuth", "AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine", "AWSAuth"]),
+        // The benchmark's C reference, against the mock cluster.
+        .testTarget(name: "CRawProducerTests", dependencies: ["CRawProducer", "MSKKafkaTesting"]),
         .testTarget(name: "KafkaSoakTests", dependencies: ["KafkaSoak", "MSKLocal", "TestSupport"]),
         .testTarget(name: "MSKKafkaTests", dependencies: [
             "MSKKafka", "MSKKafkaTesting", "MSKLocal", "MSKAuth", "AWSAuth", "AWSAuthTesting", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,6 @@ struct KafkaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-bench",
         abstract: "Benchmarks for swift-msk-kafka, each measured side by side with its reference in one run.",
-        subcommands: [TokenBenchmark.self, ProducerBenchmark.self]
+        subcommands: [TokenBenchmark.self, ProducerBenchmark.self, LatencyBenchmark.self]
     )
 }
