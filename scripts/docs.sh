@@ -10,7 +10,9 @@ mkdir -p .build
 status=0
 swift package generate-documentation \
     --target AWSAuth --target MSKAuth --target MSKKafka --target MSKLocal >"$log" 2>&1 || status=$?
-warnings=$(grep -c 'warning:' "$log" || true)
+# swift-distributed-tracing 1.7.3 ships CMakeLists.txt files in its targets, which SwiftPM warns
+# about on every build ("found 1 file(s) which are unhandled"): its manifest, not our docs.
+warnings=$(grep 'warning:' "$log" | grep -vc "^warning: 'swift-distributed-tracing': found [0-9]* file(s) which are unhandled" || true)
 if [ "$status" -ne 0 ] || [ "$warnings" -ne 0 ]; then
     grep -A8 -E 'warning:|error:' "$log" >&2 || tail -40 "$log" >&2
     echo "docs: $warnings warning(s), exit status $status (full output: $log)" >&2

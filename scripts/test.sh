@@ -15,3 +15,7 @@ MSK_LONG_TESTS=1 swift test --skip-build --filter ConsumerGroupFaultTests
 # Under the least-privilege policy the soak needs (docs/policies/soak.json): authorization
 # checks every request on the hot path, and report.json lists any denial.
 ./scripts/soak.sh --duration 120 --policy docs/policies/soak.json --out .build/soak-ci
+# The example service for real (Examples/OrderService, its own package, built in .build so that
+# shared dependencies compile once): HTTP in, msk-local out, through dropped connections and
+# credential rotations; every accepted order read back. Last: its build re-resolves .build.
+./scripts/example-service.sh

@@ -29,6 +29,9 @@ public struct KafkaConnectionConfiguration: Sendable {
     /// changes nothing else; no secret is ever logged. Without MSK IAM authentication it only
     /// logs that there is nothing to ask.
     public var logCallerIdentity: Bool
+    /// Whether the client traces its messages (swift-distributed-tracing): by default with the
+    /// tracer bootstrapped when the client is made, if any. See ``KafkaTracing``.
+    public var tracing: KafkaTracing = .bootstrapped
 
     /// What AWS advises against MSK's limit on new connections per broker
     /// (`reconnect.backoff.ms` of 1,000 or more): 1 s doubling to 10 s.

@@ -52,6 +52,8 @@ public final class KafkaConsumer: Service, Sendable {
     private let reader = ReaderControl()
     private let calls: ConsumerCalls
     private let logger: Logger
+    /// Set when a tracer is configured; `nil` costs the reader one check per message.
+    private let tracing: ConsumerTracing?
     /// The `logCallerIdentity` lookup, while it runs (`nil` when off).
     let callerIdentityLogged: Task<Void, Never>?
 
@@ -66,6 +68,7 @@ public final class KafkaConsumer: Service, Sendable {
     public init(configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "swift-msk-kafka.consumer")) throws {
         self.configuration = configuration
         self.logger = logger
+        tracing = configuration.tracing.resolved.map { ConsumerTracing(tracer: $0, clientID: configuration.clientID, groupID: configuration.groupID) }
         let counters = KafkaClientCounters(clientID: configuration.clientID)
         self.counters = counters
         let refresher = configuration.authentication.tokenSource.map { OAuthBearerTokenRefresher(source: $0, logger: logger, counters: counters) }
@@ -275,6 +278,7 @@ public final class KafkaConsumer: Service, Sendable {
         let reader = self.reader
         let window = self.window
         let group = self.group
+        let tracing = self.tracing
         // The thread holds only what it needs, never the consumer itself, so that releasing
         // the consumer (whose deinit waits for this thread) can never happen on this thread.
         Thread {
@@ -286,7 +290,8 @@ public final class KafkaConsumer: Service, Sendable {
                 // Held while polling (rebalance callbacks run inside) and stamping.
                 group.gate.wait()
                 switch client.nextMessage(timeoutMs: 100) {
-                case .message(let message):
+                case .message(var message):
+                    tracing?.received(&message)
                     let epoch = group.tracker.stamp(KafkaTopicPartition(topic: message.topic, partition: message.partition), offset: message.offset)
                     continuation.yield(.message(message, epoch: epoch))
                     group.gate.signal()

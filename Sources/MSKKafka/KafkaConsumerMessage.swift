@@ -1,3 +1,5 @@
+import Tracing
+
 /// A message read by a ``KafkaConsumer`` (copied out of librdkafka).
 public struct KafkaConsumerMessage: Sendable {
     /// The topic.
@@ -14,6 +16,12 @@ public struct KafkaConsumerMessage: Sendable {
     public var headers: [(name: String, value: [UInt8])]
     /// The timestamp (ms since epoch), if any.
     public var timestampMs: Int64?
+    /// The trace context the message arrived with, as the consumer's span: with tracing on
+    /// (``KafkaTracing``), the `receive` span that is a child of the producer's span whose
+    /// context is in the headers; `.topLevel` when tracing is off. Process the message under it
+    /// (`ServiceContext.withValue(message.serviceContext) { … }`, or as a span's `context:`) to
+    /// continue the trace.
+    public var serviceContext: ServiceContext = .topLevel
 
     /// The value as UTF-8 text.
     public var valueString: String { String(decoding: value, as: UTF8.self) }

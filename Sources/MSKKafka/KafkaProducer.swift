@@ -48,6 +48,8 @@ public final class KafkaProducer: Service, Sendable {
     private let topics: ProducerTopics
     private let poller: PollThread
     private let logger: Logger
+    /// Set when a tracer is configured (``KafkaTracing``); `nil` costs each message one check.
+    let tracing: ProducerTracing?
     /// The `logCallerIdentity` lookup, while it runs (`nil` when off).
     let callerIdentityLogged: Task<Void, Never>?
     private let lifecycle = Mutex(Lifecycle.running)
@@ -66,6 +68,7 @@ public final class KafkaProducer: Service, Sendable {
     init(configuration: KafkaProducerConfiguration, logger: Logger, topicHandleLimit: Int) throws {
         self.configuration = configuration
         self.logger = logger
+        tracing = configuration.tracing.resolved.map { ProducerTracing(tracer: $0, clientID: configuration.clientID) }
         let counters = KafkaClientCounters(clientID: configuration.clientID)
         self.counters = counters
         let policy = configuration.delivery
@@ -168,6 +171,11 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
+        if let tracing { return submitEventAttempt(tracing.handOver(message), bytes: bytes) }
+        submitEventAttempt(message, bytes: bytes)
+    }
+
+    private func submitEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
         if let keyOrder, keyOrder.isHolding, keyOrder.hold(message, byteCount: bytes, target: .events) { return }
         let tag: DeliveryTag
         if message.timestamp != nil {
@@ -209,6 +217,14 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        if let tracing {
+            let (traced, ending) = tracing.start(message, completion: completion)
+            return submitCompletionAttempt(traced, bytes: bytes, completion: ending)
+        }
+        submitCompletionAttempt(message, bytes: bytes, completion: completion)
+    }
+
+    private func submitCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
         if let keyOrder, keyOrder.isHolding, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return }
         submitter.submit(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, failingTo: delivery)
     }
