@@ -22,6 +22,8 @@ final class DeliveryHandler: Sendable {
     /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey`` (nil otherwise):
     /// their retries go through here, not through `retries`.
     let keyOrder: KeyOrderLanes?
+    /// ``keyOrder``'s held count, read per delivery report without retaining it.
+    private let keyOrderProbe: KeyOrderProbe
     /// Held keys waiting for their release.
     let keyReleases = Mutex(Retries<KeyOrderLanes.Key>.notYetNeeded)
 
@@ -57,6 +59,7 @@ final class DeliveryHandler: Sendable {
     init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger,
          fatal: KafkaFatalState, submitter: ProducerSubmitter, keyOrder: KeyOrderLanes? = nil) {
         self.keyOrder = keyOrder
+        keyOrderProbe = KeyOrderProbe(keyOrder)
         self.policy = policy
         self.fatal = fatal
         self.buffer = buffer
@@ -93,7 +96,7 @@ final class DeliveryHandler: Sendable {
     /// first failure decided.
     private func reportFirstEventAttempt(_ attempt: DeliveryTag.FirstEventAttempt, _ message: UnsafePointer<rd_kafka_message_t>, _ error: rd_kafka_resp_err_t) {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-            if let keyOrder, keyOrder.isHolding { reportedDelivered(message, explicitPartition: attempt.explicitPartition, attempt: 1) }
+            if keyOrderProbe.isHolding { reportedDelivered(message, explicitPartition: attempt.explicitPartition, attempt: 1) }
             events.delivered(message, byteCount: attempt.byteCount)
             return
         }
@@ -116,7 +119,7 @@ final class DeliveryHandler: Sendable {
             withExtendedLifetime(held) { reportFirstEventAttempt(held.attempt, message, error) }
         case .firstCompletionAttempt(let attempt):
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-                if let keyOrder, keyOrder.isHolding { reportedDelivered(message, explicitPartition: attempt.explicitPartition, attempt: 1) }
+                if keyOrderProbe.isHolding { reportedDelivered(message, explicitPartition: attempt.explicitPartition, attempt: 1) }
                 let report = KafkaDeliveryReport(
                     topic: events.topicName(of: message.pointee.rkt), partition: message.pointee.partition, offset: message.pointee.offset,
                     timestampMs: RdKafkaMessageCopy.timestampMs(message), attempts: 1
@@ -134,7 +137,7 @@ final class DeliveryHandler: Sendable {
                 failed(pending, KafkaDeliveryFailure(error), inDeliveryReport: true)
                 return
             }
-            if let keyOrder, keyOrder.isHolding, let key = KeyOrderLanes.Key(pending.message) {
+            if keyOrderProbe.isHolding, let keyOrder, let key = KeyOrderLanes.Key(pending.message) {
                 delivered(key, attempt: pending.attempt, in: keyOrder)
             }
             let report = KafkaDeliveryReport(

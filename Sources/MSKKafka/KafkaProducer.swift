@@ -45,6 +45,8 @@ public final class KafkaProducer: Service, Sendable {
     /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey``; nil otherwise, and
     /// then the produce paths look nothing up.
     private let keyOrder: KeyOrderLanes?
+    /// ``keyOrder``'s held count, read per message without retaining it.
+    private let keyOrderProbe: KeyOrderProbe
     private let topics: ProducerTopics
     private let poller: PollThread
     private let logger: Logger
@@ -92,6 +94,7 @@ public final class KafkaProducer: Service, Sendable {
         submitter = ProducerSubmitter(client: client, topics: topics, poller: poller)
         let keyOrder = policy.ordering == .perKey ? KeyOrderLanes() : nil
         self.keyOrder = keyOrder
+        keyOrderProbe = KeyOrderProbe(keyOrder)
         delivery = DeliveryHandler(policy: policy, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal, submitter: submitter,
                                    keyOrder: keyOrder)
         // Before anything is produced: no delivery report can come sooner.
@@ -176,7 +179,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func submitEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
-        if let keyOrder, keyOrder.isHolding, keyOrder.hold(message, byteCount: bytes, target: .events) { return }
+        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .events) { return }
         let tag: DeliveryTag
         if message.timestamp != nil {
             tag = .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
@@ -225,7 +228,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func submitCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
-        if let keyOrder, keyOrder.isHolding, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return }
+        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return }
         submitter.submit(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, failingTo: delivery)
     }
 
