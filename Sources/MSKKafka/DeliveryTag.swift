@@ -109,14 +109,14 @@ enum DeliveryTag {
 /// weight, whether the caller chose the partition, and the timestamp (which a failed delivery
 /// report does not give back).
 final class CompletionAttempt: Sendable {
-    let completion: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+    let completion: DeliveryCompletion
     let byteCount: Int
     let explicitPartition: Bool
     let timestamp: Date?
     /// The byte value, kept for librdkafka to point to, when it is large enough to be worth it.
     let value: [UInt8]?
 
-    init(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+    init(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: DeliveryCompletion) {
         self.completion = completion
         self.byteCount = byteCount
         explicitPartition = message.partition != nil

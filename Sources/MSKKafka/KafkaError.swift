@@ -17,6 +17,10 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case shutDown
     /// The message is larger than the buffer could ever hold.
     case messageTooLargeForBuffer(bytes: Int, limit: Int)
+    /// A batch (``KafkaProducer/enqueue(contentsOf:)``, ``KafkaProducer/send(contentsOf:)``)
+    /// holds more messages or bytes than the local buffer could ever hold at once: split it.
+    /// None of its messages was accepted.
+    case batchTooLargeForBuffer(messages: Int, bytes: Int, maxMessages: Int, maxBytes: Int)
     /// The cluster refused the request for want of a permission (on MSK: an IAM policy that
     /// lacks ``KafkaAuthorizationFailure/action``). Never retried.
     case authorization(KafkaAuthorizationFailure)
@@ -42,6 +46,8 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
             return "the producer has shut down"
         case .messageTooLargeForBuffer(let bytes, let limit):
             return "a message of \(bytes) bytes can never fit the local buffer of \(limit) bytes"
+        case .batchTooLargeForBuffer(let messages, let bytes, let maxMessages, let maxBytes):
+            return "a batch of \(messages) messages and \(bytes) bytes can never fit the local buffer of \(maxMessages) messages and \(maxBytes) bytes at once; split it"
         case .authorization(let failure):
             return "not authorized: \(failure)"
         case .fatal(let code, let name, let reason):

@@ -37,11 +37,11 @@ public final class KafkaProducer: Service, Sendable {
 
     private let client: RdKafkaClient
     private let context: KafkaCallbackContext
-    private let delivery: DeliveryHandler
+    let delivery: DeliveryHandler
     /// Hands messages to librdkafka. Shutdown closes it and waits for the calls inside before
     /// destroying the handle; a call that comes later fails with `.shutDown`.
-    private let submitter: ProducerSubmitter
-    private let buffer: ProducerBuffer
+    let submitter: ProducerSubmitter
+    let buffer: ProducerBuffer
     /// Keys held back under ``KafkaProducerConfiguration/Ordering/perKey``; nil otherwise, and
     /// then the produce paths look nothing up.
     private let keyOrder: KeyOrderLanes?
@@ -130,11 +130,19 @@ public final class KafkaProducer: Service, Sendable {
     /// - Throws: ``KafkaError`` — `bufferFull` (fail-fast policy), `retriesExhausted`,
     ///   `delivery` (non-retriable), `authorization` (never retried: the IAM action the
     ///   principal's policy lacks), `fatal` (the client can do nothing more), `shutDown`.
-    public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
+    ///
+    /// Cancelling the calling task while it waits for room in the buffer ends the call with
+    /// `CancellationError`, and the message was not accepted. Once the message is handed to
+    /// librdkafka it cannot be taken back, so cancellation no longer matters: the call waits
+    /// for the message's real outcome and returns it — a cancelled `send` never reports a
+    /// message as not sent that may yet be stored.
+    nonisolated(nonsending) public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
         let bytes = message.byteCount
         if !buffer.tryAcquire(bytes: bytes) { try await buffer.acquire(bytes: bytes) }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) in
-            produceCompletionAttempt(message, bytes: bytes) { continuation.resume(with: $0.mapError { $0 }) }
+        // The continuation itself travels with the message (``DeliveryCompletion``): no
+        // handler around it, and unchecked, as every outcome is reported exactly once.
+        return try await withUnsafeThrowingContinuation { continuation in
+            produceCompletionAttempt(message, bytes: bytes, completion: .continuation(continuation))
         }
     }
 
@@ -179,15 +187,19 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func submitEventAttempt(_ message: KafkaProducerMessage, bytes: Int) {
-        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .events) { return }
-        let tag: DeliveryTag
-        if message.timestamp != nil {
-            tag = .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
-        } else {
-            let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
-            tag = message.heldValueCandidate.map { .firstEventAttemptHoldingValue(HeldValueAttempt(value: $0, attempt: attempt)) } ?? .firstEventAttempt(attempt)
-        }
+        guard let tag = eventAttempt(message, bytes: bytes) else { return }
         submitter.submit(tag, message, failingTo: delivery)
+    }
+
+    /// The first attempt of `message` on the event path, or nil if per-key order holds it back
+    /// (it then goes when its key is released).
+    func eventAttempt(_ message: KafkaProducerMessage, bytes: Int) -> DeliveryTag? {
+        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .events) { return nil }
+        if message.timestamp != nil {
+            return .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
+        }
+        let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
+        return message.heldValueCandidate.map { .firstEventAttemptHoldingValue(HeldValueAttempt(value: $0, attempt: attempt)) } ?? .firstEventAttempt(attempt)
     }
 
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once
@@ -206,7 +218,7 @@ public final class KafkaProducer: Service, Sendable {
     func enqueueIfRoom(_ message: consuming KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) -> KafkaProducerMessage? {
         let bytes = message.byteCount
         guard buffer.tryAcquire(bytes: bytes) else { return message }
-        produceCompletionAttempt(message, bytes: bytes, completion: completion)
+        produceCompletionAttempt(message, bytes: bytes, completion: .handler(completion))
         return nil
     }
 
@@ -216,10 +228,10 @@ public final class KafkaProducer: Service, Sendable {
     nonisolated(nonsending) func enqueueWhenRoom(_ message: KafkaProducerMessage, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
         let bytes = message.byteCount
         try await buffer.acquire(bytes: bytes)
-        produceCompletionAttempt(message, bytes: bytes, completion: completion)
+        produceCompletionAttempt(message, bytes: bytes, completion: .handler(completion))
     }
 
-    private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+    private func produceCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: DeliveryCompletion) {
         if let tracing {
             let (traced, ending) = tracing.start(message, completion: completion)
             return submitCompletionAttempt(traced, bytes: bytes, completion: ending)
@@ -227,9 +239,16 @@ public final class KafkaProducer: Service, Sendable {
         submitCompletionAttempt(message, bytes: bytes, completion: completion)
     }
 
-    private func submitCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
-        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return }
-        submitter.submit(.firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion)), message, failingTo: delivery)
+    private func submitCompletionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: DeliveryCompletion) {
+        guard let tag = completionAttempt(message, bytes: bytes, completion: completion) else { return }
+        submitter.submit(tag, message, failingTo: delivery)
+    }
+
+    /// The first attempt of `message` whose outcome goes to `completion`, or nil if per-key
+    /// order holds it back (it then goes when its key is released).
+    func completionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: DeliveryCompletion) -> DeliveryTag? {
+        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return nil }
+        return .firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion))
     }
 
     /// Waits until the local buffer is empty (every accepted message delivered or failed).

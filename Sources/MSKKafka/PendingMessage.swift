@@ -25,6 +25,6 @@ final class PendingMessage: Sendable {
 enum DeliveryTarget: Sendable {
     /// ``KafkaProducer/events``.
     case events
-    /// A completion handler (``KafkaProducer/send(_:)`` and ``KafkaProducer/enqueue(_:completion:)``).
-    case completion(@Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)
+    /// A caller who waits for it: ``KafkaProducer/send(_:)`` or a completion handler.
+    case completion(DeliveryCompletion)
 }

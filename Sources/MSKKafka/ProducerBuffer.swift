@@ -9,6 +9,7 @@ import Synchronization
 /// hot path; the lock is taken only when someone waits for room, or on close.
 final class ProducerBuffer: Sendable {
     private struct Waiter {
+        var messages: Int
         var bytes: Int
         var continuation: CheckedContinuation<Void, any Error>
     }
@@ -54,17 +55,33 @@ final class ProducerBuffer: Sendable {
     /// Takes room for one message of `bytes` if there is some now and nobody is waiting — the
     /// common case, without the cost of an async call; false otherwise (call ``acquire(bytes:)``).
     func tryAcquire(bytes: Int) -> Bool {
-        bytes <= maxBytes && !closed.load(ordering: .acquiring) && waiting.load(ordering: .sequentiallyConsistent) == 0 && tryReserve(bytes)
+        tryAcquire(messages: 1, bytes: bytes)
+    }
+
+    /// Takes room for `messages` messages weighing `bytes` in all, at once, if there is room for
+    /// all of them now and nobody is waiting; false otherwise (call ``acquire(messages:bytes:)``).
+    func tryAcquire(messages: Int, bytes: Int) -> Bool {
+        bytes <= maxBytes && !closed.load(ordering: .acquiring) && waiting.load(ordering: .sequentiallyConsistent) == 0 && tryReserve(messages, bytes)
     }
 
     /// Takes room for one message of `bytes`, a message larger than the whole buffer aside.
     nonisolated(nonsending) func acquire(bytes: Int) async throws {
         if bytes > maxBytes { throw KafkaError.messageTooLargeForBuffer(bytes: bytes, limit: maxBytes) }
+        try await acquire(messages: 1, bytes: bytes)
+    }
+
+    /// Takes room for a batch of `messages` messages weighing `bytes` in all, at once: the
+    /// batch waits (or fails fast) as one message would, and is let in only when all of it fits.
+    /// A batch larger than the whole buffer could ever hold is refused.
+    nonisolated(nonsending) func acquire(messages: Int, bytes: Int) async throws {
+        if messages > maxMessages || bytes > maxBytes {
+            throw KafkaError.batchTooLargeForBuffer(messages: messages, bytes: bytes, maxMessages: maxMessages, maxBytes: maxBytes)
+        }
         if closed.load(ordering: .acquiring) { throw KafkaError.shutDown }
-        if waiting.load(ordering: .sequentiallyConsistent) == 0, tryReserve(bytes) { return }
+        if waiting.load(ordering: .sequentiallyConsistent) == 0, tryReserve(messages, bytes) { return }
         let id: UInt64? = try waiters.withLock { waiters in
             if waiters.closed { throw KafkaError.shutDown }
-            if waiters.order.isEmpty, tryReserve(bytes) { return nil }
+            if waiters.order.isEmpty, tryReserve(messages, bytes) { return nil }
             if backpressure == .failFast {
                 let (messages, held) = depth
                 throw KafkaError.bufferFull(messages: messages, bytes: held)
@@ -78,7 +95,7 @@ final class ProducerBuffer: Sendable {
                 let failure: (any Error)? = waiters.withLock { waiters in
                     if waiters.closed { return KafkaError.shutDown }
                     if Task.isCancelled { return CancellationError() }
-                    waiters.byID[id] = Waiter(bytes: bytes, continuation: continuation)
+                    waiters.byID[id] = Waiter(messages: messages, bytes: bytes, continuation: continuation)
                     waiters.order.append(id)
                     waiting.add(1, ordering: .sequentiallyConsistent)
                     return nil
@@ -119,14 +136,14 @@ final class ProducerBuffer: Sendable {
         for waiter in failed { waiter.continuation.resume(throwing: KafkaError.shutDown) }
     }
 
-    /// One more message of `bytes` if it fits: under both limits, or alone in the buffer (a
-    /// message larger than the byte limit was refused earlier).
-    private func tryReserve(_ bytes: Int) -> Bool {
+    /// `added` more messages weighing `bytes` if they fit: under both limits, or alone in the
+    /// buffer (a message or batch larger than the limits was refused earlier).
+    private func tryReserve(_ added: Int, _ bytes: Int) -> Bool {
         var current = occupancy.load(ordering: .relaxed)
         while true {
             let messages = Int(current >> Self.byteBits), held = Int(current & Self.byteMask)
-            guard messages < maxMessages, held + bytes <= maxBytes || messages == 0 else { return false }
-            let next = current + (1 << Self.byteBits) + UInt64(bytes)
+            guard messages + added <= maxMessages, held + bytes <= maxBytes || messages == 0 else { return false }
+            let next = current + UInt64(added) << Self.byteBits + UInt64(bytes)
             let (exchanged, original) = occupancy.compareExchange(expected: current, desired: next, ordering: .sequentiallyConsistent)
             if exchanged { return true }
             current = original
@@ -137,7 +154,7 @@ final class ProducerBuffer: Sendable {
     private func admitWaiters() {
         let admitted = waiters.withLock { waiters -> [Waiter] in
             var admitted: [Waiter] = []
-            while let first = waiters.order.first, let waiter = waiters.byID[first], tryReserve(waiter.bytes) {
+            while let first = waiters.order.first, let waiter = waiters.byID[first], tryReserve(waiter.messages, waiter.bytes) {
                 waiters.order.removeFirst()
                 waiters.byID[first] = nil
                 waiting.subtract(1, ordering: .sequentiallyConsistent)

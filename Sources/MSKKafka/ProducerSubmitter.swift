@@ -28,17 +28,50 @@ final class ProducerSubmitter: Sendable {
     /// decides at once: another attempt, or a final failure.
     func submit(_ tag: DeliveryTag, _ message: KafkaProducerMessage, failingTo delivery: DeliveryHandler) {
         calls.enter { isOpen in
-            guard isOpen else {
-                delivery.finallyFail(tag.pending(message), .shutDown)
-                return
-            }
-            let opaque = tag.retainedOpaque()
-            let error = RdKafkaProduce.produce(handle.raw, message, heldValue: tag.heldValue, topic: topics.handle(named: message.topic)?.raw, opaque: opaque)
-            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                _ = DeliveryTag(consuming: opaque)
-                delivery.failed(tag.pending(message), KafkaDeliveryFailure(error), inDeliveryReport: false)
-            }
+            produce(tag, message, isOpen: isOpen, failingTo: delivery)
             poller.serveIfIdle()
+        }
+    }
+
+    /// Hands a batch of attempts to librdkafka with one pass through the call gate: `body`
+    /// calls the ``Batch``'s `submit` once per attempt, and the poll thread is nudged once,
+    /// after the last. Each attempt is settled as one handed over by ``submit(_:_:failingTo:)``.
+    func submitBatch(failingTo delivery: DeliveryHandler, _ body: (Batch) -> Void) {
+        calls.enter { isOpen in
+            body(Batch(submitter: self, isOpen: isOpen, delivery: delivery))
+            poller.serveIfIdle()
+        }
+    }
+
+    /// The attempts of one ``submitBatch(failingTo:_:)``, inside the call gate: valid only in
+    /// its body.
+    struct Batch {
+        fileprivate let submitter: ProducerSubmitter
+        fileprivate let isOpen: Bool
+        fileprivate let delivery: DeliveryHandler
+
+        fileprivate init(submitter: ProducerSubmitter, isOpen: Bool, delivery: DeliveryHandler) {
+            self.submitter = submitter
+            self.isOpen = isOpen
+            self.delivery = delivery
+        }
+
+        func submit(_ tag: DeliveryTag, _ message: KafkaProducerMessage) {
+            submitter.produce(tag, message, isOpen: isOpen, failingTo: delivery)
+        }
+    }
+
+    /// One attempt, inside the call gate.
+    private func produce(_ tag: DeliveryTag, _ message: KafkaProducerMessage, isOpen: Bool, failingTo delivery: DeliveryHandler) {
+        guard isOpen else {
+            delivery.finallyFail(tag.pending(message), .shutDown)
+            return
+        }
+        let opaque = tag.retainedOpaque()
+        let error = RdKafkaProduce.produce(handle.raw, message, heldValue: tag.heldValue, topic: topics.handle(named: message.topic)?.raw, opaque: opaque)
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            _ = DeliveryTag(consuming: opaque)
+            delivery.failed(tag.pending(message), KafkaDeliveryFailure(error), inDeliveryReport: false)
         }
     }
 

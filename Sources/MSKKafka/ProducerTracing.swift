@@ -13,15 +13,13 @@ final class ProducerTracing: Sendable {
         self.clientID = clientID
     }
 
-    typealias Completion = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
-
     /// Starts the span of a message whose outcome will be known (``KafkaProducer/send(_:)``,
     /// ``KafkaProducer/enqueue(_:completion:)``): its parent is the task's current context, it
     /// ends with the outcome — partition and offset on delivery, the error on failure.
     /// Returns the message with the span's context in its headers and the completion that ends it.
-    func start(_ message: KafkaProducerMessage, completion: @escaping Completion) -> (KafkaProducerMessage, Completion) {
+    func start(_ message: KafkaProducerMessage, completion: DeliveryCompletion) -> (KafkaProducerMessage, DeliveryCompletion) {
         let (traced, span) = startSpan(message)
-        return (traced, { result in
+        return (traced, .handler { result in
             Self.end(span, with: result)
             completion(result)
         })
@@ -72,6 +70,7 @@ extension KafkaError {
         case .retriesExhausted(_, let last): last.name
         case .shutDown: "shut_down"
         case .messageTooLargeForBuffer: "message_too_large_for_buffer"
+        case .batchTooLargeForBuffer: "batch_too_large_for_buffer"
         case .authorization: "authorization"
         case .fatal(_, let name, _): name
         case .consumer: "consumer"

@@ -40,7 +40,7 @@ struct DeliveryHandlerTests {
         func attempt(_ value: String) -> PendingMessage {
             #expect(buffer.tryAcquire(bytes: value.utf8.count))
             return PendingMessage(message: KafkaProducerMessage(topic: "retried", value: value), attempt: 1, byteCount: value.utf8.count,
-                                  target: .completion { result in outcomes.results.withLock { $0.append(result) } })
+                                  target: .completion(.handler { result in outcomes.results.withLock { $0.append(result) } }))
         }
         // A first attempt that failed retriably: the handler schedules the second, which the
         // submitter hands to librdkafka, and its delivery report completes the message.

@@ -10,7 +10,7 @@ struct RetrySchedulerTests {
     }
 
     static func pending(_ value: String) -> PendingMessage {
-        PendingMessage(message: KafkaProducerMessage(topic: "t", value: value), attempt: 1, byteCount: value.utf8.count, target: .completion { _ in })
+        PendingMessage(message: KafkaProducerMessage(topic: "t", value: value), attempt: 1, byteCount: value.utf8.count, target: .completion(.handler { _ in }))
     }
 
     @Test func releasesInDueOrderAndReturnsTheRestOnClose() async throws {

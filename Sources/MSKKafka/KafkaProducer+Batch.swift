@@ -1,0 +1,59 @@
+extension KafkaProducer {
+    /// Sends `messages` without waiting for their deliveries; each one's outcome arrives on
+    /// ``events``, as for ``enqueue(_:)``.
+    ///
+    /// The batch is accepted whole or not at all: room for all of it is taken in the local
+    /// buffer at once (waiting for it, or failing fast, as the backpressure policy says), and
+    /// the messages are handed to librdkafka in one pass, in order. Once accepted, each message
+    /// is on its own — retried, failed and dead-lettered as if sent alone.
+    /// - Throws: before any message of the batch was accepted: ``KafkaError/batchTooLargeForBuffer(messages:bytes:maxMessages:maxBytes:)``
+    ///   (it could never fit the buffer at once: split it), ``KafkaError/bufferFull(messages:bytes:)``
+    ///   (fail-fast policy), ``KafkaError/shutDown``, or `CancellationError` (cancelled while waiting for room).
+    nonisolated(nonsending) public func enqueue(contentsOf messages: some Collection<KafkaProducerMessage>) async throws {
+        guard try await reserveRoom(for: messages) else { return }
+        submitter.submitBatch(failingTo: delivery) { batch in
+            for message in messages {
+                // Weighed as reserved, before tracing adds its headers (as ``enqueue(_:)`` does).
+                let bytes = message.byteCount
+                let sent = tracing.map { $0.handOver(message) } ?? message
+                if let tag = eventAttempt(sent, bytes: bytes) { batch.submit(tag, sent) }
+            }
+        }
+    }
+
+    /// Sends `messages` and returns each one's outcome, in the batch's order, once all are known:
+    /// where it was stored, or why it finally failed (the errors of ``send(_:)``).
+    ///
+    /// Accepted whole or not at all, as ``enqueue(contentsOf:)``; the call suspends once for the
+    /// batch, not once per message. Cancelling the task while it waits for room ends the call
+    /// with `CancellationError` and nothing accepted; once accepted, the call waits for every
+    /// message's real outcome, as ``send(_:)`` does.
+    /// - Throws: only before any message was accepted, as ``enqueue(contentsOf:)``.
+    nonisolated(nonsending) public func send(contentsOf messages: some Collection<KafkaProducerMessage>) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
+        guard try await reserveRoom(for: messages) else { return [] }
+        return await withUnsafeContinuation { continuation in
+            let outcomes = BatchOutcomes(count: messages.count, continuation: continuation)
+            submitter.submitBatch(failingTo: delivery) { batch in
+                for (index, message) in messages.enumerated() {
+                    let bytes = message.byteCount
+                    var sent = message
+                    var completion = DeliveryCompletion.batchMember(outcomes, index)
+                    if let tracing { (sent, completion) = tracing.start(message, completion: completion) }
+                    if let tag = completionAttempt(sent, bytes: bytes, completion: completion) { batch.submit(tag, sent) }
+                }
+            }
+        }
+    }
+
+    /// Takes room in the buffer for all of `messages` at once; false for an empty batch.
+    private nonisolated(nonsending) func reserveRoom(for messages: some Collection<KafkaProducerMessage>) async throws -> Bool {
+        var count = 0, bytes = 0
+        for message in messages {
+            count += 1
+            bytes += message.byteCount
+        }
+        guard count > 0 else { return false }
+        if !buffer.tryAcquire(messages: count, bytes: bytes) { try await buffer.acquire(messages: count, bytes: bytes) }
+        return true
+    }
+}
