@@ -10,6 +10,16 @@ extension KafkaProducer {
     ///   (it could never fit the buffer at once: split it), ``KafkaError/bufferFull(messages:bytes:)``
     ///   (fail-fast policy), ``KafkaError/shutDown``, or `CancellationError` (cancelled while waiting for room).
     nonisolated(nonsending) public func enqueue(contentsOf messages: some Collection<KafkaProducerMessage>) async throws {
+        try await enqueueBatch(Self.array(messages))
+    }
+
+    /// The batch as an array: the loops below are then compiled for arrays, not through the
+    /// generic `Collection` (this module's generic code is not specialized for its callers).
+    private static func array(_ messages: some Collection<KafkaProducerMessage>) -> [KafkaProducerMessage] {
+        messages as? [KafkaProducerMessage] ?? Array(messages)
+    }
+
+    private nonisolated(nonsending) func enqueueBatch(_ messages: [KafkaProducerMessage]) async throws {
         guard try await reserveRoom(for: messages) else { return }
         submitter.submitBatch(failingTo: delivery) { batch in
             for message in messages {
@@ -30,6 +40,10 @@ extension KafkaProducer {
     /// message's real outcome, as ``send(_:)`` does.
     /// - Throws: only before any message was accepted, as ``enqueue(contentsOf:)``.
     nonisolated(nonsending) public func send(contentsOf messages: some Collection<KafkaProducerMessage>) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
+        try await sendBatch(Self.array(messages))
+    }
+
+    private nonisolated(nonsending) func sendBatch(_ messages: [KafkaProducerMessage]) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard try await reserveRoom(for: messages) else { return [] }
         return await withUnsafeContinuation { continuation in
             let outcomes = BatchOutcomes(count: messages.count, continuation: continuation)
@@ -46,14 +60,11 @@ extension KafkaProducer {
     }
 
     /// Takes room in the buffer for all of `messages` at once; false for an empty batch.
-    private nonisolated(nonsending) func reserveRoom(for messages: some Collection<KafkaProducerMessage>) async throws -> Bool {
-        var count = 0, bytes = 0
-        for message in messages {
-            count += 1
-            bytes += message.byteCount
-        }
-        guard count > 0 else { return false }
-        if !buffer.tryAcquire(messages: count, bytes: bytes) { try await buffer.acquire(messages: count, bytes: bytes) }
+    private nonisolated(nonsending) func reserveRoom(for messages: [KafkaProducerMessage]) async throws -> Bool {
+        guard !messages.isEmpty else { return false }
+        var bytes = 0
+        for message in messages { bytes += message.byteCount }
+        if !buffer.tryAcquire(messages: messages.count, bytes: bytes) { try await buffer.acquire(messages: messages.count, bytes: bytes) }
         return true
     }
 }

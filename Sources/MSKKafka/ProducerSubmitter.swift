@@ -11,8 +11,8 @@ final class ProducerSubmitter: Sendable {
     /// The client's `rd_kafka_t`, read once per message (the client itself is held by the
     /// producer, which destroys it only after ``close()``).
     private let handle: RdKafkaPointer
-    private let topics: ProducerTopics
-    private let poller: PollThread
+    fileprivate let topics: ProducerTopics
+    fileprivate let poller: PollThread
     /// Produce calls inside librdkafka: ``close()`` waits for them before the handle goes, and a
     /// call that comes later fails with ``KafkaError/shutDown``.
     private let calls = CallGate()
@@ -34,21 +34,28 @@ final class ProducerSubmitter: Sendable {
     }
 
     /// Hands a batch of attempts to librdkafka with one pass through the call gate: `body`
-    /// calls the ``Batch``'s `submit` once per attempt, and the poll thread is nudged once,
-    /// after the last. Each attempt is settled as one handed over by ``submit(_:_:failingTo:)``.
-    func submitBatch(failingTo delivery: DeliveryHandler, _ body: (Batch) -> Void) {
+    /// calls the ``Batch``'s `submit` once per attempt, in order. Each attempt is settled as one
+    /// handed over by ``submit(_:_:failingTo:)``.
+    func submitBatch(failingTo delivery: DeliveryHandler, _ body: (inout Batch) -> Void) {
         calls.enter { isOpen in
-            body(Batch(submitter: self, isOpen: isOpen, delivery: delivery))
-            poller.serveIfIdle()
+            var batch = Batch(submitter: self, isOpen: isOpen, delivery: delivery)
+            body(&batch)
+            batch.finishRun()
         }
     }
 
     /// The attempts of one ``submitBatch(failingTo:_:)``, inside the call gate: valid only in
-    /// its body.
+    /// its body. Consecutive attempts to one topic that `rd_kafka_produce_batch` can take
+    /// (``RdKafkaProduceBatch/takes(_:)``) go to librdkafka together, up to
+    /// ``RdKafkaProduceBatch/maxRun`` at a time; any other goes alone, after those before it.
     struct Batch {
-        fileprivate let submitter: ProducerSubmitter
-        fileprivate let isOpen: Bool
-        fileprivate let delivery: DeliveryHandler
+        private let submitter: ProducerSubmitter
+        private let isOpen: Bool
+        private let delivery: DeliveryHandler
+        private var runTopic: RdKafkaPointer?
+        private var runTags: [DeliveryTag] = []
+        private var runMessages: [KafkaProducerMessage] = []
+        private var runOpaques: [UnsafeMutableRawPointer] = []
 
         fileprivate init(submitter: ProducerSubmitter, isOpen: Bool, delivery: DeliveryHandler) {
             self.submitter = submitter
@@ -56,8 +63,44 @@ final class ProducerSubmitter: Sendable {
             self.delivery = delivery
         }
 
-        func submit(_ tag: DeliveryTag, _ message: KafkaProducerMessage) {
-            submitter.produce(tag, message, isOpen: isOpen, failingTo: delivery)
+        mutating func submit(_ tag: DeliveryTag, _ message: KafkaProducerMessage) {
+            // A held value is pointed to, not copied: not in a run, whose values are copied.
+            guard isOpen, tag.heldValue == nil, RdKafkaProduceBatch.takes(message), let topic = submitter.topics.handle(named: message.topic) else {
+                finishRun()
+                submitter.produce(tag, message, isOpen: isOpen, failingTo: delivery)
+                submitter.poller.serveIfIdle()
+                return
+            }
+            if let runTopic, runTopic.raw != topic.raw { finishRun() }
+            if runTags.isEmpty {
+                runTags.reserveCapacity(RdKafkaProduceBatch.maxRun)
+                runMessages.reserveCapacity(RdKafkaProduceBatch.maxRun)
+                runOpaques.reserveCapacity(RdKafkaProduceBatch.maxRun)
+            }
+            runTopic = topic
+            runTags.append(tag)
+            runMessages.append(message)
+            runOpaques.append(tag.retainedOpaque())
+            if runTags.count == RdKafkaProduceBatch.maxRun { finishRun() }
+        }
+
+        /// Produces the run gathered so far.
+        fileprivate mutating func finishRun() {
+            guard let topic = runTopic, !runTags.isEmpty else { return }
+            do {
+                // Copies for the closure (no access to `self` while it is being changed); gone
+                // before the arrays are emptied, so that emptying them keeps their storage.
+                let tags = runTags, messages = runMessages, opaques = runOpaques, delivery = delivery
+                RdKafkaProduceBatch.produce(topic.raw, messages[...], opaques: opaques[...]) { slot, error in
+                    _ = DeliveryTag(consuming: opaques[slot])
+                    delivery.failed(tags[slot].pending(messages[slot]), KafkaDeliveryFailure(error), inDeliveryReport: false)
+                }
+            }
+            runTopic = nil
+            runTags.removeAll(keepingCapacity: true)
+            runMessages.removeAll(keepingCapacity: true)
+            runOpaques.removeAll(keepingCapacity: true)
+            submitter.poller.serveIfIdle()
         }
     }
 

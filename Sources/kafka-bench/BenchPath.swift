@@ -18,6 +18,8 @@ enum BenchPath: String, CaseIterable, Sendable {
     case swiftSend1000 = "swift-send-1000"
     /// 10,000 tasks, each awaiting `send(_:)` in a loop.
     case swiftSend10000 = "swift-send-10000"
+    /// `enqueue(contentsOf:)`, batches of ``batchSize``, a report per message on the events stream.
+    case swiftBatch = "swift-batch"
     /// At a fixed rate: a task per message, awaiting `send(_:)` (latency only).
     case swiftSend = "swift-send"
     /// As `swift`, each message with one of 1,000 keys, `ordering: .none`.
@@ -27,10 +29,14 @@ enum BenchPath: String, CaseIterable, Sendable {
 
     /// What `kafka-bench producer` measures by default.
     static let throughputPaths: [BenchPath] = [.c, .cHandle, .cNoCopy, .swift, .swiftFailures, .swiftCompletion, .swiftSend1000, .swiftSend10000,
-                                               .swiftKeyed, .swiftPerKey]
+                                               .swiftBatch, .swiftKeyed, .swiftPerKey]
     /// What `kafka-bench latency` measures by default: the paths that report each message
     /// (failures only has no reports; `c (no copy)` differs from `c` in throughput only).
-    static let latencyPaths: [BenchPath] = [.c, .cHandle, .swift, .swiftCompletion, .swiftSend]
+    static let latencyPaths: [BenchPath] = [.c, .cHandle, .swift, .swiftCompletion, .swiftSend, .swiftBatch]
+
+    /// Messages per `enqueue(contentsOf:)` call on the throughput run of ``swiftBatch`` (at a
+    /// fixed rate, a batch holds what fell due in the last millisecond).
+    static let batchSize = 1_000
 
     var label: String {
         switch self {
@@ -43,6 +49,7 @@ enum BenchPath: String, CaseIterable, Sendable {
         case .swiftSend1000: "swift (send x1000)"
         case .swiftSend10000: "swift (send x10000)"
         case .swiftSend: "swift (send)"
+        case .swiftBatch: "swift (batch)"
         case .swiftKeyed: "swift (keyed)"
         case .swiftPerKey: "swift (per-key)"
         }

@@ -64,6 +64,11 @@ struct SwiftProducerRun {
             for _ in 0..<count {
                 try await producer.enqueue(KafkaProducerMessage(topic: "bench", value: payload))
             }
+        case .swiftBatch:
+            for start in stride(from: 0, to: count, by: BenchPath.batchSize) {
+                let batch = (start..<min(count, start + BenchPath.batchSize)).map { _ in KafkaProducerMessage(topic: "bench", value: payload) }
+                try await producer.enqueue(contentsOf: batch)
+            }
         case .swiftKeyed, .swiftPerKey:
             for index in 0..<count {
                 try await producer.enqueue(KafkaProducerMessage(topic: "bench", key: keys[index % keys.count], value: payload))

@@ -28,26 +28,37 @@ extension SwiftProducerRun {
         let interval = 1e9 / rate
         let begin = LatencyLog.now()
         let loopStart = Self.threadCPUSeconds(), loopThread = pthread_self()
-        try await withThrowingDiscardingTaskGroup { group in
-            for index in 0..<count {
-                let due = begin + UInt64(Double(index) * interval)
-                log.schedule(index, at: due)
-                await Self.wait(until: due)
-                let message = KafkaProducerMessage(topic: "bench", partition: Int32(index % partitions), value: payload)
-                switch path {
-                case .swift:
-                    try await producer.enqueue(message)
-                case .swiftCompletion:
-                    try await producer.enqueue(message) { result in
-                        if case .success = result { log.delivered(index) }
+        if path == .swiftBatch {
+            // What fell due in the last millisecond, in one batch, sent when its last message is due.
+            let perBatch = max(1, Int(rate / 1_000))
+            for start in stride(from: 0, to: count, by: perBatch) {
+                let indices = start..<min(count, start + perBatch)
+                for index in indices { log.schedule(index, at: begin + UInt64(Double(index) * interval)) }
+                await Self.wait(until: begin + UInt64(Double(indices.upperBound - 1) * interval))
+                try await producer.enqueue(contentsOf: indices.map { KafkaProducerMessage(topic: "bench", partition: Int32($0 % partitions), value: payload) })
+            }
+        } else {
+            try await withThrowingDiscardingTaskGroup { group in
+                for index in 0..<count {
+                    let due = begin + UInt64(Double(index) * interval)
+                    log.schedule(index, at: due)
+                    await Self.wait(until: due)
+                    let message = KafkaProducerMessage(topic: "bench", partition: Int32(index % partitions), value: payload)
+                    switch path {
+                    case .swift:
+                        try await producer.enqueue(message)
+                    case .swiftCompletion:
+                        try await producer.enqueue(message) { result in
+                            if case .success = result { log.delivered(index) }
+                        }
+                    case .swiftSend:
+                        group.addTask {
+                            _ = try await producer.send(message)
+                            log.delivered(index)
+                        }
+                    default:
+                        throw BenchError("\(path.rawValue) has no fixed-rate run")
                     }
-                case .swiftSend:
-                    group.addTask {
-                        _ = try await producer.send(message)
-                        log.delivered(index)
-                    }
-                default:
-                    throw BenchError("\(path.rawValue) has no fixed-rate run")
                 }
             }
         }

@@ -137,6 +137,45 @@ struct BatchTests {
         try await EventPathTests.expectStoredWhole(cluster, topic: "batch-outage", indices: 0..<20)
     }
 
+    @Test func plainMessagesGoToLibrdkafkaInRunsAndARefusedOneFailsAlone() async throws {
+        try await Self.withDeadLetteringProducer(topic: "batch-runs") { cluster, producer, deadLetters in
+            cluster.createTopic("batch-runs-2", partitions: 2)
+            // Runs of up to 128 to one topic; a change of topic and a message with a header end
+            // a run; message 150 is over `message.max.bytes`; an empty value and a null key too.
+            let batch = (0..<300).map { index -> KafkaProducerMessage in
+                let topic = index >= 200 && index < 250 ? "batch-runs-2" : "batch-runs"
+                let value = index == 150 ? [UInt8](repeating: 1, count: 20_000) : index == 10 ? [] : Array("value-\(index)".utf8)
+                return KafkaProducerMessage(topic: topic, key: index == 20 ? nil : Array("key-\(index)".utf8), value: value,
+                                            headers: index == 60 ? [("h", Array("v".utf8))] : [])
+            }
+            let outcomes = try await producer.send(contentsOf: batch)
+            for (index, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .success(let report):
+                    #expect(index != 150 && report.topic == batch[index].topic, "message \(index): \(report)")
+                case .failure(let error):
+                    guard index == 150, case .delivery(_, "MSG_SIZE_TOO_LARGE", _) = error else { Issue.record("message \(index): \(error)"); continue }
+                }
+            }
+            #expect(producer.bufferDepth == (0, 0))
+            await producer.shutdown()
+            let letters = try DeadLetterFile.read(path: deadLetters)
+            #expect(letters.map(\.message.key) == [batch[150].key])
+            #expect(letters.first?.message.value == batch[150].value)
+            var stored: [String] = []
+            for topic in ["batch-runs", "batch-runs-2"] {
+                stored += try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic, format: "%t|%k|%s|%h\\n")
+            }
+            let expected = batch.indices.filter { $0 != 150 }.map { index in
+                let message = batch[index]
+                return "\(message.topic)|\(message.key.map { String(decoding: $0, as: UTF8.self) } ?? "")|\(String(decoding: message.value, as: UTF8.self))|\(index == 60 ? "h=v" : "")"
+            }
+            // The warm-up message aside.
+            #expect(Set(stored.filter { !$0.contains("warm-up") }) == Set(expected))
+            #expect(stored.count == expected.count + 1)
+        }
+    }
+
     /// A producer whose only broker is down, holding `held` messages it cannot deliver, with a
     /// buffer of `limit` messages.
     static func withFillingProducer(backpressure: KafkaProducerConfiguration.Backpressure, limit: Int, held: Int,

@@ -1,0 +1,60 @@
+import CRdKafka
+
+/// Hands a run of messages to one topic to librdkafka in one `rd_kafka_produce_batch` call:
+/// the topic is locked and the clocks are read once for the run, not once per message.
+///
+/// Only messages that call could take whole go this way: no headers (it cannot carry them),
+/// no timestamp, and no partition of the caller's (librdkafka 2.0.2 leaks a message it cannot
+/// place on an unknown partition there, and counts it in its queue for good). Their keys and
+/// values are copied into one scratch buffer for the call, and librdkafka copies them from it.
+enum RdKafkaProduceBatch {
+    /// The most messages in one call: the scratch buffer stays small.
+    static let maxRun = 128
+
+    /// Whether `message` can go in a run.
+    static func takes(_ message: KafkaProducerMessage) -> Bool {
+        message.partition == nil && message.headers.isEmpty && message.timestamp == nil
+    }
+
+    /// Produces `messages` to `topic` with their `opaques`; calls `refused` with the index and
+    /// the error of each message librdkafka did not take (no delivery report will come for it).
+    static func produce(_ topic: OpaquePointer, _ messages: ArraySlice<KafkaProducerMessage>, opaques: ArraySlice<UnsafeMutableRawPointer>,
+                        refused: (Int, rd_kafka_resp_err_t) -> Void) {
+        var total = 0
+        for message in messages { total += message.valueCount + (message.key?.count ?? 0) }
+        withUnsafeTemporaryAllocation(byteCount: max(total, 1), alignment: 1) { scratch in
+            withUnsafeTemporaryAllocation(of: rd_kafka_message_t.self, capacity: messages.count) { entries in
+                var used = 0
+                func place(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer? {
+                    guard let source = bytes.baseAddress else { return nil }
+                    let target = scratch.baseAddress! + used
+                    target.copyMemory(from: source, byteCount: bytes.count)
+                    used += bytes.count
+                    return target
+                }
+                for (slot, (message, opaque)) in zip(messages, opaques).enumerated() {
+                    var entry = rd_kafka_message_t()
+                    message.withValueBytes { value in
+                        entry.payload = place(value)
+                        entry.len = value.count
+                    }
+                    if let key = message.key {
+                        key.withUnsafeBytes { key in
+                            entry.key = place(key).map { UnsafeMutableRawPointer($0) }
+                            entry.key_len = key.count
+                        }
+                    }
+                    entry.partition = RD_KAFKA_PARTITION_UA
+                    entry._private = opaque
+                    (entries.baseAddress! + slot).initialize(to: entry)
+                }
+                let taken = rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, entries.baseAddress, Int32(messages.count))
+                if taken != Int32(messages.count) {
+                    for slot in 0..<messages.count where entries[slot].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        refused(slot, entries[slot].err)
+                    }
+                }
+            }
+        }
+    }
+}
