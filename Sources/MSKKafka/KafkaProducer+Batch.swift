@@ -21,13 +21,10 @@ extension KafkaProducer {
 
     private nonisolated(nonsending) func enqueueBatch(_ messages: [KafkaProducerMessage]) async throws {
         guard try await reserveRoom(for: messages) else { return }
-        submitter.submitBatch(failingTo: delivery) { batch in
-            for message in messages {
-                // Weighed as reserved, before tracing adds its headers (as ``enqueue(_:)`` does).
-                let bytes = message.byteCount
-                let sent = tracing.map { $0.handOver(message) } ?? message
-                if let tag = eventAttempt(sent, bytes: bytes) { batch.submit(tag, sent) }
-            }
+        let sent = tracing.map { tracing in messages.map { tracing.handOver($0) } } ?? messages
+        submitter.submitBatch(sent, failingTo: delivery) { index in
+            // Weighed as reserved, before tracing added its headers (as ``enqueue(_:)`` does).
+            eventAttempt(sent[index], bytes: messages[index].byteCount)
         }
     }
 
@@ -47,14 +44,18 @@ extension KafkaProducer {
         guard try await reserveRoom(for: messages) else { return [] }
         return await withUnsafeContinuation { continuation in
             let outcomes = BatchOutcomes(count: messages.count, continuation: continuation)
-            submitter.submitBatch(failingTo: delivery) { batch in
-                for (index, message) in messages.enumerated() {
-                    let bytes = message.byteCount
-                    var sent = message
-                    var completion = DeliveryCompletion.batchMember(outcomes, index)
-                    if let tracing { (sent, completion) = tracing.start(message, completion: completion) }
-                    if let tag = completionAttempt(sent, bytes: bytes, completion: completion) { batch.submit(tag, sent) }
+            var sent = messages, completions: [DeliveryCompletion] = []
+            if let tracing {
+                completions.reserveCapacity(messages.count)
+                for index in messages.indices {
+                    let (traced, completion) = tracing.start(messages[index], completion: .batchMember(outcomes, index))
+                    sent[index] = traced
+                    completions.append(completion)
                 }
+            }
+            submitter.submitBatch(sent, failingTo: delivery) { index in
+                let completion = completions.isEmpty ? .batchMember(outcomes, index) : completions[index]
+                return completionAttempt(sent[index], bytes: messages[index].byteCount, completion: completion)
             }
         }
     }

@@ -11,8 +11,8 @@ final class ProducerSubmitter: Sendable {
     /// The client's `rd_kafka_t`, read once per message (the client itself is held by the
     /// producer, which destroys it only after ``close()``).
     private let handle: RdKafkaPointer
-    fileprivate let topics: ProducerTopics
-    fileprivate let poller: PollThread
+    private let topics: ProducerTopics
+    private let poller: PollThread
     /// Produce calls inside librdkafka: ``close()`` waits for them before the handle goes, and a
     /// call that comes later fails with ``KafkaError/shutDown``.
     private let calls = CallGate()
@@ -33,75 +33,69 @@ final class ProducerSubmitter: Sendable {
         }
     }
 
-    /// Hands a batch of attempts to librdkafka with one pass through the call gate: `body`
-    /// calls the ``Batch``'s `submit` once per attempt, in order. Each attempt is settled as one
-    /// handed over by ``submit(_:_:failingTo:)``.
-    func submitBatch(failingTo delivery: DeliveryHandler, _ body: (inout Batch) -> Void) {
+    /// Hands the first attempts of a batch to librdkafka with one pass through the call gate,
+    /// in order: `attempt(i)` makes message `i`'s, or answers nil if per-key order holds it back.
+    /// Each attempt is settled as one handed over by ``submit(_:_:failingTo:)``.
+    ///
+    /// Consecutive messages to one topic that `rd_kafka_produce_batch` can take
+    /// (``RdKafkaProduceBatch/takes(_:)``) go together, up to ``RdKafkaProduceBatch/maxRun`` at
+    /// a time; any other goes alone, after those before it. The messages are read in place:
+    /// a copy of each (a retain and a release of each of its arrays) would cost as much as the
+    /// produce call saves.
+    func submitBatch(_ messages: [KafkaProducerMessage], failingTo delivery: DeliveryHandler, attempt: (Int) -> DeliveryTag?) {
         calls.enter { isOpen in
-            var batch = Batch(submitter: self, isOpen: isOpen, delivery: delivery)
-            body(&batch)
-            batch.finishRun()
+            var run = ProduceRun()
+            for index in messages.indices {
+                guard let tag = attempt(index) else { continue }
+                if isOpen, tag.heldValue == nil, RdKafkaProduceBatch.takes(messages[index]), let topic = topics.handle(named: messages[index].topic) {
+                    if run.topic != topic.raw { produce(&run, of: messages, failingTo: delivery) }
+                    run.add(index, tag, to: topic.raw)
+                    if run.isFull { produce(&run, of: messages, failingTo: delivery) }
+                } else {
+                    // A held value is pointed to, not copied: not in a run, whose values are copied.
+                    produce(&run, of: messages, failingTo: delivery)
+                    produce(tag, messages[index], isOpen: isOpen, failingTo: delivery)
+                }
+                poller.serveIfIdle()
+            }
+            produce(&run, of: messages, failingTo: delivery)
         }
     }
 
-    /// The attempts of one ``submitBatch(failingTo:_:)``, inside the call gate: valid only in
-    /// its body. Consecutive attempts to one topic that `rd_kafka_produce_batch` can take
-    /// (``RdKafkaProduceBatch/takes(_:)``) go to librdkafka together, up to
-    /// ``RdKafkaProduceBatch/maxRun`` at a time; any other goes alone, after those before it.
-    struct Batch {
-        private let submitter: ProducerSubmitter
-        private let isOpen: Bool
-        private let delivery: DeliveryHandler
-        private var runTopic: RdKafkaPointer?
-        private var runTags: [DeliveryTag] = []
-        private var runMessages: [KafkaProducerMessage] = []
-        private var runOpaques: [UnsafeMutableRawPointer] = []
+    /// Messages of a batch gathered for one `rd_kafka_produce_batch` call.
+    private struct ProduceRun {
+        var topic: OpaquePointer?
+        var indices: [Int] = []
+        var tags: [DeliveryTag] = []
+        var opaques: [UnsafeMutableRawPointer] = []
 
-        fileprivate init(submitter: ProducerSubmitter, isOpen: Bool, delivery: DeliveryHandler) {
-            self.submitter = submitter
-            self.isOpen = isOpen
-            self.delivery = delivery
-        }
+        var isFull: Bool { indices.count == RdKafkaProduceBatch.maxRun }
 
-        mutating func submit(_ tag: DeliveryTag, _ message: KafkaProducerMessage) {
-            // A held value is pointed to, not copied: not in a run, whose values are copied.
-            guard isOpen, tag.heldValue == nil, RdKafkaProduceBatch.takes(message), let topic = submitter.topics.handle(named: message.topic) else {
-                finishRun()
-                submitter.produce(tag, message, isOpen: isOpen, failingTo: delivery)
-                submitter.poller.serveIfIdle()
-                return
+        mutating func add(_ index: Int, _ tag: DeliveryTag, to topic: OpaquePointer) {
+            if indices.isEmpty, indices.capacity == 0 {
+                indices.reserveCapacity(RdKafkaProduceBatch.maxRun)
+                tags.reserveCapacity(RdKafkaProduceBatch.maxRun)
+                opaques.reserveCapacity(RdKafkaProduceBatch.maxRun)
             }
-            if let runTopic, runTopic.raw != topic.raw { finishRun() }
-            if runTags.isEmpty {
-                runTags.reserveCapacity(RdKafkaProduceBatch.maxRun)
-                runMessages.reserveCapacity(RdKafkaProduceBatch.maxRun)
-                runOpaques.reserveCapacity(RdKafkaProduceBatch.maxRun)
-            }
-            runTopic = topic
-            runTags.append(tag)
-            runMessages.append(message)
-            runOpaques.append(tag.retainedOpaque())
-            if runTags.count == RdKafkaProduceBatch.maxRun { finishRun() }
+            self.topic = topic
+            indices.append(index)
+            tags.append(tag)
+            opaques.append(tag.retainedOpaque())
         }
+    }
 
-        /// Produces the run gathered so far.
-        fileprivate mutating func finishRun() {
-            guard let topic = runTopic, !runTags.isEmpty else { return }
-            do {
-                // Copies for the closure (no access to `self` while it is being changed); gone
-                // before the arrays are emptied, so that emptying them keeps their storage.
-                let tags = runTags, messages = runMessages, opaques = runOpaques, delivery = delivery
-                RdKafkaProduceBatch.produce(topic.raw, messages[...], opaques: opaques[...]) { slot, error in
-                    _ = DeliveryTag(consuming: opaques[slot])
-                    delivery.failed(tags[slot].pending(messages[slot]), KafkaDeliveryFailure(error), inDeliveryReport: false)
-                }
-            }
-            runTopic = nil
-            runTags.removeAll(keepingCapacity: true)
-            runMessages.removeAll(keepingCapacity: true)
-            runOpaques.removeAll(keepingCapacity: true)
-            submitter.poller.serveIfIdle()
+    /// Produces the run gathered so far, and empties it.
+    private func produce(_ run: inout ProduceRun, of messages: [KafkaProducerMessage], failingTo delivery: DeliveryHandler) {
+        guard let topic = run.topic, !run.indices.isEmpty else { return }
+        RdKafkaProduceBatch.produce(topic, messages, run.indices, opaques: run.opaques) { slot, error in
+            _ = DeliveryTag(consuming: run.opaques[slot])
+            let message = messages[run.indices[slot]]
+            delivery.failed(run.tags[slot].pending(message), KafkaDeliveryFailure(error), inDeliveryReport: false)
         }
+        run.topic = nil
+        run.indices.removeAll(keepingCapacity: true)
+        run.tags.removeAll(keepingCapacity: true)
+        run.opaques.removeAll(keepingCapacity: true)
     }
 
     /// One attempt, inside the call gate.

@@ -16,14 +16,15 @@ enum RdKafkaProduceBatch {
         message.partition == nil && message.headers.isEmpty && message.timestamp == nil
     }
 
-    /// Produces `messages` to `topic` with their `opaques`; calls `refused` with the index and
-    /// the error of each message librdkafka did not take (no delivery report will come for it).
-    static func produce(_ topic: OpaquePointer, _ messages: ArraySlice<KafkaProducerMessage>, opaques: ArraySlice<UnsafeMutableRawPointer>,
+    /// Produces the messages at `indices` of `messages` to `topic` with their `opaques`; calls
+    /// `refused` with the slot (in `indices`) and the error of each message librdkafka did not
+    /// take (no delivery report will come for it).
+    static func produce(_ topic: OpaquePointer, _ messages: [KafkaProducerMessage], _ indices: [Int], opaques: [UnsafeMutableRawPointer],
                         refused: (Int, rd_kafka_resp_err_t) -> Void) {
         var total = 0
-        for message in messages { total += message.valueCount + (message.key?.count ?? 0) }
+        for index in indices { total += messages[index].valueCount + (messages[index].key?.count ?? 0) }
         withUnsafeTemporaryAllocation(byteCount: max(total, 1), alignment: 1) { scratch in
-            withUnsafeTemporaryAllocation(of: rd_kafka_message_t.self, capacity: messages.count) { entries in
+            withUnsafeTemporaryAllocation(of: rd_kafka_message_t.self, capacity: indices.count) { entries in
                 var used = 0
                 func place(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer? {
                     guard let source = bytes.baseAddress else { return nil }
@@ -32,25 +33,25 @@ enum RdKafkaProduceBatch {
                     used += bytes.count
                     return target
                 }
-                for (slot, (message, opaque)) in zip(messages, opaques).enumerated() {
+                for slot in indices.indices {
                     var entry = rd_kafka_message_t()
-                    message.withValueBytes { value in
+                    messages[indices[slot]].withValueBytes { value in
                         entry.payload = place(value)
                         entry.len = value.count
                     }
-                    if let key = message.key {
+                    if let key = messages[indices[slot]].key {
                         key.withUnsafeBytes { key in
                             entry.key = place(key).map { UnsafeMutableRawPointer($0) }
                             entry.key_len = key.count
                         }
                     }
                     entry.partition = RD_KAFKA_PARTITION_UA
-                    entry._private = opaque
+                    entry._private = opaques[slot]
                     (entries.baseAddress! + slot).initialize(to: entry)
                 }
-                let taken = rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, entries.baseAddress, Int32(messages.count))
-                if taken != Int32(messages.count) {
-                    for slot in 0..<messages.count where entries[slot].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let taken = rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, entries.baseAddress, Int32(indices.count))
+                if taken != Int32(indices.count) {
+                    for slot in indices.indices where entries[slot].err != RD_KAFKA_RESP_ERR_NO_ERROR {
                         refused(slot, entries[slot].err)
                     }
                 }
