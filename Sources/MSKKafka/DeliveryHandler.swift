@@ -24,8 +24,6 @@ final class DeliveryHandler: Sendable {
     let keyOrder: KeyOrderLanes?
     /// ``keyOrder``'s held count, read per delivery report without retaining it.
     private let keyOrderProbe: KeyOrderProbe
-    /// Where a completion attempt goes once its handler has run (nil: released).
-    private let completionAttempts: CompletionAttemptPool?
     /// Held keys waiting for their release.
     let keyReleases = Mutex(Retries<KeyOrderLanes.Key>.notYetNeeded)
 
@@ -59,9 +57,8 @@ final class DeliveryHandler: Sendable {
     }
 
     init(policy: KafkaProducerConfiguration.DeliveryPolicy, buffer: ProducerBuffer, events: ProducerEventSink, counters: KafkaClientCounters, logger: Logger,
-         fatal: KafkaFatalState, submitter: ProducerSubmitter, keyOrder: KeyOrderLanes? = nil, completionAttempts: CompletionAttemptPool? = nil) {
+         fatal: KafkaFatalState, submitter: ProducerSubmitter, keyOrder: KeyOrderLanes? = nil) {
         self.keyOrder = keyOrder
-        self.completionAttempts = completionAttempts
         keyOrderProbe = KeyOrderProbe(keyOrder)
         self.policy = policy
         self.fatal = fatal
@@ -130,7 +127,6 @@ final class DeliveryHandler: Sendable {
                 attempt.completion(.success(report))
                 // Counted and its room given back with the rest of this serve, after the call.
                 events.settle(byteCount: attempt.byteCount)
-                completionAttempts?.giveBack(attempt)
                 return
             }
             // The attempt may hold the value the report points to: alive until the copy is made.

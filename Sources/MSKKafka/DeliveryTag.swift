@@ -108,22 +108,13 @@ enum DeliveryTag {
 /// to rebuild the message from librdkafka's copy when it fails — the handler, the buffer
 /// weight, whether the caller chose the partition, and the timestamp (which a failed delivery
 /// report does not give back).
-///
-/// Reused (``CompletionAttemptPool``): one per message would be an allocation on the producing
-/// thread freed on the poll thread, the pattern glibc's allocator serves slowest.
-///
-/// `@unchecked Sendable`, with mutable fields: it has one owner at a time — the producer that
-/// fills it, then librdkafka (as the message's opaque) until the delivery report, then the pool —
-/// and each hand-over goes through a lock (the pool's, librdkafka's queue's), which orders the
-/// writes before the next owner's reads. (A producer may still hold a reference when the pool
-/// takes it back, but no longer reads it: see ``CompletionAttemptPool/giveBack(_:)``.)
-final class CompletionAttempt: @unchecked Sendable {
-    private(set) var completion: DeliveryCompletion
-    private(set) var byteCount: Int
-    private(set) var explicitPartition: Bool
-    private(set) var timestamp: Date?
+final class CompletionAttempt: Sendable {
+    let completion: DeliveryCompletion
+    let byteCount: Int
+    let explicitPartition: Bool
+    let timestamp: Date?
     /// The byte value, kept for librdkafka to point to, when it is large enough to be worth it.
-    private(set) var value: [UInt8]?
+    let value: [UInt8]?
 
     init(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: DeliveryCompletion) {
         self.completion = completion
@@ -132,25 +123,6 @@ final class CompletionAttempt: @unchecked Sendable {
         timestamp = message.timestamp
         value = message.heldValueCandidate
     }
-
-    /// Fills a reused attempt for `message`.
-    func refill(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: DeliveryCompletion) {
-        self.completion = completion
-        self.byteCount = byteCount
-        explicitPartition = message.partition != nil
-        timestamp = message.timestamp
-        value = message.heldValueCandidate
-    }
-
-    /// Lets go of what the caller gave (the handler and what it captured, the value) before the
-    /// attempt waits in the pool.
-    func clear() {
-        completion = .handler(Self.noHandler)
-        value = nil
-        timestamp = nil
-    }
-
-    private static let noHandler: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void = { _ in }
 }
 
 /// A first attempt on the event path whose byte value librdkafka points to instead of copying:

@@ -48,8 +48,6 @@ public final class KafkaProducer: Service, Sendable {
     /// ``keyOrder``'s held count, read per message without retaining it.
     private let keyOrderProbe: KeyOrderProbe
     private let topics: ProducerTopics
-    /// The attempts completion handlers and `send` travel in, reused.
-    let completionAttempts: CompletionAttemptPool
     private let poller: PollThread
     private let logger: Logger
     /// Set when a tracer is configured (``KafkaTracing``); `nil` costs each message one check.
@@ -89,10 +87,7 @@ public final class KafkaProducer: Service, Sendable {
         self.topics = topics
         let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: Self.maxUnreadEventBytes, reportsDeliveries: policy.reportsDeliveries)
         let memoryRelease = policy.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
-        let completionAttempts = CompletionAttemptPool()
-        self.completionAttempts = completionAttempts
         poller = PollThread(client: client, name: "msk-kafka-poll") { [buffer] in
-            completionAttempts.flush()
             events.flush()
             memoryRelease?.observe(depth: buffer.depth.messages)
         }
@@ -101,7 +96,7 @@ public final class KafkaProducer: Service, Sendable {
         self.keyOrder = keyOrder
         keyOrderProbe = KeyOrderProbe(keyOrder)
         delivery = DeliveryHandler(policy: policy, buffer: buffer, events: events, counters: counters, logger: logger, fatal: fatal, submitter: submitter,
-                                   keyOrder: keyOrder, completionAttempts: completionAttempts)
+                                   keyOrder: keyOrder)
         // Before anything is produced: no delivery report can come sooner.
         context.deliverReports(to: delivery)
         // Once the handle exists: a configuration librdkafka refuses asks nothing.
@@ -253,7 +248,7 @@ public final class KafkaProducer: Service, Sendable {
     /// order holds it back (it then goes when its key is released).
     func completionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: DeliveryCompletion) -> DeliveryTag? {
         if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return nil }
-        return .firstCompletionAttempt(completionAttempts.attempt(message, byteCount: bytes, completion: completion))
+        return .firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion))
     }
 
     /// Waits until the local buffer is empty (every accepted message delivered or failed).

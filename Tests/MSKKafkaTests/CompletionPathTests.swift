@@ -3,7 +3,6 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
-import MSKKafkaTesting
 @testable import MSKKafka
 
 /// ``KafkaProducer/send(_:)`` and ``KafkaProducer/enqueue(_:completion:)`` send a first attempt
@@ -39,37 +38,6 @@ struct CompletionPathTests {
         await producer.shutdown()
 
         try await EventPathTests.expectStoredWhole(cluster, topic: "completion-outage", indices: 0..<21)
-    }
-
-    /// The attempts handlers travel in are reused: each handler is still called once, for its
-    /// own message, and `send` gets its own message's report.
-    @Test func reusedAttemptsCallEachHandlerOnceForItsOwnMessage() async throws {
-        let cluster = try MockKafkaCluster()
-        cluster.createTopic("completion-reuse", partitions: 3)
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster), logger: KafkaProducerTests.quiet)
-        let calls = Mutex<[Int: [KafkaDeliveryReport]]>([:])
-        for round in 0..<5 {
-            for index in round * 200..<(round + 1) * 200 {
-                try await producer.enqueue(KafkaProducerMessage(topic: "completion-reuse", partition: Int32(index % 3), value: Array("\(index)".utf8))) { result in
-                    guard case .success(let report) = result else { Issue.record("message \(index): \(result)"); return }
-                    calls.withLock { $0[index, default: []].append(report) }
-                }
-            }
-            let sent = try await producer.send(KafkaProducerMessage(topic: "completion-reuse", partition: 2, value: Array("send-\(round)".utf8)))
-            #expect(sent.partition == 2)
-            #expect(await producer.flush(timeout: .seconds(10)))
-        }
-        #expect(producer.completionAttempts.available > 0, "no attempt was given back for reuse")
-        let called = calls.withLock { $0 }
-        #expect(called.count == 1_000)
-        #expect(called.allSatisfy { $0.value.count == 1 && $0.value[0].partition == Int32($0.key % 3) })
-        await producer.shutdown()
-        // Each message's offset is where its own value was stored.
-        let stored = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "completion-reuse", format: "%p|%o|%s\\n")
-        for (index, reports) in called {
-            let report = try #require(reports.first)
-            #expect(stored.contains("\(report.partition)|\(report.offset)|\(index)"), "message \(index) at \(report.partition)/\(report.offset)")
-        }
     }
 
     @Test func aFailedSendCarriesTheWholeMessageToTheDeadLetters() async throws {
