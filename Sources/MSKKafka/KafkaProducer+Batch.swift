@@ -21,10 +21,14 @@ extension KafkaProducer {
 
     private nonisolated(nonsending) func enqueueBatch(_ messages: [KafkaProducerMessage]) async throws {
         guard try await reserveRoom(for: messages) else { return }
-        let sent = tracing.map { tracing in messages.map { tracing.handOver($0) } } ?? messages
-        submitter.submitBatch(sent, failingTo: delivery) { index in
-            // Weighed as reserved, before tracing added its headers (as ``enqueue(_:)`` does).
-            eventAttempt(sent[index], bytes: messages[index].byteCount)
+        guard let tracing else {
+            submitter.submitBatch(messages, failingTo: delivery) { _, message in eventAttempt(message, bytes: message.byteCount) }
+            return
+        }
+        // Weighed as reserved, before tracing adds its headers (as ``enqueue(_:)`` does).
+        let weights = messages.map(\.byteCount)
+        submitter.submitBatch(messages.map { tracing.handOver($0) }, failingTo: delivery) { index, message in
+            eventAttempt(message, bytes: weights[index])
         }
     }
 
@@ -44,18 +48,16 @@ extension KafkaProducer {
         guard try await reserveRoom(for: messages) else { return [] }
         return await withUnsafeContinuation { continuation in
             let outcomes = BatchOutcomes(count: messages.count, continuation: continuation)
-            var sent = messages, completions: [DeliveryCompletion] = []
-            if let tracing {
-                completions.reserveCapacity(messages.count)
-                for index in messages.indices {
-                    let (traced, completion) = tracing.start(messages[index], completion: .batchMember(outcomes, index))
-                    sent[index] = traced
-                    completions.append(completion)
+            guard let tracing else {
+                submitter.submitBatch(messages, failingTo: delivery) { index, message in
+                    completionAttempt(message, bytes: message.byteCount, completion: .batchMember(outcomes, index))
                 }
+                return
             }
-            submitter.submitBatch(sent, failingTo: delivery) { index in
-                let completion = completions.isEmpty ? .batchMember(outcomes, index) : completions[index]
-                return completionAttempt(sent[index], bytes: messages[index].byteCount, completion: completion)
+            let weights = messages.map(\.byteCount)
+            let traced = messages.indices.map { tracing.start(messages[$0], completion: .batchMember(outcomes, $0)) }
+            submitter.submitBatch(traced.map(\.0), failingTo: delivery) { index, message in
+                completionAttempt(message, bytes: weights[index], completion: traced[index].1)
             }
         }
     }
@@ -63,8 +65,12 @@ extension KafkaProducer {
     /// Takes room in the buffer for all of `messages` at once; false for an empty batch.
     private nonisolated(nonsending) func reserveRoom(for messages: [KafkaProducerMessage]) async throws -> Bool {
         guard !messages.isEmpty else { return false }
-        var bytes = 0
-        for message in messages { bytes += message.byteCount }
+        // Through the buffer: an array's iterator would copy each message.
+        let bytes = messages.withUnsafeBufferPointer { messages in
+            var bytes = 0
+            for index in messages.indices { bytes += messages[index].byteCount }
+            return bytes
+        }
         if !buffer.tryAcquire(messages: messages.count, bytes: bytes) { try await buffer.acquire(messages: messages.count, bytes: bytes) }
         return true
     }

@@ -39,27 +39,32 @@ final class ProducerSubmitter: Sendable {
     ///
     /// Consecutive messages to one topic that `rd_kafka_produce_batch` can take
     /// (``RdKafkaProduceBatch/takes(_:)``) go together, up to ``RdKafkaProduceBatch/maxRun`` at
-    /// a time; any other goes alone, after those before it. The messages are read in place:
-    /// a copy of each (a retain and a release of each of its arrays) would cost as much as the
-    /// produce call saves.
-    func submitBatch(_ messages: [KafkaProducerMessage], failingTo delivery: DeliveryHandler, attempt: (Int) -> DeliveryTag?) {
-        calls.enter { isOpen in
-            var run = ProduceRun()
-            for index in messages.indices {
-                guard let tag = attempt(index) else { continue }
-                if isOpen, tag.heldValue == nil, RdKafkaProduceBatch.takes(messages[index]), let topic = topics.handle(named: messages[index].topic) {
-                    if run.topic != topic.raw { produce(&run, of: messages, failingTo: delivery) }
-                    run.add(index, tag, to: topic.raw)
-                    if run.isFull { produce(&run, of: messages, failingTo: delivery) }
-                } else {
-                    // A held value is pointed to, not copied: not in a run, whose values are copied.
-                    produce(&run, of: messages, failingTo: delivery)
-                    produce(tag, messages[index], isOpen: isOpen, failingTo: delivery)
-                }
-                poller.serveIfIdle()
-            }
-            produce(&run, of: messages, failingTo: delivery)
+    /// a time; any other goes alone, after those before it. The messages are read in place,
+    /// through the array's buffer: a copy of each (a retain and a release of each of its arrays,
+    /// which an array's subscript or iterator makes) would cost as much as the produce call saves.
+    func submitBatch(_ batch: [KafkaProducerMessage], failingTo delivery: DeliveryHandler, attempt: (Int, borrowing KafkaProducerMessage) -> DeliveryTag?) {
+        batch.withUnsafeBufferPointer { messages in
+            calls.enter { isOpen in submitBatch(messages, isOpen: isOpen, failingTo: delivery, attempt: attempt) }
         }
+    }
+
+    private func submitBatch(_ messages: UnsafeBufferPointer<KafkaProducerMessage>, isOpen: Bool, failingTo delivery: DeliveryHandler,
+                             attempt: (Int, borrowing KafkaProducerMessage) -> DeliveryTag?) {
+        var run = ProduceRun()
+        for index in messages.indices {
+            guard let tag = attempt(index, messages[index]) else { continue }
+            if isOpen, tag.heldValue == nil, RdKafkaProduceBatch.takes(messages[index]), let topic = topics.handle(named: messages[index].topic) {
+                if run.topic != topic.raw { produce(&run, of: messages, failingTo: delivery) }
+                run.add(index, tag, to: topic.raw)
+                if run.isFull { produce(&run, of: messages, failingTo: delivery) }
+            } else {
+                // A held value is pointed to, not copied: not in a run, whose values are copied.
+                produce(&run, of: messages, failingTo: delivery)
+                produce(tag, messages[index], isOpen: isOpen, failingTo: delivery)
+            }
+            poller.serveIfIdle()
+        }
+        produce(&run, of: messages, failingTo: delivery)
     }
 
     /// Messages of a batch gathered for one `rd_kafka_produce_batch` call.
@@ -85,7 +90,7 @@ final class ProducerSubmitter: Sendable {
     }
 
     /// Produces the run gathered so far, and empties it.
-    private func produce(_ run: inout ProduceRun, of messages: [KafkaProducerMessage], failingTo delivery: DeliveryHandler) {
+    private func produce(_ run: inout ProduceRun, of messages: UnsafeBufferPointer<KafkaProducerMessage>, failingTo delivery: DeliveryHandler) {
         guard let topic = run.topic, !run.indices.isEmpty else { return }
         RdKafkaProduceBatch.produce(topic, messages, run.indices, opaques: run.opaques) { slot, error in
             _ = DeliveryTag(consuming: run.opaques[slot])

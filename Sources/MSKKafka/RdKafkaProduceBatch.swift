@@ -19,7 +19,7 @@ enum RdKafkaProduceBatch {
     /// Produces the messages at `indices` of `messages` to `topic` with their `opaques`; calls
     /// `refused` with the slot (in `indices`) and the error of each message librdkafka did not
     /// take (no delivery report will come for it).
-    static func produce(_ topic: OpaquePointer, _ messages: [KafkaProducerMessage], _ indices: [Int], opaques: [UnsafeMutableRawPointer],
+    static func produce(_ topic: OpaquePointer, _ messages: UnsafeBufferPointer<KafkaProducerMessage>, _ indices: [Int], opaques: [UnsafeMutableRawPointer],
                         refused: (Int, rd_kafka_resp_err_t) -> Void) {
         var total = 0
         for index in indices { total += messages[index].valueCount + (messages[index].key?.count ?? 0) }
