@@ -34,7 +34,8 @@ final class ProducerSubmitter: Sendable {
     }
 
     /// Hands the first attempts of a batch to librdkafka with one pass through the call gate,
-    /// in order: `attempt(i)` makes message `i`'s, or answers nil if per-key order holds it back.
+    /// in order: `attempt(i, message)` makes the `i`th message's, or answers nil if per-key
+    /// order holds it back.
     /// Each attempt is settled as one handed over by ``submit(_:_:failingTo:)``.
     ///
     /// Consecutive messages to one topic that `rd_kafka_produce_batch` can take

@@ -6,14 +6,19 @@ import CRdKafka
 /// Only messages that call could take whole go this way: no headers (it cannot carry them),
 /// no timestamp, and no partition of the caller's (librdkafka 2.0.2 leaks a message it cannot
 /// place on an unknown partition there, and counts it in its queue for good). Their keys and
-/// values are copied into one scratch buffer for the call, and librdkafka copies them from it.
+/// values are copied into one scratch buffer for the call, and librdkafka copies them from it:
+/// small messages only, so that the scratch buffer stays small and the extra copy cheap.
 enum RdKafkaProduceBatch {
-    /// The most messages in one call: the scratch buffer stays small.
+    /// The most messages in one call.
     static let maxRun = 128
+    /// The largest key and value, together, of a message in a run: a run's scratch buffer is
+    /// at most 256 KiB.
+    static let maxMessageBytes = 2_048
 
     /// Whether `message` can go in a run.
-    static func takes(_ message: KafkaProducerMessage) -> Bool {
+    static func takes(_ message: borrowing KafkaProducerMessage) -> Bool {
         message.partition == nil && message.headers.isEmpty && message.timestamp == nil
+            && message.valueCount + (message.key?.count ?? 0) <= maxMessageBytes
     }
 
     /// Produces the messages at `indices` of `messages` to `topic` with their `opaques`; calls
