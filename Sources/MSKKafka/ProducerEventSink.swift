@@ -31,9 +31,12 @@ final class ProducerEventSink: @unchecked Sendable {
     /// so that interleaved topics find theirs without taking ``ProducerTopics``' lock.
     @exclusivity(unchecked) private var batchTopic: (handle: OpaquePointer, index: UInt32)?
     @exclusivity(unchecked) private var seenTopics: [OpaquePointer: ProducerTopics.Topic] = [:]
-    /// The topic ``knownTopic(_:)`` found last: reports come in runs to one topic, and the
-    /// completion path asks once per report, where a dictionary lookup hashes every time.
-    @exclusivity(unchecked) private var lastTopic: ProducerTopics.Topic?
+    /// The topic ``knownTopic(_:)`` found last, by handle and name: reports come in runs to one
+    /// topic, and the completion path asks once per report, where a dictionary lookup hashes
+    /// every time. The name, not the `Topic`: reading a class reference out of a property
+    /// retains and releases it, once per report. (`seenTopics` keeps the handle alive, so an
+    /// address seen here is never another topic's.)
+    @exclusivity(unchecked) private var lastTopic: (handle: OpaquePointer, name: String)?
 
     /// Keeps up to `maxUnreadBytes` of events nobody has read yet (see ``KafkaProducerEvents``);
     /// with `reportsDeliveries` off, deliveries are settled and counted without a report.
@@ -156,15 +159,15 @@ final class ProducerEventSink: @unchecked Sendable {
     /// reading its C string when the handle is one of ours. Serving thread only.
     func topicName(of handle: OpaquePointer?) -> String {
         guard let handle else { return "" }
+        if let lastTopic, lastTopic.handle == handle { return lastTopic.name }
         return knownTopic(handle)?.name ?? String(cString: rd_kafka_topic_name(handle))
     }
 
     /// The topic whose handle is `handle`, if ``ProducerTopics`` made it.
     private func knownTopic(_ handle: OpaquePointer) -> ProducerTopics.Topic? {
-        if let lastTopic, lastTopic.handle.raw == handle { return lastTopic }
         guard let topic = seenTopics[handle] ?? topics.topic(handle: RdKafkaPointer(handle)) else { return nil }
         seenTopics[handle] = topic
-        lastTopic = topic
+        lastTopic = (handle, topic.name)
         return topic
     }
 }
