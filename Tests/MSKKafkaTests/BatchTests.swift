@@ -27,20 +27,10 @@ struct BatchTests {
         }
     }
 
-    /// A 2-partition topic on the mock, a producer that dead-letters into a fresh directory
-    /// (removed after `body`), warmed up so that librdkafka knows the topic's partitions.
+    /// ``EventPathTests/withDeadLetteringProducer(topic:extra:_:)`` with librdkafka's
+    /// `message.max.bytes` at 10,000, so that ``tooLarge`` is refused.
     static func withDeadLetteringProducer(topic: String, _ body: (MockKafkaCluster, KafkaProducer, String) async throws -> Void) async throws {
-        let cluster = try MockKafkaCluster()
-        cluster.createTopic(topic, partitions: 2)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let deadLetters = directory.appendingPathComponent("dead.jsonl").path
-        let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
-        let configuration = KafkaProducerTests.configuration(cluster, delivery: delivery, extra: ["message.max.bytes": "10000"])
-        let producer = try KafkaProducer(configuration: configuration, logger: KafkaProducerTests.quiet)
-        _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
-        try await body(cluster, producer, deadLetters)
+        try await EventPathTests.withDeadLetteringProducer(topic: topic, extra: ["message.max.bytes": "10000"], body)
     }
 
     /// The two refused messages are dead-lettered whole, and only they.

@@ -93,6 +93,18 @@ struct EventPathTests {
     /// after `body`), warmed up on `topic` and then refused: the next produce request fails
     /// with TOPIC_AUTHORIZATION_FAILED. `body` gets the producer and the file's path.
     static func withRefusingDeadLetteringProducer(topic: String, _ body: (KafkaProducer, String) async throws -> Void) async throws {
+        try await withDeadLetteringProducer(topic: topic) { cluster, producer, deadLetters in
+            cluster.pushRequestErrors(apiKey: .produce, [.topicAuthorizationFailed])
+            try await body(producer, deadLetters)
+        }
+    }
+
+    /// A 2-partition `topic` on the mock and a producer (with `extra` librdkafka properties)
+    /// whose final failures go to a dead-letter file in a fresh directory (removed after
+    /// `body`), warmed up so that librdkafka knows the topic's partitions. `body` gets the
+    /// cluster, the producer and the file's path.
+    static func withDeadLetteringProducer(topic: String, extra: [String: String] = [:],
+                                          _ body: (MockKafkaCluster, KafkaProducer, String) async throws -> Void) async throws {
         let cluster = try MockKafkaCluster()
         cluster.createTopic(topic, partitions: 2)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dead-letters-\(UUID().uuidString)")
@@ -100,10 +112,9 @@ struct EventPathTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let deadLetters = directory.appendingPathComponent("dead.jsonl").path
         let delivery = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(100), maxRetryBackoff: .milliseconds(500), deadLetterPath: deadLetters)
-        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery), logger: KafkaProducerTests.quiet)
+        let producer = try KafkaProducer(configuration: KafkaProducerTests.configuration(cluster, delivery: delivery, extra: extra), logger: KafkaProducerTests.quiet)
         _ = try await producer.send(KafkaProducerMessage(topic: topic, value: "warm-up"))
-        cluster.pushRequestErrors(apiKey: .produce, [.topicAuthorizationFailed])
-        try await body(producer, deadLetters)
+        try await body(cluster, producer, deadLetters)
     }
 
     @Test func aFailureInADeliveryReportCarriesTheWholeMessageAndIsDeadLettered() async throws {
