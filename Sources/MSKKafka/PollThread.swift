@@ -61,7 +61,7 @@ final class PollThread: Sendable {
                 serving.store(false, ordering: .releasing)
             }
             pending.store(false, ordering: .sequentiallyConsistent)
-            client.poll(timeoutMs: timeoutMs)
+            client.serveProducerQueue(timeoutMs: timeoutMs)
             afterServe()
             return true
         }

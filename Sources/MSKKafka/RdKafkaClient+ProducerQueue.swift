@@ -1,0 +1,76 @@
+import CRdKafka
+import Foundation
+
+// Serving a producer's main queue: delivery reports come as events (`RD_KAFKA_EVENT_DR`), so
+// that they can be read a batch at a time; errors and statistics come as events too, as the
+// event API hands every kind it knows to whoever polls with it.
+extension RdKafkaClient {
+    /// Events served in one call at most: under steady load the queue never empties, and the
+    /// serving thread (the producing task, between messages) must get back to its work.
+    static let eventsPerServe = 64
+
+    /// Serves the producer's main queue: waits up to `timeoutMs` for a first event, then takes
+    /// what is ready, up to ``eventsPerServe`` events.
+    func serveProducerQueue(timeoutMs: Int32) {
+        guard let queue = producerQueue else { return }
+        context._withUnsafeGuaranteedRef { context in
+            var wait = timeoutMs
+            for _ in 0..<Self.eventsPerServe {
+                guard let event = rd_kafka_queue_poll(queue.raw, wait) else { return }
+                wait = 0
+                serve(event, context)
+                rd_kafka_event_destroy(event)
+            }
+        }
+    }
+
+    private func serve(_ event: OpaquePointer, _ context: KafkaCallbackContext) {
+        switch rd_kafka_event_type(event) {
+        case RD_KAFKA_EVENT_DR:
+            serveDeliveryReports(event, context)
+        case RD_KAFKA_EVENT_ERROR:
+            let reason = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
+            context.clientError(rd_kafka_event_error(event), isFatal: rd_kafka_event_error_is_fatal(event) != 0, reason: reason, handle: handle.raw)
+        case RD_KAFKA_EVENT_STATS:
+            guard let json = rd_kafka_event_stats(event) else { return }
+            context.statistics.handle(Data(bytes: json, count: strlen(json)))
+        default:
+            break
+        }
+    }
+
+    /// Messages taken from a delivery-report event at a time.
+    private static let reportsPerRead = 256
+    /// How far ahead of the report being served the next ones' opaques are loaded.
+    private static let prefetchDistance = 8
+
+    /// Serves every message of a delivery-report event, in order. Each report reads the object
+    /// its opaque points to (a completion handler's attempt, a retried message): allocated when
+    /// the message was produced, long out of the caches by now. Asking for the next ones' while
+    /// serving this one overlaps those loads instead of waiting for each in turn — one cache
+    /// miss per message is what a report costs otherwise.
+    private func serveDeliveryReports(_ event: OpaquePointer, _ context: KafkaCallbackContext) {
+        withUnsafeTemporaryAllocation(of: UnsafePointer<rd_kafka_message_t>?.self, capacity: Self.reportsPerRead) { messages in
+            while true {
+                let count = rd_kafka_event_message_array(event, messages.baseAddress, messages.count)
+                guard count > 0 else { return }
+                for index in 0..<min(count, Self.prefetchDistance) { Self.prefetchOpaque(of: messages[index]) }
+                for index in 0..<count {
+                    if index + Self.prefetchDistance < count { Self.prefetchOpaque(of: messages[index + Self.prefetchDistance]) }
+                    guard let message = messages[index] else { continue }
+                    context.deliveryReport(message, handle: handle.raw)
+                }
+            }
+        }
+    }
+
+    /// Starts loading the object `message`'s opaque points to, if it is one (see
+    /// ``DeliveryTag/retainedOpaque()``: low bits tag it; bit 0 marks a packed value).
+    @inline(__always)
+    private static func prefetchOpaque(of message: UnsafePointer<rd_kafka_message_t>?) {
+        guard let opaque = message?.pointee._private else { return }
+        let bits = Int(bitPattern: opaque)
+        guard bits & 1 == 0, let object = UnsafeRawPointer(bitPattern: bits & ~7) else { return }
+        crdkafka_prefetch(object)
+    }
+}
