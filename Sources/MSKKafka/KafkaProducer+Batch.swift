@@ -22,13 +22,13 @@ extension KafkaProducer {
     private nonisolated(nonsending) func enqueueBatch(_ messages: [KafkaProducerMessage]) async throws {
         guard try await reserveRoom(for: messages) else { return }
         guard let tracing else {
-            submitter.submitBatch(messages, failingTo: delivery) { _, message in eventAttempt(message, bytes: message.byteCount) }
+            submitter.submitBatch(messages, failingTo: delivery) { _, message in eventAttempt(at: message, bytes: message.pointee.byteCount) }
             return
         }
         // Weighed as reserved, before tracing adds its headers (as ``enqueue(_:)`` does).
         let weights = messages.map(\.byteCount)
         submitter.submitBatch(messages.map { tracing.handOver($0) }, failingTo: delivery) { index, message in
-            eventAttempt(message, bytes: weights[index])
+            eventAttempt(at: message, bytes: weights[index])
         }
     }
 
@@ -50,14 +50,14 @@ extension KafkaProducer {
             let outcomes = BatchOutcomes(count: messages.count, continuation: continuation)
             guard let tracing else {
                 submitter.submitBatch(messages, failingTo: delivery) { index, message in
-                    completionAttempt(message, bytes: message.byteCount, completion: .batchMember(outcomes, index))
+                    completionAttempt(message.pointee, bytes: message.pointee.byteCount, completion: .batchMember(outcomes, index))
                 }
                 return
             }
             let weights = messages.map(\.byteCount)
             let traced = messages.indices.map { tracing.start(messages[$0], completion: .batchMember(outcomes, $0)) }
             submitter.submitBatch(traced.map(\.0), failingTo: delivery) { index, message in
-                completionAttempt(message, bytes: weights[index], completion: traced[index].1)
+                completionAttempt(message.pointee, bytes: weights[index], completion: traced[index].1)
             }
         }
     }

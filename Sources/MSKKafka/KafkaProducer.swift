@@ -193,13 +193,25 @@ public final class KafkaProducer: Service, Sendable {
 
     /// The first attempt of `message` on the event path, or nil if per-key order holds it back
     /// (it then goes when its key is released).
-    func eventAttempt(_ message: KafkaProducerMessage, bytes: Int) -> DeliveryTag? {
-        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .events) { return nil }
+    func eventAttempt(_ message: borrowing KafkaProducerMessage, bytes: Int) -> DeliveryTag? {
+        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(copy message, byteCount: bytes, target: .events) { return nil }
         if message.timestamp != nil {
-            return .pending(PendingMessage(message: message, attempt: 1, byteCount: bytes, target: .events))
+            return .pending(PendingMessage(message: copy message, attempt: 1, byteCount: bytes, target: .events))
         }
         let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
-        return message.heldValueCandidate.map { .firstEventAttemptHoldingValue(HeldValueAttempt(value: $0, attempt: attempt)) } ?? .firstEventAttempt(attempt)
+        guard let held = message.heldValueCandidate else { return .firstEventAttempt(attempt) }
+        return .firstEventAttemptHoldingValue(HeldValueAttempt(value: held, attempt: attempt))
+    }
+
+    /// ``eventAttempt(_:bytes:)`` of the message at `message`, in a batch's buffer, read field
+    /// by field: passed on as a value, a message read through a pointer is copied whole first
+    /// (a retain and a release of each of its arrays), for every message of every batch. The
+    /// rare attempts that keep a copy (a held key, a timestamp) go the value's way.
+    func eventAttempt(at message: UnsafePointer<KafkaProducerMessage>, bytes: Int) -> DeliveryTag? {
+        if keyOrderProbe.isHolding || message.pointee.timestamp != nil { return eventAttempt(message.pointee, bytes: bytes) }
+        let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.pointee.partition != nil)
+        guard let held = message.pointee.heldValueCandidate else { return .firstEventAttempt(attempt) }
+        return .firstEventAttemptHoldingValue(HeldValueAttempt(value: held, attempt: attempt))
     }
 
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once
@@ -246,8 +258,8 @@ public final class KafkaProducer: Service, Sendable {
 
     /// The first attempt of `message` whose outcome goes to `completion`, or nil if per-key
     /// order holds it back (it then goes when its key is released).
-    func completionAttempt(_ message: KafkaProducerMessage, bytes: Int, completion: DeliveryCompletion) -> DeliveryTag? {
-        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(message, byteCount: bytes, target: .completion(completion)) { return nil }
+    func completionAttempt(_ message: borrowing KafkaProducerMessage, bytes: Int, completion: DeliveryCompletion) -> DeliveryTag? {
+        if keyOrderProbe.isHolding, let keyOrder, keyOrder.hold(copy message, byteCount: bytes, target: .completion(completion)) { return nil }
         return .firstCompletionAttempt(CompletionAttempt(message, byteCount: bytes, completion: completion))
     }
 

@@ -43,17 +43,17 @@ final class ProducerSubmitter: Sendable {
     /// a time; any other goes alone, after those before it. The messages are read in place,
     /// through the array's buffer: a copy of each (a retain and a release of each of its arrays,
     /// which an array's subscript or iterator makes) would cost as much as the produce call saves.
-    func submitBatch(_ batch: [KafkaProducerMessage], failingTo delivery: DeliveryHandler, attempt: (Int, borrowing KafkaProducerMessage) -> DeliveryTag?) {
+    func submitBatch(_ batch: [KafkaProducerMessage], failingTo delivery: DeliveryHandler, attempt: (Int, UnsafePointer<KafkaProducerMessage>) -> DeliveryTag?) {
         batch.withUnsafeBufferPointer { messages in
             calls.enter { isOpen in submitBatch(messages, isOpen: isOpen, failingTo: delivery, attempt: attempt) }
         }
     }
 
     private func submitBatch(_ messages: UnsafeBufferPointer<KafkaProducerMessage>, isOpen: Bool, failingTo delivery: DeliveryHandler,
-                             attempt: (Int, borrowing KafkaProducerMessage) -> DeliveryTag?) {
+                             attempt: (Int, UnsafePointer<KafkaProducerMessage>) -> DeliveryTag?) {
         var run = ProduceRun()
         for index in messages.indices {
-            guard let tag = attempt(index, messages[index]) else { continue }
+            guard let tag = attempt(index, messages.baseAddress! + index) else { continue }
             if isOpen, tag.heldValue == nil, RdKafkaProduceBatch.takes(messages[index]), let topic = topics.handle(named: messages[index].topic) {
                 if run.topic != topic.raw { produce(&run, of: messages, failingTo: delivery) }
                 run.add(index, tag, to: topic.raw)
