@@ -54,23 +54,13 @@ extension RdKafkaClient {
             while true {
                 let count = rd_kafka_event_message_array(event, messages.baseAddress, messages.count)
                 guard count > 0 else { return }
-                for index in 0..<min(count, Self.prefetchDistance) { Self.prefetchOpaque(of: messages[index]) }
+                for index in 0..<min(count, Self.prefetchDistance) { DeliveryTag.prefetch(messages[index]?.pointee._private) }
                 for index in 0..<count {
-                    if index + Self.prefetchDistance < count { Self.prefetchOpaque(of: messages[index + Self.prefetchDistance]) }
+                    if index + Self.prefetchDistance < count { DeliveryTag.prefetch(messages[index + Self.prefetchDistance]?.pointee._private) }
                     guard let message = messages[index] else { continue }
                     context.deliveryReport(message, handle: handle.raw)
                 }
             }
         }
-    }
-
-    /// Starts loading the object `message`'s opaque points to, if it is one (see
-    /// ``DeliveryTag/retainedOpaque()``: low bits tag it; bit 0 marks a packed value).
-    @inline(__always)
-    private static func prefetchOpaque(of message: UnsafePointer<rd_kafka_message_t>?) {
-        guard let opaque = message?.pointee._private else { return }
-        let bits = Int(bitPattern: opaque)
-        guard bits & 1 == 0, let object = UnsafeRawPointer(bitPattern: bits & ~7) else { return }
-        crdkafka_prefetch(object)
     }
 }
