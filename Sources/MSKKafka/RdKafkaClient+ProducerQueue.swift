@@ -5,22 +5,23 @@ import Foundation
 // that they can be read a batch at a time; errors and statistics come as events too, as the
 // event API hands every kind it knows to whoever polls with it.
 extension RdKafkaClient {
-    /// Events served in one call at most: under steady load the queue never empties, and the
-    /// serving thread (the producing task, between messages) must get back to its work.
-    static let eventsPerServe = 64
-
     /// Serves the producer's main queue: waits up to `timeoutMs` for a first event, then takes
-    /// what is ready, up to ``eventsPerServe`` events.
-    func serveProducerQueue(timeoutMs: Int32) {
-        guard let queue = producerQueue else { return }
-        context._withUnsafeGuaranteedRef { context in
+    /// what is ready, up to `maxEvents` events — under steady load the queue never empties, and
+    /// the serving thread (a producing task, between messages) must get back to its work.
+    /// - Returns: false if it stopped at `maxEvents` with the queue maybe not empty: librdkafka
+    ///   signals work only when its queue goes from empty to not empty, so the caller must see
+    ///   to the next serve itself.
+    func serveProducerQueue(timeoutMs: Int32, maxEvents: Int) -> Bool {
+        guard let queue = producerQueue else { return true }
+        return context._withUnsafeGuaranteedRef { context in
             var wait = timeoutMs
-            for _ in 0..<Self.eventsPerServe {
-                guard let event = rd_kafka_queue_poll(queue.raw, wait) else { return }
+            for _ in 0..<maxEvents {
+                guard let event = rd_kafka_queue_poll(queue.raw, wait) else { return true }
                 wait = 0
                 serve(event, context)
                 rd_kafka_event_destroy(event)
             }
+            return false
         }
     }
 
