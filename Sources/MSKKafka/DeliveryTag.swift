@@ -87,7 +87,7 @@ enum DeliveryTag {
 
     /// Starts loading the object an opaque made by ``retainedOpaque()`` points to, if it is one
     /// (a packed attempt is not), without waiting for it: see
-    /// ``RdKafkaClient/serveProducerQueue(timeoutMs:)``.
+    /// ``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``.
     @inline(__always)
     static func prefetch(_ opaque: UnsafeMutableRawPointer?) {
         guard let opaque else { return }

@@ -69,7 +69,7 @@ let oauthBearerRefreshCallback: @convention(c) (OpaquePointer?, UnsafePointer<CC
 }
 
 /// `error_cb`: client-level errors (the consumer's; the producer's come as events, see
-/// ``RdKafkaClient/serveProducerQueue(timeoutMs:)``).
+/// ``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``).
 let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { handle, code, reason, opaque in
     guard let context = KafkaCallbackContext.from(opaque) else { return }
     let error = rd_kafka_resp_err_t(rawValue: code)

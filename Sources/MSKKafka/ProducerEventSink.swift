@@ -9,8 +9,9 @@ import Foundation
 ///
 /// `@unchecked Sendable`: the batch (`reports`, `settled`, the topics) is touched only by the
 /// thread that holds ``PollThread``'s serving lock — the delivery reports, then ``flush()``
-/// right after the serve (``RdKafkaClient/serveProducerQueue(timeoutMs:)``), both under that lock. Everything else is the
-/// `AsyncStream` continuation, which is thread-safe, and `let`s.
+/// right after the serve (``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``), both
+/// under that lock. Everything else is the `AsyncStream` continuation, which is thread-safe,
+/// and `let`s.
 final class ProducerEventSink: @unchecked Sendable {
     let events: KafkaProducerEvents
     private let unread: UnreadEventWeight

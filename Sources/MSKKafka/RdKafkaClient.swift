@@ -18,7 +18,7 @@ import Synchronization
 final class RdKafkaClient: Sendable {
     /// Which client librdkafka makes, and so which callbacks it gets beyond the shared ones.
     enum Kind {
-        /// Gets delivery reports, as events on its main queue (``serveProducerQueue(timeoutMs:)``).
+        /// Gets delivery reports, as events on its main queue (``serveProducerQueue(timeoutMs:maxEvents:)``).
         case producer
         /// Gets rebalances (`rebalance_cb`).
         case consumer
@@ -34,8 +34,8 @@ final class RdKafkaClient: Sendable {
     /// librdkafka's background queue, once taken (asynchronous commits report there); given
     /// back before the handle is destroyed.
     let backgroundQueue = Mutex<RdKafkaPointer?>(nil)
-    /// A producer's main queue, which ``serveProducerQueue(timeoutMs:)`` serves; given back
-    /// before the handle is destroyed. Nil for a consumer.
+    /// A producer's main queue, which ``serveProducerQueue(timeoutMs:maxEvents:)`` serves;
+    /// given back before the handle is destroyed. Nil for a consumer.
     let producerQueue: RdKafkaPointer?
 
     /// Makes the handle with `properties`; with `statistics`, statistics documents reach the
@@ -51,7 +51,7 @@ final class RdKafkaClient: Sendable {
         if statistics { rd_kafka_conf_set_stats_cb(conf, statisticsCallback) }
         switch kind {
         // Delivery reports as events, a batch of messages at a time, rather than a callback per
-        // message: see ``serveProducerQueue(timeoutMs:)``.
+        // message: see ``serveProducerQueue(timeoutMs:maxEvents:)``.
         case .producer: rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR)
         case .consumer: rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
         }
