@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(name: "MSKLocalTests", dependencies: ["MSKLocal", "MSKKafka", "MSKAuth", "AWSAuth", "TestSupport", .product(name: "Logging", package: "swift-log")], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaCommandLineTests", dependencies: ["KafkaCommandLine", "AWSAuth"]),
         // The benchmark's C reference, against the mock cluster.
-        .testTarget(name: "CRawProducerTests", dependencies: ["CRawProducer", "MSKKafkaTesting"]),
+        .testTarget(name: "CRawProducerTests", dependencies: ["CRawProducer", "MSKKafkaTesting", "TestSupport"]),
         .testTarget(name: "KafkaSoakTests", dependencies: ["KafkaSoak", "MSKLocal", "TestSupport"]),
         .testTarget(name: "MSKKafkaTests", dependencies: [
             "MSKKafka", "MSKKafkaTesting", "MSKLocal", "MSKAuth", "AWSAuth", "AWSAuthTesting", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log"),

@@ -42,13 +42,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void 
 }
 
 /// One produce, by topic name or to the handle; waits on QUEUE_FULL as an application would.
-static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *topic, int32_t partition, int flags,
-                                   char *payload, size_t size, void *opaque) {
+static rd_kafka_resp_err_t produce_keyed(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *topic, int32_t partition, int flags,
+                                         char *payload, size_t size, const char *key, size_t key_len, void *opaque) {
     for (;;) {
         rd_kafka_resp_err_t err;
         if (rkt)
-            err = rd_kafka_produce(rkt, partition, flags, payload, size, NULL, 0, opaque) == 0
+            err = rd_kafka_produce(rkt, partition, flags, payload, size, key, key_len, opaque) == 0
                       ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_last_error();
+        else if (partition == RD_KAFKA_PARTITION_UA && !opaque && key)  // the keyed reference: librdkafka copies the key too
+            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(payload, size),
+                                    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_END);
         else if (partition == RD_KAFKA_PARTITION_UA && !opaque)  // the throughput reference's call, as in librdkafka's examples
             err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
                                     RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_END);
@@ -58,6 +61,11 @@ static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const 
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return err;
         rd_kafka_poll(rk, 10);
     }
+}
+
+static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *topic, int32_t partition, int flags,
+                                   char *payload, size_t size, void *opaque) {
+    return produce_keyed(rk, rkt, topic, partition, flags, payload, size, NULL, 0, opaque);
 }
 
 /// Makes the producer and delivers one message before any clock starts.
@@ -109,20 +117,26 @@ static rd_kafka_t *start(const char *const *properties, size_t property_count, c
 }
 
 raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
-                                     const char *topic, long count, size_t size, int topic_handle, int copy) {
+                                     const char *topic, long count, size_t size, int topic_handle, int copy, int keys) {
     raw_producer_result result;
     memset(&result, 0, sizeof result);
     run_state state = { &result, NULL, NULL, 0 };
     char *payload = malloc(size);
     memset(payload, 'x', size);
+    // The keys, made before the clock starts (as the Swift keyed path's are): "key-0" ... .
+    char (*key_names)[16] = keys > 0 ? calloc((size_t)keys, sizeof *key_names) : NULL;
+    size_t *key_lengths = keys > 0 ? calloc((size_t)keys, sizeof *key_lengths) : NULL;
+    for (int k = 0; k < keys; k++) key_lengths[k] = (size_t)snprintf(key_names[k], sizeof key_names[k], "key-%d", k);
     rd_kafka_topic_t *rkt;
     rd_kafka_t *rk = start(properties, property_count, topic, topic_handle, &state, &rkt, payload, size);
-    if (!rk) { free(payload); return result; }
+    if (!rk) { free(payload); free(key_names); free(key_lengths); return result; }
     const int flags = copy ? RD_KAFKA_MSG_F_COPY : 0;
     double begin = now_seconds();
     double cpu_start = thread_cpu_seconds();
     for (long i = 0; i < count; i++) {
-        if (produce(rk, rkt, topic, RD_KAFKA_PARTITION_UA, flags, payload, size, NULL) != RD_KAFKA_RESP_ERR_NO_ERROR) result.failed++;
+        const char *key = keys > 0 ? key_names[i % keys] : NULL;
+        size_t key_len = keys > 0 ? key_lengths[i % keys] : 0;
+        if (produce_keyed(rk, rkt, topic, RD_KAFKA_PARTITION_UA, flags, payload, size, key, key_len, NULL) != RD_KAFKA_RESP_ERR_NO_ERROR) result.failed++;
         rd_kafka_poll(rk, 0);
     }
     result.loop_cpu_seconds = thread_cpu_seconds() - cpu_start;
@@ -131,6 +145,8 @@ raw_producer_result raw_producer_run(const char *const *properties, size_t prope
     if (rkt) rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     free(payload);
+    free(key_names);
+    free(key_lengths);
     return result;
 }
 

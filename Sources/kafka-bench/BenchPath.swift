@@ -8,6 +8,8 @@ enum BenchPath: String, CaseIterable, Sendable {
     case cHandle = "c-handle"
     /// As `c`, but librdkafka points to the one payload buffer instead of copying it.
     case cNoCopy = "c-nocopy"
+    /// As `c`, each message with one of ``keyCount`` keys: the reference for the keyed paths.
+    case cKeyed = "c-keyed"
     /// `enqueue(_:)`, a report per message on the events stream.
     case swift
     /// `enqueue(_:)` with `reportsDeliveries` off: failures only, deliveries counted.
@@ -28,7 +30,7 @@ enum BenchPath: String, CaseIterable, Sendable {
     case swiftPerKey = "swift-per-key"
 
     /// What `kafka-bench producer` measures by default.
-    static let throughputPaths: [BenchPath] = [.c, .cHandle, .cNoCopy, .swift, .swiftFailures, .swiftCompletion, .swiftSend1000, .swiftSend10000,
+    static let throughputPaths: [BenchPath] = [.c, .cHandle, .cNoCopy, .cKeyed, .swift, .swiftFailures, .swiftCompletion, .swiftSend1000, .swiftSend10000,
                                                .swiftBatch, .swiftKeyed, .swiftPerKey]
     /// What `kafka-bench latency` measures by default: the paths that report each message
     /// (failures only has no reports; `c (no copy)` differs from `c` in throughput only).
@@ -38,11 +40,16 @@ enum BenchPath: String, CaseIterable, Sendable {
     /// fixed rate, a batch holds what fell due in the last millisecond).
     static let batchSize = 1_000
 
+    /// Distinct keys on the keyed paths (`c-keyed`, `swift-keyed`, `swift-per-key`), message `i`
+    /// taking key `i % keyCount`.
+    static let keyCount = 1_000
+
     var label: String {
         switch self {
         case .c: "c"
         case .cHandle: "c (topic handle)"
         case .cNoCopy: "c (no copy)"
+        case .cKeyed: "c (keyed)"
         case .swift: "swift (events)"
         case .swiftFailures: "swift (failures)"
         case .swiftCompletion: "swift-completion"

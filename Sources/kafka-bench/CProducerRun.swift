@@ -6,7 +6,8 @@ enum CProducerRun {
     /// A throughput run of `count` messages of `size` bytes, as fast as librdkafka takes them.
     static func throughput(_ path: BenchPath, bootstrap: String, settings: [(String, String)], count: Int, size: Int) throws -> BenchOutcome {
         let result = withCProperties([("bootstrap.servers", bootstrap)] + settings) {
-            raw_producer_run($0.baseAddress, $0.count, "bench", count, size, path == .cHandle ? 1 : 0, path == .cNoCopy ? 0 : 1)
+            raw_producer_run($0.baseAddress, $0.count, "bench", count, size, path == .cHandle ? 1 : 0, path == .cNoCopy ? 0 : 1,
+                             path == .cKeyed ? Int32(BenchPath.keyCount) : 0)
         }
         return try outcome(result)
     }

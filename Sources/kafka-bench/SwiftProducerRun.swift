@@ -41,7 +41,7 @@ struct SwiftProducerRun {
         let (producer, startup) = try await makeProducer(reportsDeliveries: path != .swiftFailures, ordering: ordering)
         let payload = self.payload
         // 1,000 keys, made before the clock starts: what is measured is the producer's cost.
-        let keys = (0..<1_000).map { Array("key-\($0)".utf8) }
+        let keys = (0..<BenchPath.keyCount).map { Array("key-\($0)".utf8) }
         // An atomic, as C's plain increment: the handler's own cost is not the library's.
         let delivered = Atomic(0)
         let reader = Task {

@@ -83,6 +83,10 @@ struct ThroughputTable {
                 if entry.path != .c { line += "\n    to c:                  " + ratios(key, to: BenchPath.c.rawValue) }
                 if !entry.path.isC { line += "\n    to c (topic handle):   " + ratios(key, to: BenchPath.cHandle.rawValue) }
                 if !entry.path.isC, runs[BenchPath.cNoCopy.rawValue] != nil { line += "\n    to c (no copy):        " + ratios(key, to: BenchPath.cNoCopy.rawValue) }
+                // Keyed messages against C's keyed messages: the keyless `c` pays no key.
+                if entry.path == .swiftKeyed || entry.path == .swiftPerKey, runs[BenchPath.cKeyed.rawValue] != nil {
+                    line += "\n    to c (keyed):          " + ratios(key, to: BenchPath.cKeyed.rawValue)
+                }
                 // Per-key order's cost: the same keyed messages without it, in the same rounds.
                 if entry.path == .swiftPerKey, runs[BenchPath.swiftKeyed.rawValue] != nil {
                     line += "\n    to swift (keyed):      " + ratios(key, to: BenchPath.swiftKeyed.rawValue)

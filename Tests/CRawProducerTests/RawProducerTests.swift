@@ -1,6 +1,7 @@
 import CRawProducer
 import Foundation
 import MSKKafkaTesting
+import TestSupport
 import Testing
 
 /// The benchmark's C reference against librdkafka's mock cluster: what it counts is what the
@@ -25,12 +26,27 @@ struct RawProducerTests {
     func deliversEveryTimedMessageAndLeavesTheWarmUpOut(topicHandle: Int32, copy: Int32) throws {
         let cluster = try MockKafkaCluster(brokers: 3)
         cluster.createTopic("bench", partitions: 6)
-        let result = Self.withProperties(cluster.bootstrapServers) { raw_producer_run($0, $1, "bench", 2_000, 100, topicHandle, copy) }
+        let result = Self.withProperties(cluster.bootstrapServers) { raw_producer_run($0, $1, "bench", 2_000, 100, topicHandle, copy, 0) }
         #expect(Self.error(of: result) == "")
         #expect(result.delivered == 2_000)
         #expect(result.failed == 0)
         #expect(result.startup_seconds > 0)
         #expect(result.seconds > 0)
+    }
+
+    /// The keyed reference (`c-keyed`): message `i` stored with the key `key-<i % keys>`, read
+    /// back by kcat, so that the keyed Swift paths are measured against the same keys.
+    @Test func theKeyedReferenceStoresEachMessageWithItsKey() async throws {
+        let cluster = try MockKafkaCluster(brokers: 3)
+        cluster.createTopic("bench", partitions: 6)
+        let result = Self.withProperties(cluster.bootstrapServers) { raw_producer_run($0, $1, "bench", 2_000, 100, 0, 1, 10) }
+        #expect(Self.error(of: result) == "")
+        #expect(result.delivered == 2_000)
+        // The warm-up message has no key; each of the ten keys is on 200 messages, each key on one partition.
+        let stored = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "bench", format: "%p|%k\\n").filter { !$0.hasSuffix("|") }
+        let byKey = Dictionary(grouping: stored) { String($0.split(separator: "|")[1]) }
+        #expect(byKey.keys.sorted() == (0..<10).map { "key-\($0)" }.sorted())
+        #expect(byKey.values.allSatisfy { $0.count == 200 && Set($0).count == 1 }, "\(byKey.mapValues { Set($0) })")
     }
 
     @Test func aFixedRateRunRecordsALatencyForEveryMessage() throws {
@@ -54,7 +70,7 @@ struct RawProducerTests {
             let name = strdup("no.such.property"), value = strdup("1")
             defer { free(name); free(value) }
             bad += [UnsafePointer(name), UnsafePointer(value)]
-            return raw_producer_run(bad, bad.count, "bench", 10, 100, 0, 1)
+            return raw_producer_run(bad, bad.count, "bench", 10, 100, 0, 1, 0)
         }
         #expect(Self.error(of: result).hasPrefix("no.such.property"))
         #expect(result.delivered == 0)

@@ -20,11 +20,13 @@ typedef struct raw_producer_result {
 /// examples do); otherwise they go to one topic handle made up front (`rd_kafka_produce`).
 /// With `copy` 0, librdkafka points to the one payload buffer (which outlives the run) instead
 /// of copying it into each message (`RD_KAFKA_MSG_F_COPY`, as librdkafka's examples do).
+/// With `keys` above 0, message `i` has the key `key-<i % keys>` (librdkafka copies it, and its
+/// partitioner hashes it), as the Swift keyed paths' messages do; 0 sends no keys.
 ///
 /// The clock starts only once a first message, produced the same way, has been delivered: the
 /// connection, the producer id and the topic's metadata are behind it (see raw_producer.c).
 raw_producer_result raw_producer_run(const char *const *properties, size_t property_count,
-                                     const char *topic, long count, size_t size, int topic_handle, int copy);
+                                     const char *topic, long count, size_t size, int topic_handle, int copy, int keys);
 
 /// As `raw_producer_run`, but produces at `rate` messages per second (evenly spaced, each
 /// message at its scheduled time or as soon after as the loop gets there) and stores each
