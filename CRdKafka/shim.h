@@ -6,8 +6,3 @@
 // `Thread.name` does not reach it on Linux, and the variadic prctl cannot be called from Swift.
 #include <sys/prctl.h>
 static inline void crdkafka_name_this_thread(const char *name) { (void)prctl(PR_SET_NAME, name, 0, 0, 0); }
-
-// Asks the CPU to start loading `address` into its caches, without waiting for it: delivery
-// reports read an object per message that was allocated long before, and a batch of reports
-// can overlap those loads instead of stalling on each.
-static inline void crdkafka_prefetch(const void *address) { __builtin_prefetch(address); }

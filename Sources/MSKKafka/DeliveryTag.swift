@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 
 /// What a message carries through librdkafka as its per-message opaque, read back in its
@@ -83,17 +82,6 @@ enum DeliveryTag {
         case .pending(let pending):
             return Unmanaged.passRetained(pending).toOpaque()
         }
-    }
-
-    /// Starts loading the object an opaque made by ``retainedOpaque()`` points to, if it is one
-    /// (a packed attempt is not), without waiting for it: see
-    /// ``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``.
-    @inline(__always)
-    static func prefetch(_ opaque: UnsafeMutableRawPointer?) {
-        guard let opaque else { return }
-        let bits = Int(bitPattern: opaque)
-        guard bits & packedBit == 0, let object = UnsafeRawPointer(bitPattern: bits & ~(completionBit | heldValueBit)) else { return }
-        crdkafka_prefetch(object)
     }
 
     /// Reads an opaque made by ``retainedOpaque()``, taking back its reference.

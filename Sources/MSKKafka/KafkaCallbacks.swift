@@ -12,7 +12,7 @@ final class KafkaCallbackContext: Sendable {
     /// Not a `let`: the handler retries through the producer's submitter, which needs the
     /// client, which needs this context — so it can only be made after the client. It is set
     /// once, by the producer's initializer, before the producer is returned and so before
-    /// anything is produced; the delivery-report serve that reads it runs only for a message
+    /// anything is produced; the delivery-report callback that reads it runs only for a message
     /// produced after that, handed between threads under librdkafka's queue locks, which order
     /// the write before the read.
     ///
@@ -63,43 +63,39 @@ final class KafkaCallbackContext: Sendable {
 // The C callbacks are plain functions formed at file scope (not in any actor), as librdkafka
 // calls them from its own threads.
 
+/// `dr_msg_cb`: one delivery report per message (from whichever thread serves the queue; see
+/// ``PollThread``). The context is borrowed, not retained: this runs once per message, and the
+/// context outlives the handle.
+let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { handle, message, opaque in
+    guard let message, let opaque else { return }
+    Unmanaged<KafkaCallbackContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
+        // Messages purged because the client failed fatally: the fatal error is what they
+        // report, whether or not its error callback has been served yet.
+        if let handle, KafkaFatalState.mayFollowFatalError(message.pointee.err) { context.fatal.record(from: handle) }
+        context.withDeliveryHandler { $0.report(message) }
+    }
+}
+
 /// `oauthbearer_token_refresh_cb`: must not block (served by librdkafka's SASL thread).
 let oauthBearerRefreshCallback: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, _, opaque in
     KafkaCallbackContext.from(opaque)?.refresher?.refreshRequested()
 }
 
-/// `error_cb`: client-level errors (the consumer's; the producer's come as events, see
-/// ``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``).
+/// `error_cb`: client-level errors. An authentication failure gets a fresh token at once.
 let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { handle, code, reason, opaque in
     guard let context = KafkaCallbackContext.from(opaque) else { return }
     let error = rd_kafka_resp_err_t(rawValue: code)
-    context.clientError(error, isFatal: error == RD_KAFKA_RESP_ERR__FATAL, reason: reason.map { String(cString: $0) } ?? "", handle: handle)
-}
-
-extension KafkaCallbackContext {
-    /// A client-level error. A fatal one is recorded, and an authentication failure gets a
-    /// fresh token at once.
-    func clientError(_ error: rd_kafka_resp_err_t, isFatal: Bool, reason: String, handle: OpaquePointer?) {
-        if isFatal, let handle, let fatal = fatal.record(from: handle) {
-            logger.critical("the Kafka client failed fatally; every message it holds fails with this error", metadata: ["error": "\(fatal)"])
-            return
-        }
-        if error == RD_KAFKA_RESP_ERR__AUTHENTICATION {
-            counters.authenticationFailures.increment()
-            refresher?.refreshNow(reason: "authentication failed")
-        }
-        let level: Logger.Level = (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || isFatal) ? .error : .warning
-        logger.log(level: level, "librdkafka error", metadata: ["code": "\(String(cString: rd_kafka_err2name(error)))", "reason": "\(reason)"])
+    let text = reason.map { String(cString: $0) } ?? ""
+    if error == RD_KAFKA_RESP_ERR__FATAL, let handle, let fatal = context.fatal.record(from: handle) {
+        context.logger.critical("the Kafka client failed fatally; every message it holds fails with this error", metadata: ["error": "\(fatal)"])
+        return
     }
-
-    /// A delivery report, from whichever thread serves the producer's queue.
-    @inline(__always)
-    func deliveryReport(_ message: UnsafePointer<rd_kafka_message_t>, handle: OpaquePointer?) {
-        // Messages purged because the client failed fatally: the fatal error is what they
-        // report, whether or not its error has been served yet.
-        if let handle, KafkaFatalState.mayFollowFatalError(message.pointee.err) { fatal.record(from: handle) }
-        withDeliveryHandler { $0.report(message) }
+    if error == RD_KAFKA_RESP_ERR__AUTHENTICATION {
+        context.counters.authenticationFailures.increment()
+        context.refresher?.refreshNow(reason: "authentication failed")
     }
+    let level: Logger.Level = (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || error == RD_KAFKA_RESP_ERR__FATAL) ? .error : .warning
+    context.logger.log(level: level, "librdkafka error", metadata: ["code": "\(String(cString: rd_kafka_err2name(error)))", "reason": "\(text)"])
 }
 
 /// `log_cb`: librdkafka's log lines, at swift-log levels (syslog 0-7 → critical…debug).

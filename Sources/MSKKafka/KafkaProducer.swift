@@ -66,9 +66,8 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// With `topicHandleLimit`, the topics it keeps a librdkafka handle for (tests lower it to
-    /// reach the topics past it), and `eventsPerServe`, the most librdkafka events one serve of
-    /// its queue takes (tests lower it to leave work behind).
-    init(configuration: KafkaProducerConfiguration, logger: Logger, topicHandleLimit: Int, eventsPerServe: Int = PollThread.defaultEventsPerServe) throws {
+    /// reach the topics past it).
+    init(configuration: KafkaProducerConfiguration, logger: Logger, topicHandleLimit: Int) throws {
         self.configuration = configuration
         self.logger = logger
         tracing = configuration.tracing.resolved.map { ProducerTracing(tracer: $0, clientID: configuration.clientID) }
@@ -88,7 +87,7 @@ public final class KafkaProducer: Service, Sendable {
         self.topics = topics
         let events = ProducerEventSink(buffer: buffer, counters: counters, topics: topics, maxUnreadBytes: Self.maxUnreadEventBytes, reportsDeliveries: policy.reportsDeliveries)
         let memoryRelease = policy.releaseMemoryAfterBacklog.map { BacklogMemoryRelease(threshold: $0) }
-        poller = PollThread(client: client, name: "msk-kafka-poll", eventsPerServe: eventsPerServe) { [buffer] in
+        poller = PollThread(client: client, name: "msk-kafka-poll") { [buffer] in
             events.flush()
             memoryRelease?.observe(depth: buffer.depth.messages)
         }

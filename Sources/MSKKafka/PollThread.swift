@@ -39,13 +39,10 @@ final class PollThread: Sendable {
         /// Run after each serve, under the serving lock (the producer yields the delivery
         /// reports it gathered).
         let afterServe: @Sendable () -> Void
-        /// The most events one serve takes (see ``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``).
-        let eventsPerServe: Int
 
-        init(readFD: Int32, writeFD: Int32, eventsPerServe: Int, afterServe: @escaping @Sendable () -> Void) {
+        init(readFD: Int32, writeFD: Int32, afterServe: @escaping @Sendable () -> Void) {
             self.readFD = readFD
             self.writeFD = writeFD
-            self.eventsPerServe = eventsPerServe
             self.afterServe = afterServe
         }
 
@@ -64,10 +61,8 @@ final class PollThread: Sendable {
                 serving.store(false, ordering: .releasing)
             }
             pending.store(false, ordering: .sequentiallyConsistent)
-            let emptied = client.serveProducerQueue(timeoutMs: timeoutMs, maxEvents: eventsPerServe)
+            client.poll(timeoutMs: timeoutMs)
             afterServe()
-            // Work left behind raises no signal of its own: raise it, as librdkafka would.
-            if !emptied { queueHasWork() }
             return true
         }
 
@@ -85,11 +80,7 @@ final class PollThread: Sendable {
     /// The main queue, watched until ``stop()``.
     private let queue: RdKafkaPointer
 
-    /// The most librdkafka events one serve takes, by default: each delivery-report event holds
-    /// the reports of a whole produce request.
-    static let defaultEventsPerServe = 64
-
-    init(client: RdKafkaClient, name: String, eventsPerServe: Int = PollThread.defaultEventsPerServe, afterServe: @escaping @Sendable () -> Void = {}) {
+    init(client: RdKafkaClient, name: String, afterServe: @escaping @Sendable () -> Void = {}) {
         var fds: [Int32] = [-1, -1]
         // Non-blocking both ways: librdkafka must never block writing the wake-up byte.
         if pipe(&fds) == 0 {
@@ -100,7 +91,7 @@ final class PollThread: Sendable {
         } else {
             fds = [-1, -1]
         }
-        let control = Control(readFD: fds[0], writeFD: fds[1], eventsPerServe: eventsPerServe, afterServe: afterServe)
+        let control = Control(readFD: fds[0], writeFD: fds[1], afterServe: afterServe)
         self.control = control
         self.client = client
         // The control outlives the callback: `stop()` removes it before anything is released.

@@ -8,10 +8,9 @@ import Foundation
 /// release apiece.
 ///
 /// `@unchecked Sendable`: the batch (`reports`, `settled`, the topics) is touched only by the
-/// thread that holds ``PollThread``'s serving lock — the delivery reports, then ``flush()``
-/// right after the serve (``RdKafkaClient/serveProducerQueue(timeoutMs:maxEvents:)``), both
-/// under that lock. Everything else is the `AsyncStream` continuation, which is thread-safe,
-/// and `let`s.
+/// thread that holds ``PollThread``'s serving lock — the delivery-report callback, then
+/// ``flush()`` right after `rd_kafka_poll` returns, both under that lock. Everything else is the
+/// `AsyncStream` continuation, which is thread-safe, and `let`s.
 final class ProducerEventSink: @unchecked Sendable {
     let events: KafkaProducerEvents
     private let unread: UnreadEventWeight

@@ -3,6 +3,12 @@ import CRdKafka
 // Serving the client's callbacks: delivery reports, errors, logs and statistics arrive on its
 // main queue, which ``PollThread`` (producer) or the consumer's reader serves.
 extension RdKafkaClient {
+    /// Serves the main queue's callbacks, waiting up to `timeoutMs` for one.
+    @inline(__always)
+    func poll(timeoutMs: Int32) {
+        rd_kafka_poll(handle.raw, timeoutMs)
+    }
+
     /// Has librdkafka call `wake` (with `opaque`, on one of its threads, under the queue's
     /// lock) whenever the main queue goes from empty to not empty. Returns the queue, for
     /// ``stopWatching(_:)``.

@@ -18,7 +18,7 @@ import Synchronization
 final class RdKafkaClient: Sendable {
     /// Which client librdkafka makes, and so which callbacks it gets beyond the shared ones.
     enum Kind {
-        /// Gets delivery reports, as events on its main queue (``serveProducerQueue(timeoutMs:maxEvents:)``).
+        /// Gets delivery reports (`dr_msg_cb`).
         case producer
         /// Gets rebalances (`rebalance_cb`).
         case consumer
@@ -27,16 +27,13 @@ final class RdKafkaClient: Sendable {
     /// The `rd_kafka_t`: valid until ``destroy()``.
     let handle: RdKafkaPointer
     /// The context librdkafka's callbacks reach, retained until the handle is destroyed.
-    let context: Unmanaged<KafkaCallbackContext>
+    private let context: Unmanaged<KafkaCallbackContext>
     /// Holds this client while attached: the cycle ends in ``destroy()``, which detaches it.
     private let refresher: OAuthBearerTokenRefresher?
     private let destroyed = Atomic<Bool>(false)
     /// librdkafka's background queue, once taken (asynchronous commits report there); given
     /// back before the handle is destroyed.
     let backgroundQueue = Mutex<RdKafkaPointer?>(nil)
-    /// A producer's main queue, which ``serveProducerQueue(timeoutMs:maxEvents:)`` serves;
-    /// given back before the handle is destroyed. Nil for a consumer.
-    let producerQueue: RdKafkaPointer?
 
     /// Makes the handle with `properties`; with `statistics`, statistics documents reach the
     /// context every `statistics.interval.ms`.
@@ -50,9 +47,7 @@ final class RdKafkaClient: Sendable {
         rd_kafka_conf_set_log_cb(conf, logCallback)
         if statistics { rd_kafka_conf_set_stats_cb(conf, statisticsCallback) }
         switch kind {
-        // Delivery reports as events, a batch of messages at a time, rather than a callback per
-        // message: see ``serveProducerQueue(timeoutMs:maxEvents:)``.
-        case .producer: rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR)
+        case .producer: rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         case .consumer: rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
         }
         if context.refresher != nil {
@@ -74,7 +69,6 @@ final class RdKafkaClient: Sendable {
             throw KafkaError.clientCreation(reason: "cannot serve OAUTHBEARER refreshes in the background: \(reason)")
         }
         handle = RdKafkaPointer(made)
-        producerQueue = kind == .producer ? RdKafkaPointer(rd_kafka_queue_get_main(made)!) : nil
         self.context = retained
         refresher = context.refresher
         refresher?.attach(self)
@@ -97,7 +91,6 @@ final class RdKafkaClient: Sendable {
             if let taken = queue { rd_kafka_queue_destroy(taken.raw) }
             queue = nil
         }
-        if let producerQueue { rd_kafka_queue_destroy(producerQueue.raw) }
         rd_kafka_destroy(handle.raw)
         context.release()
     }
