@@ -115,6 +115,9 @@ final class CompletionAttempt: Sendable {
     let timestamp: Date?
     /// The byte value, kept for librdkafka to point to, when it is large enough to be worth it.
     let value: [UInt8]?
+    /// Keeps the attempt, allocated and freed with librdkafka's copy of its message, out of
+    /// glibc's fast bins.
+    private let fastBinClearance = FastBinClearance()
 
     init(_ message: borrowing KafkaProducerMessage, byteCount: Int, completion: DeliveryCompletion) {
         self.completion = completion
