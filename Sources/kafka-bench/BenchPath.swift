@@ -20,6 +20,9 @@ enum BenchPath: String, CaseIterable, Sendable {
     case swiftSend1000 = "swift-send-1000"
     /// 10,000 tasks, each awaiting `send(_:)` in a loop.
     case swiftSend10000 = "swift-send-10000"
+    /// The tasks of `swift-send-10000` awaiting a continuation per message that a thread
+    /// resumes, with no producer: the floor under `send` (``AwaitFloorRun``).
+    case awaitFloor10000 = "await-floor-10000"
     /// `enqueue(contentsOf:)`, batches of ``batchSize``, a report per message on the events stream.
     case swiftBatch = "swift-batch"
     /// At a fixed rate: a task per message, awaiting `send(_:)` (latency only).
@@ -31,7 +34,7 @@ enum BenchPath: String, CaseIterable, Sendable {
 
     /// What `kafka-bench producer` measures by default.
     static let throughputPaths: [BenchPath] = [.c, .cHandle, .cNoCopy, .cKeyed, .swift, .swiftFailures, .swiftCompletion, .swiftSend1000, .swiftSend10000,
-                                               .swiftBatch, .swiftKeyed, .swiftPerKey]
+                                               .awaitFloor10000, .swiftBatch, .swiftKeyed, .swiftPerKey]
     /// What `kafka-bench latency` measures by default: the paths that report each message
     /// (failures only has no reports; `c (no copy)` differs from `c` in throughput only).
     static let latencyPaths: [BenchPath] = [.c, .cHandle, .swift, .swiftCompletion, .swiftSend, .swiftBatch]
@@ -55,6 +58,7 @@ enum BenchPath: String, CaseIterable, Sendable {
         case .swiftCompletion: "swift-completion"
         case .swiftSend1000: "swift (send x1000)"
         case .swiftSend10000: "swift (send x10000)"
+        case .awaitFloor10000: "await floor x10000"
         case .swiftSend: "swift (send)"
         case .swiftBatch: "swift (batch)"
         case .swiftKeyed: "swift (keyed)"
@@ -68,7 +72,7 @@ enum BenchPath: String, CaseIterable, Sendable {
     var sendingTasks: Int? {
         switch self {
         case .swiftSend1000: 1_000
-        case .swiftSend10000: 10_000
+        case .swiftSend10000, .awaitFloor10000: 10_000
         default: nil
         }
     }

@@ -98,6 +98,8 @@ struct ProducerBenchmark: AsyncParsableCommand {
         let outcome: BenchOutcome
         if path.isC {
             outcome = try CProducerRun.throughput(path, bootstrap: bootstrap, settings: Self.settings(inFlight: inFlight, idempotence: idempotence), count: messages, size: size)
+        } else if path == .awaitFloor10000 {
+            outcome = try await AwaitFloorRun.throughput(path, count: messages)
         } else {
             outcome = try await SwiftProducerRun(bootstrap: bootstrap, size: size, inFlight: inFlight, idempotence: idempotence).throughput(path, count: messages)
         }

@@ -74,7 +74,10 @@ struct SwiftProducerRun {
                 try await producer.enqueue(KafkaProducerMessage(topic: "bench", key: keys[index % keys.count], value: payload))
             }
         case .swiftSend1000, .swiftSend10000:
-            try await Self.send(count, from: path.sendingTasks!, to: producer, payload: payload) { delivered.add(1, ordering: .relaxed) }
+            try await ConcurrentSenders.run(count, from: path.sendingTasks!) {
+                _ = try await producer.send(KafkaProducerMessage(topic: "bench", value: payload))
+                delivered.add(1, ordering: .relaxed)
+            }
         default:
             throw BenchError("\(path.rawValue) has no throughput run")
         }
@@ -88,30 +91,6 @@ struct SwiftProducerRun {
         await reader.value
         let count = path == .swiftFailures ? producer.counters.delivered.value - 1 : delivered.load(ordering: .relaxed)
         return BenchOutcome(seconds: elapsed / .seconds(1), delivered: count, loopCPUSeconds: loopCPU, startupSeconds: startup)
-    }
-
-    /// `count` messages from `tasks` tasks, each awaiting `send` for one message at a time, as
-    /// request handlers of a service would.
-    private static func send(_ count: Int, from tasks: Int, to producer: KafkaProducer, payload: [UInt8], onDelivered: @escaping @Sendable () -> Void) async throws {
-        let claimed = Claimed()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<tasks {
-                group.addTask {
-                    while claimed.next() < count {
-                        _ = try await producer.send(KafkaProducerMessage(topic: "bench", value: payload))
-                        onDelivered()
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-
-    /// The next message's number, shared by the sending tasks (a class: a task group's closures
-    /// may not capture a local atomic).
-    private final class Claimed: Sendable {
-        private let claimed = Atomic(0)
-        func next() -> Int { claimed.add(1, ordering: .relaxed).oldValue }
     }
 
     static func threadCPUSeconds() -> Double {
