@@ -15,6 +15,14 @@ import Synchronization
 /// thread, instead of two threads fighting over malloc's locks. One thread serves at a time,
 /// so reports keep their order.
 ///
+/// When work comes while a producing thread is busy — it has served since the poll thread last
+/// looked — the poll thread waits ``producerGraceMicroseconds`` first and leaves the work to it
+/// if it takes it. Served on the poll thread instead, librdkafka's messages are freed on
+/// another thread than the one that allocated them (a lock on malloc's arena each), and the
+/// two threads take turns on the same reports: the batch path, whose producing thread is
+/// inside `rd_kafka_produce_batch` for 128 messages at a time, lost 6-9% to that
+/// (docs/benchmarks.md, eleventh session). An idle producer's reports are served at once.
+///
 /// Nobody ever waits for the serving lock: when the producing task holds it, the thread naps
 /// for a millisecond and tries again. It is an atomic flag, not a `Mutex`: on Linux a `Mutex`
 /// is a priority-inheritance futex, where a waiter makes every unlock a system call and even a
@@ -34,6 +42,9 @@ final class PollThread: Sendable {
         /// The thread that serves while ``serving`` is up (`pthread_self` as a bit pattern), so
         /// that a teardown can tell it is running inside a callback of this handle.
         let servingThread = Atomic<UInt>(0)
+        /// Serves done by producing threads (``PollThread/serveIfIdle()``), counted once per serve:
+        /// the poll thread leaves work to a producer that is serving.
+        let producerServes = Atomic<Int>(0)
         let readFD: Int32
         let writeFD: Int32
         /// Run after each serve, under the serving lock (the producer yields the delivery
@@ -103,6 +114,7 @@ final class PollThread: Sendable {
             RdKafkaClient.nameCurrentThread(name)
             var pending = pollfd(fd: control.readFD, events: Int16(POLLIN), revents: 0)
             var drain = [UInt8](repeating: 0, count: 256)
+            var producerServesSeen = control.producerServes.load(ordering: .relaxed)
             while control.running.load(ordering: .acquiring) {
                 // Without a pipe (pipe2 failed) this is a plain 50 ms tick.
                 if control.readFD >= 0 {
@@ -110,6 +122,16 @@ final class PollThread: Sendable {
                     while read(control.readFD, &drain, drain.count) > 0 {}
                 } else {
                     usleep(50_000)
+                }
+                // A producing thread that has served since this thread last looked is busy
+                // producing, and serves between its messages: it gets a moment to take this
+                // work too, so that librdkafka's messages are freed on the thread that
+                // allocated them. An idle producer's reports are served at once.
+                let producerServes = control.producerServes.load(ordering: .relaxed)
+                if producerServes != producerServesSeen {
+                    producerServesSeen = producerServes
+                    usleep(Self.producerGraceMicroseconds)
+                    guard control.pending.load(ordering: .sequentiallyConsistent) else { continue }
                 }
                 while !control.serveIfIdle(client), control.running.load(ordering: .acquiring) {
                     usleep(1000)
@@ -131,8 +153,11 @@ final class PollThread: Sendable {
     /// Never waits.
     func serveIfIdle() {
         guard control.pending.load(ordering: .relaxed) else { return }
-        _ = control.serveIfIdle(client)
+        if control.serveIfIdle(client) { control.producerServes.wrappingAdd(1, ordering: .relaxed) }
     }
+
+    /// How long the poll thread leaves work to a producing thread that has been serving.
+    static let producerGraceMicroseconds: UInt32 = 200
 
     /// Serves, waiting up to `timeoutMs` for something to serve (after ``stop()``, when the
     /// owner drains the queue itself).
