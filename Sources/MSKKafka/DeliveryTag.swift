@@ -47,6 +47,14 @@ enum DeliveryTag {
         }
     }
 
+    /// A first attempt on the event path that keeps no copy of its message: packed into the
+    /// opaque, or holding `heldValue` (a byte value librdkafka points to) until its report.
+    static func firstEventAttempt(byteCount: Int, explicitPartition: Bool, heldValue: [UInt8]?) -> DeliveryTag {
+        let attempt = FirstEventAttempt(byteCount: byteCount, explicitPartition: explicitPartition)
+        guard let heldValue else { return .firstEventAttempt(attempt) }
+        return .firstEventAttemptHoldingValue(HeldValueAttempt(value: heldValue, attempt: attempt))
+    }
+
     /// What a first attempt on the event path needs to be settled: its weight in the buffer,
     /// and whether the caller chose its partition (librdkafka's copy cannot tell a partition
     /// the caller chose from one its partitioner chose, and a retry must not pin the latter).

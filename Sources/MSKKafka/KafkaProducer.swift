@@ -198,9 +198,7 @@ public final class KafkaProducer: Service, Sendable {
         if message.timestamp != nil {
             return .pending(PendingMessage(message: copy message, attempt: 1, byteCount: bytes, target: .events))
         }
-        let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil)
-        guard let held = message.heldValueCandidate else { return .firstEventAttempt(attempt) }
-        return .firstEventAttemptHoldingValue(HeldValueAttempt(value: held, attempt: attempt))
+        return .firstEventAttempt(byteCount: bytes, explicitPartition: message.partition != nil, heldValue: message.heldValueCandidate)
     }
 
     /// ``eventAttempt(_:bytes:)`` of the message at `message`, in a batch's buffer, read field
@@ -209,9 +207,7 @@ public final class KafkaProducer: Service, Sendable {
     /// rare attempts that keep a copy (a held key, a timestamp) go the value's way.
     func eventAttempt(at message: UnsafePointer<KafkaProducerMessage>, bytes: Int) -> DeliveryTag? {
         if keyOrderProbe.isHolding || message.pointee.timestamp != nil { return eventAttempt(message.pointee, bytes: bytes) }
-        let attempt = DeliveryTag.FirstEventAttempt(byteCount: bytes, explicitPartition: message.pointee.partition != nil)
-        guard let held = message.pointee.heldValueCandidate else { return .firstEventAttempt(attempt) }
-        return .firstEventAttemptHoldingValue(HeldValueAttempt(value: held, attempt: attempt))
+        return .firstEventAttempt(byteCount: bytes, explicitPartition: message.pointee.partition != nil, heldValue: message.pointee.heldValueCandidate)
     }
 
     /// Sends `message` without waiting for its delivery; `completion` is called exactly once

@@ -10,7 +10,7 @@ import Testing
     /// (`malloc_usable_size`, looked up at run time: `<malloc.h>` is not in Glibc's module).
     private static func usableSize(_ object: AnyObject) throws -> Int {
         typealias UsableSize = @convention(c) (UnsafeMutableRawPointer?) -> Int
-        let symbol = try #require(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_usable_size"), "glibc has malloc_usable_size")
+        let symbol = try #require(dlsym(dlopen(nil, RTLD_NOW), "malloc_usable_size"), "glibc has malloc_usable_size")
         return unsafeBitCast(symbol, to: UsableSize.self)(Unmanaged.passUnretained(object).toOpaque())
     }
 
