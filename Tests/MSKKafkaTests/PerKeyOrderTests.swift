@@ -176,7 +176,10 @@ struct PerKeyOrderTests {
     @Test func aKeyHeldAfterAnErrorLibrdkafkaGaveUpOnGoesAgainInOrder() async throws {
         let cluster = try MockKafkaCluster(brokers: 1)
         cluster.createTopic("held", partitions: 1)
-        let policy = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .milliseconds(200), maxRetryBackoff: .milliseconds(200), ordering: .perKey)
+        // The key stays held for the backoff, half of it at least (jitter): a second, so that a
+        // loaded machine (the test polls every 5 ms, and a parallel run can starve it for a
+        // few hundred) still sees the hold; at 200 ms one full-suite run did not.
+        let policy = KafkaProducerConfiguration.DeliveryPolicy(retryBackoff: .seconds(2), maxRetryBackoff: .seconds(2), ordering: .perKey)
         var configuration = KafkaProducerTests.configuration(cluster, delivery: policy, extra: ["retries": "1"])
         configuration.linger = .milliseconds(200)
         let producer = try KafkaProducer(configuration: configuration, logger: KafkaProducerTests.quiet)
